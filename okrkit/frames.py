@@ -1,0 +1,194 @@
+"""The four OKR frames (contract) and the :class:`Plan` that carries them.
+
+One tidy DataFrame per concept, one row per thing, ids are strings.
+
+=============  ==========================================================================
+frame          columns
+=============  ==========================================================================
+objectives     objective_id, period, title, level, parent_id, team, owner, kind, weight
+key_results    kr_id, objective_id, title, metric, unit, direction, baseline, target,
+               weight, owner, due, milestones
+checkins       kr_id, date, value, confidence, status, note, blockers, achievements,
+               author, recorded_at
+reviews        objective_id, period, lessons, next_actions, score_override,
+               override_reason
+=============  ==========================================================================
+
+``milestones`` holds ``None`` or a tuple of ``(datetime.date, float)`` pairs: the phased
+targets (the seed's Q1..Q4 dashboard targets) used for pacing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from okrkit.period import Period
+
+DIRECTIONS = ("increase", "decrease", "at_least", "at_most", "milestone")
+STATUSES = ("Not Started", "In Progress", "At Risk", "Complete")
+LEVELS = ("company", "business_unit", "team", "project")
+KINDS = ("committed", "aspirational")
+BANDS = ("red", "yellow", "green")
+
+OBJECTIVE_COLUMNS = [
+    "objective_id", "period", "title", "level", "parent_id", "team", "owner", "kind", "weight",
+]
+KEY_RESULT_COLUMNS = [
+    "kr_id", "objective_id", "title", "metric", "unit", "direction", "baseline", "target",
+    "weight", "owner", "due", "milestones",
+]
+CHECKIN_COLUMNS = [
+    "kr_id", "date", "value", "confidence", "status", "note", "blockers", "achievements",
+    "author", "recorded_at",
+]
+REVIEW_COLUMNS = [
+    "objective_id", "period", "lessons", "next_actions", "score_override", "override_reason",
+]
+
+_TEXT = "object"
+_DTYPES: dict[str, dict[str, str]] = {
+    "objectives": {
+        "objective_id": _TEXT, "period": _TEXT, "title": _TEXT, "level": _TEXT,
+        "parent_id": _TEXT, "team": _TEXT, "owner": _TEXT, "kind": _TEXT, "weight": "float64",
+    },
+    "key_results": {
+        "kr_id": _TEXT, "objective_id": _TEXT, "title": _TEXT, "metric": _TEXT, "unit": _TEXT,
+        "direction": _TEXT, "baseline": "float64", "target": "float64", "weight": "float64",
+        "owner": _TEXT, "due": _TEXT, "milestones": _TEXT,
+    },
+    "checkins": {
+        "kr_id": _TEXT, "date": _TEXT, "value": "float64", "confidence": "float64",
+        "status": _TEXT, "note": _TEXT, "blockers": _TEXT, "achievements": _TEXT,
+        "author": _TEXT, "recorded_at": _TEXT,
+    },
+    "reviews": {
+        "objective_id": _TEXT, "period": _TEXT, "lessons": _TEXT, "next_actions": _TEXT,
+        "score_override": "float64", "override_reason": _TEXT,
+    },
+}
+COLUMNS = {
+    "objectives": OBJECTIVE_COLUMNS,
+    "key_results": KEY_RESULT_COLUMNS,
+    "checkins": CHECKIN_COLUMNS,
+    "reviews": REVIEW_COLUMNS,
+}
+
+
+def empty(kind: str) -> pd.DataFrame:
+    """An empty frame of ``kind`` (objectives, key_results, checkins, reviews).
+
+    >>> list(empty("reviews").columns)[:2]
+    ['objective_id', 'period']
+    """
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _DTYPES[kind].items()})
+
+
+def conform(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Return a copy with exactly the contract columns of ``kind``, in order, typed.
+
+    Missing optional columns are added (empty); ``date`` columns become ``datetime.date``
+    objects; numbers become float64. The input is not mutated.
+    """
+    out = pd.DataFrame(index=frame.index)
+    for col, dtype in _DTYPES[kind].items():
+        if col in frame.columns:
+            s = frame[col]
+        else:
+            s = pd.Series([None] * len(frame), index=frame.index, dtype="object")
+        if dtype == "float64":
+            s = pd.to_numeric(s, errors="coerce").astype("float64")
+        else:
+            s = s.astype("object").where(s.notna(), None)
+        out[col] = s
+    for col in ("date", "due"):
+        if col in out.columns:
+            out[col] = [_to_date(v) for v in out[col]]
+    if "recorded_at" in out.columns:
+        out["recorded_at"] = [_to_datetime(v) for v in out["recorded_at"]]
+    return out.reset_index(drop=True)
+
+
+def _to_date(v: object) -> dt.date | None:
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    return dt.date.fromisoformat(str(v)[:10])
+
+
+def _to_datetime(v: object) -> dt.datetime | None:
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    if isinstance(v, dt.datetime):
+        return v
+    if isinstance(v, dt.date):
+        return dt.datetime(v.year, v.month, v.day)
+    return dt.datetime.fromisoformat(str(v))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One period's objectives and key results (and retrospective reviews, if any).
+
+    Attributes
+    ----------
+    period
+        The :class:`~okrkit.period.Period` the plan covers.
+    objectives, key_results, reviews
+        Contract frames (see module docstring).
+    cadence_days
+        Expected days between check-ins; longer silence makes a KR stale.
+    revision
+        Store revision this plan was loaded at (``None`` for a plan from a file); used for
+        the optimistic conflict check on save.
+    source
+        File the plan came from, for messages.
+    """
+
+    period: Period
+    objectives: pd.DataFrame
+    key_results: pd.DataFrame
+    reviews: pd.DataFrame = field(default_factory=lambda: empty("reviews"))
+    cadence_days: int = 14
+    revision: int | None = None
+    source: str | None = None
+
+    @property
+    def teams(self) -> list[str]:
+        """Teams that own objectives in this plan, sorted."""
+        return sorted({t for t in self.objectives["team"].dropna()})
+
+    def for_team(self, team: str | None) -> Plan:
+        """The sub-plan of one team's objectives plus their ancestors (for alignment).
+
+        ``None`` returns the plan itself.
+        """
+        if team is None:
+            return self
+        obj = self.objectives
+        parents = dict(zip(obj["objective_id"], obj["parent_id"], strict=True))
+        keep: set[str] = set(obj.loc[obj["team"] == team, "objective_id"])
+        own = set(keep)
+        for oid in own:
+            p = parents.get(oid)
+            while p is not None and p in parents and p not in keep:
+                keep.add(p)
+                p = parents.get(p)
+        objectives = obj[obj["objective_id"].isin(keep)].reset_index(drop=True)
+        krs = self.key_results[self.key_results["objective_id"].isin(own)].reset_index(drop=True)
+        reviews = self.reviews[self.reviews["objective_id"].isin(own)].reset_index(drop=True)
+        return replace(self, objectives=objectives, key_results=krs, reviews=reviews)
+
+    def with_frames(self, **frames: pd.DataFrame) -> Plan:
+        """A copy with some frames replaced (conformed to the contract)."""
+        conformed = {k: conform(v, k) for k, v in frames.items()}
+        return replace(self, **conformed)
