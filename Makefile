@@ -1,0 +1,58 @@
+# OKR Workbench — every target does its own set-up on a fresh machine.
+#   make demo     set up, load the sample into the embedded store, print the sample scorecard
+#   make reports  set up, load the sample, render the sample quarter's HTML reports
+#   make test     set up (Python packages, Debian chromium + postgresql), run the whole suite
+#   make lab      JupyterLab on notebooks/, 127.0.0.1 with a token
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+OKRKIT := $(VENV)/bin/okrkit
+STAMP := $(VENV)/.installed
+SAMPLE_PERIOD := 2026-Q1
+SAMPLE_AS_OF := 2026-02-13
+PYTEST_ARGS ?=
+
+.PHONY: setup system demo reports test lint lab workshop bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian packages the browser and PostgreSQL tests need (root; skipped when present).
+system:
+	@if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing Debian packages: chromium postgresql"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; \
+	fi
+
+demo: $(STAMP)
+	$(OKRKIT) sample
+	$(OKRKIT) score $(SAMPLE_PERIOD) --as-of $(SAMPLE_AS_OF)
+
+reports: $(STAMP)
+	$(OKRKIT) sample
+	$(OKRKIT) report --period $(SAMPLE_PERIOD) --all-teams --as-of $(SAMPLE_AS_OF) --out reports/$(SAMPLE_PERIOD)
+
+test: $(STAMP) system
+	bash scripts/run_tests.sh $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check okrkit tests benchmarks
+	$(VENV)/bin/ruff format --check okrkit tests benchmarks
+
+lab: $(STAMP)
+	$(OKRKIT) lab
+
+workshop: $(STAMP)
+	$(OKRKIT) workshop
+
+bench: $(STAMP)
+	$(PY) benchmarks/bench_scoring.py
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,119 @@
+"""Terminal rendering of scorecards and lint findings (rich, as typer ships it)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+_BAND_STYLE = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
+
+
+def _num(v: Any, fmt: str = "{:.2f}") -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    return fmt.format(v)
+
+
+def _band(band: Any, text: str) -> str:
+    style = _BAND_STYLE.get(str(band))
+    return f"[{style}]{text}[/]" if style else text
+
+
+def print_scorecard(card: Any, console: Console | None = None) -> None:
+    """Print objectives (indented by hierarchy) with their key results beneath."""
+    console = console or Console(width=140)
+    objectives = card.objectives
+    krs = card.key_results
+    console.print(
+        f"[bold]Scorecard {escape(card.period.label)}[/] as of {card.as_of.isoformat()} — "
+        f"overall {_band(_band_of(card), _num(card.overall))}"
+    )
+    table = Table(show_lines=False, header_style="bold", expand=False)
+    for col, just in (("id", "left"), ("title", "left"), ("team", "left"), ("value", "right"),
+                      ("progress", "right"), ("score", "right"), ("expected", "right"),
+                      ("pace", "right"), ("status", "left")):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    depth = _depths(objectives)
+    by_obj = {oid: g for oid, g in krs.groupby("objective_id", sort=False)}
+    for o in objectives.to_dict("records"):
+        indent = "  " * depth.get(o["objective_id"], 0)
+        score_txt = _num(o["score"])
+        if o.get("score_override") is not None and not _nan(o.get("score_override")):
+            score_txt += f" → {_num(o['final_score'])}*"
+        table.add_row(
+            f"[bold]{indent}{escape(str(o['objective_id']))}[/]",
+            f"[bold]{escape(str(o['title']))}[/]",
+            escape(str(o["team"] or "")),
+            "",
+            "",
+            _band(o["band"], score_txt),
+            _num(o["expected"]),
+            _num(o["pace"], "{:+.2f}"),
+            escape(str(o["status"])),
+        )
+        group = by_obj.get(o["objective_id"])
+        if group is None:
+            continue
+        for k in group.to_dict("records"):
+            table.add_row(
+                f"{indent}  {escape(str(k['kr_id']))}",
+                escape(str(k["title"])),
+                "",
+                _num(k["value"], "{:g}"),
+                _num(k["progress"]),
+                _band(k["band"], _num(k["score"])),
+                _num(k["expected"]),
+                _num(k["pace"], "{:+.2f}"),
+                escape(str(k["status"])) + (" (stale)" if k.get("stale") else ""),
+            )
+    console.print(table)
+    if objectives["score_override"].notna().any():
+        console.print("* score override from the retrospective; the computed score is kept.")
+
+
+def _nan(v: Any) -> bool:
+    return isinstance(v, float) and math.isnan(v)
+
+
+def _band_of(card: Any) -> str:
+    from okrkit.scoring import band
+
+    return band(card.overall, card.policy) if not _nan(card.overall) else ""
+
+
+def _depths(objectives: Any) -> dict[str, int]:
+    parents = dict(zip(objectives["objective_id"], objectives["parent_id"], strict=True))
+    out: dict[str, int] = {}
+    for oid in parents:
+        d, cur, seen = 0, parents.get(oid), {oid}
+        while cur is not None and cur in parents and cur not in seen:
+            seen.add(cur)
+            d += 1
+            cur = parents.get(cur)
+        out[oid] = d
+    return out
+
+
+def print_findings(findings: Sequence[Any], source: str | None = None,
+                   console: Console | None = None) -> None:
+    """Print lint findings, errors first, one line each."""
+    console = console or Console(width=140)
+    if not findings:
+        console.print(f"[green]{escape(source or 'plan')}: no findings[/]")
+        return
+    order = {"error": 0, "warning": 1}
+    for f in sorted(findings, key=lambda f: order.get(f.severity, 2)):
+        where = ", ".join(x for x in (f.objective_id and f"objective {f.objective_id}",
+                                       f.kr_id and f"KR {f.kr_id}",
+                                       f.field and f"field '{f.field}'") if x)
+        style = "red" if f.severity == "error" else "yellow"
+        console.print(
+            f"[{style}]{f.severity}[/] [{escape(f.code)}] {escape(where)}: {escape(f.message)}"
+        )
+    n_err = sum(f.severity == "error" for f in findings)
+    console.print(f"{len(findings)} findings ({n_err} errors, {len(findings) - n_err} warnings)")

@@ -1,0 +1,53 @@
+"""Start JupyterLab (and Voilà) for the workbench: loopback only, token auth."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from okrkit.errors import MissingDependencyError
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def notebooks_dir() -> Path:
+    """The repository's ``notebooks/`` folder (cwd first, then next to the package)."""
+    here = Path.cwd() / "notebooks"
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def lab_command(port: int, token: str, root: Path) -> list[str]:
+    """The JupyterLab command line: 127.0.0.1, a token, no browser, no port retries."""
+    cmd = [
+        sys.executable, "-m", "jupyterlab", "--no-browser",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root}",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    return cmd
+
+
+def run_lab(port: int = 0, token: str | None = None) -> int:
+    """Run JupyterLab in the foreground until it is stopped; returns its exit status."""
+    try:
+        import jupyterlab  # noqa: F401
+    except ImportError as err:
+        raise MissingDependencyError("jupyterlab", "notebooks") from err
+    port = port or free_port()
+    token = token or secrets.token_urlsafe(24)
+    root = notebooks_dir()
+    print(f"JupyterLab: http://127.0.0.1:{port}/lab?token={token}", flush=True)
+    return subprocess.call(lab_command(port, token, root))
