@@ -127,15 +127,17 @@ def _records(frame: Any) -> list[dict[str, Any]]:
 @app.command()
 @handles_errors
 def score(
-    plan: Annotated[str, typer.Argument(help="Plan file (YAML/CSV/XLSX) or a period in the store.")],
+    plan: Annotated[
+        str, typer.Argument(help="Plan file (YAML/CSV/XLSX) or a period in the store.")
+    ],
     checkins: Annotated[
         Path | None, typer.Option("--checkins", "-c", help="Check-ins CSV.")
     ] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Score as of this date.")] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, csv or json.")
-    ] = "table",
-    level: Annotated[str, typer.Option(help="csv only: key_results or objectives.")] = "key_results",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+    level: Annotated[
+        str, typer.Option(help="csv only: key_results or objectives.")
+    ] = "key_results",
     team: Annotated[str | None, typer.Option(help="Only this team (and its ancestors).")] = None,
     db: DbOption = None,
 ) -> None:
@@ -174,7 +176,9 @@ def score(
 @app.command()
 @handles_errors
 def lint(
-    plan: Annotated[str, typer.Argument(help="Plan file (YAML/CSV/XLSX) or a period in the store.")],
+    plan: Annotated[
+        str, typer.Argument(help="Plan file (YAML/CSV/XLSX) or a period in the store.")
+    ],
     db: DbOption = None,
 ) -> None:
     """Check a plan against the OKR DO/DON'T list. Exit 1 if any error-level finding."""
@@ -191,7 +195,9 @@ def lint(
 @app.command("import")
 @handles_errors
 def import_(
-    paths: Annotated[list[Path], typer.Argument(help="Plan files (YAML/CSV/XLSX) and check-in CSVs.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Plan files (YAML/CSV/XLSX) and check-in CSVs.")
+    ],
     db: DbOption = None,
     author: Annotated[str | None, typer.Option(help="Recorded in the revision history.")] = None,
 ) -> None:
@@ -212,11 +218,14 @@ def import_(
                 typer.echo(f"{path}: {n} check-ins added")
             else:
                 known = _store_objective_ids(store)
-                plan = read_flat(path, known_ids=known) if kind == "table" else load_plan(
-                    path, known_ids=known
+                plan = (
+                    read_flat(path, known_ids=known)
+                    if kind == "table"
+                    else load_plan(path, known_ids=known)
                 )
-                rev = store.save_plan(plan, author=author, message=f"import {path.name}",
-                                      force=True)
+                rev = store.save_plan(
+                    plan, author=author, message=f"import {path.name}", force=True
+                )
                 typer.echo(
                     f"{path}: plan {plan.period} saved ({len(plan.objectives)} objectives, "
                     f"{len(plan.key_results)} key results, revision {rev})"
@@ -284,7 +293,9 @@ def checkin(
     value: Annotated[str, typer.Argument(help="Current value of the metric.")],
     date: Annotated[str | None, typer.Option(help="Date of the check-in (default today).")] = None,
     confidence: Annotated[str | None, typer.Option(help="Confidence 0..1.")] = None,
-    status: Annotated[str | None, typer.Option(help="Not Started, In Progress, At Risk, Complete.")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="Not Started, In Progress, At Risk, Complete.")
+    ] = None,
     note: Annotated[str | None, typer.Option()] = None,
     blockers: Annotated[str | None, typer.Option()] = None,
     achievements: Annotated[str | None, typer.Option()] = None,
@@ -298,9 +309,15 @@ def checkin(
     from okrkit.store import open_store
 
     record = {
-        "kr_id": kr_id, "date": date or dt.date.today().isoformat(), "value": value,
-        "confidence": confidence, "status": status, "note": note, "blockers": blockers,
-        "achievements": achievements, "author": author or os.environ.get("USER"),
+        "kr_id": kr_id,
+        "date": date or dt.date.today().isoformat(),
+        "value": value,
+        "confidence": confidence,
+        "status": status,
+        "note": note,
+        "blockers": blockers,
+        "achievements": achievements,
+        "author": author or os.environ.get("USER"),
     }
     frame = validate_checkins(pd.DataFrame([record], dtype=object), source="command line")
     store = open_store(db)
@@ -327,7 +344,9 @@ def lab(
 @handles_errors
 def sample(
     db: DbOption = None,
-    force: Annotated[bool, typer.Option(help="Save the sample plans again as new revisions.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Save the sample plans again as new revisions.")
+    ] = False,
 ) -> None:
     """Load the sample plans and check-ins (data/) into the store, once."""
     from okrkit.sample import load_sample
@@ -336,8 +355,11 @@ def sample(
     store = open_store(db)
     try:
         loaded = load_sample(store, force=force)
-        typer.echo(f"{store.url}: sample loaded: {', '.join(loaded)}" if loaded
-                   else f"{store.url}: sample already loaded")
+        typer.echo(
+            f"{store.url}: sample loaded: {', '.join(loaded)}"
+            if loaded
+            else f"{store.url}: sample already loaded"
+        )
     finally:
         store.close()
 

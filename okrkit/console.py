@@ -34,9 +34,17 @@ def print_scorecard(card: Any, console: Console | None = None) -> None:
         f"overall {_band(_band_of(card), _num(card.overall))}"
     )
     table = Table(show_lines=False, header_style="bold", expand=False)
-    for col, just in (("id", "left"), ("title", "left"), ("team", "left"), ("value", "right"),
-                      ("progress", "right"), ("score", "right"), ("expected", "right"),
-                      ("pace", "right"), ("status", "left")):
+    for col, just in (
+        ("id", "left"),
+        ("title", "left"),
+        ("team", "left"),
+        ("value", "right"),
+        ("progress", "right"),
+        ("score", "right"),
+        ("expected", "right"),
+        ("pace", "right"),
+        ("status", "left"),
+    ):
         table.add_column(col, justify=just)  # type: ignore[arg-type]
     depth = _depths(objectives)
     by_obj = {oid: g for oid, g in krs.groupby("objective_id", sort=False)}
@@ -99,8 +107,9 @@ def _depths(objectives: Any) -> dict[str, int]:
     return out
 
 
-def print_findings(findings: Sequence[Any], source: str | None = None,
-                   console: Console | None = None) -> None:
+def print_findings(
+    findings: Sequence[Any], source: str | None = None, console: Console | None = None
+) -> None:
     """Print lint findings, errors first, one line each."""
     console = console or Console(width=140)
     if not findings:
@@ -108,9 +117,15 @@ def print_findings(findings: Sequence[Any], source: str | None = None,
         return
     order = {"error": 0, "warning": 1}
     for f in sorted(findings, key=lambda f: order.get(f.severity, 2)):
-        where = ", ".join(x for x in (f.objective_id and f"objective {f.objective_id}",
-                                       f.kr_id and f"KR {f.kr_id}",
-                                       f.field and f"field '{f.field}'") if x)
+        where = ", ".join(
+            x
+            for x in (
+                f.objective_id and f"objective {f.objective_id}",
+                f.kr_id and f"KR {f.kr_id}",
+                f.field and f"field '{f.field}'",
+            )
+            if x
+        )
         style = "red" if f.severity == "error" else "yellow"
         console.print(
             f"[{style}]{f.severity}[/] [{escape(f.code)}] {escape(where)}: {escape(f.message)}"

@@ -161,9 +161,8 @@ def read_flat(path: str | os.PathLike[str], *, known_ids: Any = ()) -> Plan:
     suffix = Path(path).suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            xl = pd.ExcelFile(path, engine="openpyxl")
-            sheet = "plan" if "plan" in xl.sheet_names else xl.sheet_names[0]
-            frame = xl.parse(sheet, dtype=object)
+            sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+            frame = sheets["plan"] if "plan" in sheets else next(iter(sheets.values()))
         elif suffix == ".csv":
             raw = Path(path).read_bytes()
             try:
