@@ -77,6 +77,28 @@ def _numbers(
     return nums, pct
 
 
+_MIN_DATE = pd.Timestamp("1900-01-01")
+_MAX_DATE = pd.Timestamp("2200-12-31")
+
+
+def _dates(series: pd.Series, problems: list[Problem3]) -> pd.Series:
+    """ISO dates (YYYY-MM-DD, or date objects) as datetime64[ns]; others reported."""
+    texts: list[str | None] = []
+    for v in _text(series):
+        if isinstance(v, dt.datetime | pd.Timestamp):
+            v = v.date()
+        texts.append(v.isoformat() if isinstance(v, dt.date) else (None if v is None else str(v)))
+    txt = pd.Series(texts, index=series.index, dtype=object)
+    parsed = pd.to_datetime(txt, format="%Y-%m-%d", errors="coerce")
+    in_range = parsed.notna() & (parsed >= _MIN_DATE) & (parsed <= _MAX_DATE)
+    for i in np.flatnonzero((txt.notna() & ~in_range).to_numpy()):
+        if pd.isna(parsed.iat[i]):
+            problems.append((int(i), "date", f"date '{txt.iat[i]}' is not a date (YYYY-MM-DD)"))
+        else:
+            problems.append((int(i), "date", f"date {txt.iat[i]} is out of range (1900..2200)"))
+    return parsed.where(in_range).astype("datetime64[ns]")
+
+
 def parse(raw: pd.DataFrame, plan: Plan | None = None) -> tuple[pd.DataFrame, list[Problem3]]:
     """Parse and check raw check-in records.
 
@@ -94,26 +116,7 @@ def parse(raw: pd.DataFrame, plan: Plan | None = None) -> tuple[pd.DataFrame, li
     kr = pd.Series(
         [None if v is None else str(v) for v in _text(col("kr_id"))], index=raw.index, dtype=object
     )
-    date_raw = col("date")
-    if pd.api.types.is_datetime64_any_dtype(date_raw):
-        dates = pd.to_datetime(date_raw).dt.normalize().astype("datetime64[ns]")
-        date_txt = date_raw.astype(str)
-    else:
-        date_txt = pd.Series(
-            [
-                v.isoformat() if isinstance(v, dt.date) else (None if v is None else str(v))
-                for v in _text(date_raw)
-            ],
-            index=raw.index,
-            dtype=object,
-        )
-        dates = pd.to_datetime(date_txt, format="%Y-%m-%d", errors="coerce").astype(
-            "datetime64[ns]"
-        )
-        for i in np.flatnonzero((date_txt.notna() & dates.isna()).to_numpy()):
-            problems.append(
-                (int(i), "date", f"date '{date_txt.iat[i]}' is not a date (YYYY-MM-DD)")
-            )
+    dates = _dates(col("date"), problems)
     value, value_pct = _numbers(col("value"), "value", 1.0, problems)
     confidence, _ = _numbers(col("confidence"), "confidence", 0.01, problems)
     status_txt = _text(col("status"))

@@ -1,0 +1,179 @@
+"""Fuzzing the edges: whatever a plan or check-in record holds, the only exception that
+escapes is an OKRKitError with a message (never a KeyError, TypeError, ...)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from okrkit.errors import OKRKitError
+from okrkit.plan import load_plan, parse_checkins_csv, parse_plan, validate_checkins
+from okrkit.tables import flat_to_plan
+
+CORPUS = Path(__file__).parent / "corpus"
+BASE = yaml.safe_load((CORPUS / "base.yaml").read_text())
+MANIFEST = json.loads((CORPUS / "manifest.json").read_text())
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(["85%", "x%", "", " ", "2026-01-09", "increase", "decrease", "nan", "1e309"]),
+    st.dates().map(lambda d: d),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+FIELDS = {
+    "plan": ["period", "start", "end", "cadence_days", "objectives", "description", "extra"],
+    "objective": [
+        "id",
+        "title",
+        "level",
+        "parent",
+        "team",
+        "owner",
+        "kind",
+        "weight",
+        "key_results",
+        "review",
+        "targte",
+    ],
+    "kr": [
+        "id",
+        "title",
+        "metric",
+        "unit",
+        "direction",
+        "baseline",
+        "target",
+        "weight",
+        "owner",
+        "due",
+        "milestones",
+        "bogus",
+    ],
+}
+
+
+def _expect_clean_failure(call) -> None:
+    try:
+        call()
+    except OKRKitError as err:
+        assert str(err).strip(), "an OKRKitError must carry a message"
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    where=st.sampled_from(["plan", "objective", "kr"]),
+    key=st.data(),
+    value=values,
+)
+def test_mutated_plans_fail_cleanly(where: str, key: st.DataObject, value: object) -> None:
+    data = json.loads(json.dumps(BASE, default=str))
+    field = key.draw(st.sampled_from(FIELDS[where]))
+    if where == "plan":
+        target = data
+    elif where == "objective":
+        target = data["objectives"][key.draw(st.integers(0, 1))]
+    else:
+        target = data["objectives"][1]["key_results"][key.draw(st.integers(0, 1))]
+    if key.draw(st.booleans()):
+        target[field] = value
+    else:
+        target.pop(field, None)
+    text = yaml.safe_dump(data, default_flow_style=False)
+    _expect_clean_failure(lambda: parse_plan(text, source="fuzz.yaml"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=300))
+def test_arbitrary_text_fails_cleanly(text: str) -> None:
+    _expect_clean_failure(lambda: parse_plan(text, source="fuzz.yaml"))
+    _expect_clean_failure(lambda: parse_checkins_csv(text, source="fuzz.csv"))
+
+
+checkin_cells = st.one_of(scalars, st.sampled_from(["BOT-1.1", "BOT-1.2", "At Risk", "0.5"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "kr_id": checkin_cells,
+                "date": checkin_cells,
+                "value": checkin_cells,
+                "confidence": checkin_cells,
+                "status": checkin_cells,
+                "note": checkin_cells,
+            }
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_checkin_records_fail_cleanly(records: list[dict[str, object]]) -> None:
+    plan = load_plan(CORPUS / "base.yaml")
+    frame = pd.DataFrame(records, dtype=object)
+    _expect_clean_failure(lambda: validate_checkins(frame, plan=plan, source="fuzz"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "period",
+                    "objective_id",
+                    "objective_title",
+                    "kr_id",
+                    "kr_title",
+                    "direction",
+                    "baseline",
+                    "target",
+                    "parent_id",
+                    "milestones",
+                    "due",
+                ]
+            ),
+            scalars,
+            max_size=8,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_flat_tables_fail_cleanly(rows: list[dict[str, object]]) -> None:
+    frame = pd.DataFrame(rows, dtype=object)
+    _expect_clean_failure(lambda: flat_to_plan(frame, source="fuzz.csv"))
+
+
+def test_corpus_is_all_clean_failures() -> None:
+    plan = load_plan(CORPUS / "base.yaml")
+    tried = 0
+    for name in MANIFEST:
+        path = CORPUS / name
+        if name.endswith(".yaml"):
+            _expect_clean_failure(lambda p=path: load_plan(p))
+        else:
+            _expect_clean_failure(
+                lambda p=path: parse_checkins_csv(
+                    p.read_bytes().decode("utf-8", "replace"), source=str(p), plan=plan
+                )
+            )
+        tried += 1
+    assert tried == len(MANIFEST) >= 20
