@@ -1,0 +1,266 @@
+"""The :class:`Store` and :func:`open_store`."""
+
+from __future__ import annotations
+
+import difflib
+import getpass
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.engine import URL
+
+from okrkit.errors import StoreError
+from okrkit.frames import Plan
+from okrkit.period import Period
+from okrkit.store import checkins as _checkins
+from okrkit.store import engine as _engine
+from okrkit.store import plans as _plans
+from okrkit.store.schema import objectives, periods, plan_revisions
+
+
+def _author(author: str | None) -> str | None:
+    if author is not None:
+        return author
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return None
+
+
+def _label(period: str | Period) -> str:
+    return period.label if isinstance(period, Period) else str(period).strip()
+
+
+class Store:
+    """A SQLite or PostgreSQL store of plans, check-ins and reviews.
+
+    Use :func:`open_store` to get one. Every method is one transaction; database errors
+    surface as :class:`~okrkit.errors.StoreError` naming the store (password hidden).
+    A store is also a context manager that closes itself.
+    """
+
+    def __init__(self, engine: Engine, url: URL) -> None:
+        self._engine = engine
+        self._url = url
+        self.url: str = _engine.masked(url)
+
+    def __repr__(self) -> str:
+        return f"Store({self.url!r})"
+
+    def __str__(self) -> str:
+        return self.url
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return str(self._engine.dialect.name)
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with _engine.guard(self.url), self._engine.connect() as conn:
+            try:
+                yield conn
+            finally:
+                conn.rollback()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with _engine.guard(self.url), _engine.writer(self._engine).begin() as conn:
+            yield conn
+
+    # -- plans -------------------------------------------------------------------
+
+    def save_plan(
+        self,
+        plan: Plan,
+        *,
+        author: str | None = None,
+        message: str | None = None,
+        force: bool = False,
+    ) -> int:
+        """Save ``plan`` as the new state of its period; returns the new revision.
+
+        The period's objectives, key results, milestones and reviews are replaced in one
+        transaction and a revision row (the plan as YAML) is added to the history.
+
+        Raises
+        ------
+        ConflictError
+            The period already has a plan and ``plan.revision`` is not the stored revision
+            (someone saved in between, or the plan came from a file: ``revision is None``).
+            ``force=True`` skips the check (an import that replaces the plan on purpose;
+            the replaced state stays in the history).
+        PlanError
+            Duplicate ids, key results of unknown objectives, bad milestones.
+        """
+        with self._write() as conn:
+            return _plans.save(conn, plan, author=_author(author), message=message, force=force)
+
+    def load_plan(self, period: str | Period, team: str | None = None) -> Plan:
+        """The stored plan of ``period`` (``Plan.revision`` set), optionally one team's view."""
+        with self._read() as conn:
+            plan = _plans.load(conn, _label(period), self.url)
+        return plan.for_team(team)
+
+    def periods(self) -> list[str]:
+        """Period labels that have a plan, in date order."""
+        with self._read() as conn:
+            stmt = select(periods.c.period).order_by(periods.c.start_date, periods.c.period)
+            return list(conn.execute(stmt).scalars())
+
+    def teams(self, period: str | Period) -> list[str]:
+        """Teams owning objectives in ``period``, sorted."""
+        with self._read() as conn:
+            stmt = (
+                select(objectives.c.team)
+                .distinct()
+                .where(objectives.c.period == _label(period), objectives.c.team.is_not(None))
+                .order_by(objectives.c.team)
+            )
+            return list(conn.execute(stmt).scalars())
+
+    def save_reviews(
+        self, frame: pd.DataFrame, period: str | Period, *, author: str | None = None
+    ) -> None:
+        """Add or replace the reviews of the objectives in ``frame`` (a new plan revision)."""
+        with self._write() as conn:
+            _plans.save_reviews(conn, frame, _label(period), author=_author(author), where=self.url)
+
+    def reviews(self, period: str | Period) -> pd.DataFrame:
+        """The reviews of ``period`` (contract columns), in objective order."""
+        with self._read() as conn:
+            return _plans.read_reviews(conn, _label(period))
+
+    def revisions(self, period: str | Period) -> pd.DataFrame:
+        """The revision history: ``period, revision, saved_at, author, message, plan_yaml``."""
+        with self._read() as conn:
+            return _plans.history(conn, _label(period))
+
+    def diff(self, period: str | Period, old: int, new: int | None = None) -> str:
+        """A unified diff of the plan YAML between two revisions (``new`` defaults to the latest)."""
+        label = _label(period)
+        with self._read() as conn:
+            rows = dict(
+                conn.execute(
+                    select(plan_revisions.c.revision, plan_revisions.c.plan_yaml).where(
+                        plan_revisions.c.period == label
+                    )
+                ).all()
+            )
+        new = max(rows) if new is None and rows else new
+        for r in (old, new):
+            if r not in rows:
+                raise StoreError(f"{label} has no revision {r} in the store {self.url}")
+        return "".join(
+            difflib.unified_diff(
+                rows[old].splitlines(keepends=True),
+                rows[new].splitlines(keepends=True),
+                fromfile=f"{label} revision {old}",
+                tofile=f"{label} revision {new}",
+            )
+        )
+
+    # -- check-ins ---------------------------------------------------------------
+
+    def add_checkins(
+        self,
+        frame: pd.DataFrame,
+        *,
+        source: str | None = None,
+        lines: Sequence[int] | None = None,
+    ) -> int:
+        """Append check-ins (one transaction, all or nothing); returns the rows added.
+
+        Each row must name a stored key result and fall inside a period holding it; its
+        period is the one whose dates contain it. ``recorded_at`` defaults to now (UTC).
+
+        Raises
+        ------
+        CheckinError
+            Listing every bad row: ``row`` is 1-based in ``frame``; with ``source`` (the
+            file) it is the file ``line`` instead — from ``lines`` if given, else assuming
+            a header line and one record per line.
+        """
+        with self._write() as conn:
+            rows = _checkins.prepare(conn, frame, source=source, lines=lines)
+            return _checkins.insert(conn, rows)
+
+    def checkins(
+        self,
+        period: str | Period | None = None,
+        team: str | None = None,
+        *,
+        effective: bool = True,
+    ) -> pd.DataFrame:
+        """Check-ins (contract columns) sorted by kr_id, date, recorded_at.
+
+        ``effective=True`` keeps, for each KR and date, only the row with the latest
+        ``recorded_at`` (a correction supersedes what it corrects); ``effective=False``
+        returns every row ever recorded (the audit trail).
+        """
+        label = None if period is None else _label(period)
+        with self._read() as conn:
+            return _checkins.read(conn, period=label, team=team, effective=effective)
+
+    # -- maintenance -------------------------------------------------------------
+
+    def backup(self, path: str | os.PathLike[str]) -> dict[str, int]:
+        """Write everything to a JSON-lines file; returns rows written per table."""
+        from okrkit.store import backup as _backup
+
+        with self._read() as conn:
+            return _backup.dump(conn, Path(path))
+
+    def restore(self, path: str | os.PathLike[str], *, replace: bool = False) -> dict[str, int]:
+        """Load a :meth:`backup` file (one transaction); returns rows read per table.
+
+        The store must be empty unless ``replace=True``, which first deletes everything.
+        """
+        from okrkit.store import backup as _backup
+
+        with self._write() as conn:
+            return _backup.load(conn, Path(path), replace=replace, where=self.url)
+
+    def close(self) -> None:
+        """Release the store's connections."""
+        self._engine.dispose()
+
+
+def open_store(
+    url: str | URL | None = None, *, timeout: float = _engine.BUSY_TIMEOUT, upgrade: bool = True
+) -> Store:
+    """Open (and create or upgrade) the store at ``url``.
+
+    Parameters
+    ----------
+    url
+        ``sqlite:///path.db`` or ``postgresql+psycopg://user:pass@host/db``; default
+        ``$OKRKIT_DB``, else ``sqlite:///data/okrkit.db`` (``data/`` is created).
+    timeout
+        Seconds to wait for another writer's lock (SQLite busy timeout, PostgreSQL
+        ``lock_timeout``) before failing with a clear :class:`StoreError`.
+    upgrade
+        Apply pending schema migrations (the default; concurrent openers are serialised).
+    """
+    parsed, default = _engine.resolve_url(url)
+    where = _engine.masked(parsed)
+    with _engine.guard(where):
+        engine = _engine.create(parsed, default=default, timeout=timeout)
+    try:
+        with _engine.guard(where):
+            if upgrade:
+                _engine.upgrade(engine, where)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Store(engine, parsed)

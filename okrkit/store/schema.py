@@ -1,0 +1,136 @@
+"""The store's tables (SQLAlchemy Core).
+
+This is the *current* schema; the migrations in :mod:`okrkit.migrations` build it step
+by step and never import this module, so an old store can always be upgraded.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+periods = Table(
+    "periods",
+    metadata,
+    Column("period", String(64), primary_key=True),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("cadence_days", Integer, nullable=False),
+    Column("revision", Integer, nullable=False),
+)
+
+objectives = Table(
+    "objectives",
+    metadata,
+    Column("period", String(64), primary_key=True),
+    Column("objective_id", String(200), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("title", Text),
+    Column("level", String(32)),
+    Column("parent_id", String(200)),
+    Column("team", String(200)),
+    Column("owner", Text),
+    Column("kind", String(32)),
+    Column("weight", Float),
+    ForeignKeyConstraint(["period"], ["periods.period"], ondelete="CASCADE"),
+)
+
+key_results = Table(
+    "key_results",
+    metadata,
+    Column("period", String(64), primary_key=True),
+    Column("kr_id", String(200), primary_key=True),
+    Column("objective_id", String(200), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("title", Text),
+    Column("metric", Text),
+    Column("unit", String(64)),
+    Column("direction", String(32)),
+    Column("baseline", Float),
+    Column("target", Float),
+    Column("weight", Float),
+    Column("owner", Text),
+    Column("due", Date),
+    ForeignKeyConstraint(
+        ["period", "objective_id"],
+        ["objectives.period", "objectives.objective_id"],
+        ondelete="CASCADE",
+    ),
+)
+
+milestones = Table(
+    "milestones",
+    metadata,
+    Column("period", String(64), primary_key=True),
+    Column("kr_id", String(200), primary_key=True),
+    Column("date", Date, primary_key=True),
+    Column("target", Float, nullable=False),
+    ForeignKeyConstraint(
+        ["period", "kr_id"], ["key_results.period", "key_results.kr_id"], ondelete="CASCADE"
+    ),
+)
+
+checkins = Table(
+    "checkins",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(64), nullable=False),
+    Column("kr_id", String(200), nullable=False),
+    Column("date", Date, nullable=False),
+    Column("value", Float, nullable=False),
+    Column("confidence", Float),
+    Column("status", String(32)),
+    Column("note", Text),
+    Column("blockers", Text),
+    Column("achievements", Text),
+    Column("author", Text),
+    Column("recorded_at", DateTime, nullable=False),
+    Column("source", Text),
+    ForeignKeyConstraint(["period"], ["periods.period"]),
+    Index("ix_checkins_effective", "period", "kr_id", "date", "recorded_at"),
+)
+
+reviews = Table(
+    "reviews",
+    metadata,
+    Column("period", String(64), primary_key=True),
+    Column("objective_id", String(200), primary_key=True),
+    Column("lessons", Text),
+    Column("next_actions", Text),
+    Column("score_override", Float),
+    Column("override_reason", Text),
+    Column("recorded_at", DateTime, nullable=False),
+    ForeignKeyConstraint(
+        ["period", "objective_id"],
+        ["objectives.period", "objectives.objective_id"],
+        ondelete="CASCADE",
+    ),
+)
+
+plan_revisions = Table(
+    "plan_revisions",
+    metadata,
+    Column("period", String(64), primary_key=True),
+    Column("revision", Integer, primary_key=True),
+    Column("saved_at", DateTime, nullable=False),
+    Column("author", Text),
+    Column("message", Text),
+    Column("plan_yaml", Text, nullable=False),
+    ForeignKeyConstraint(["period"], ["periods.period"]),
+)
+
+#: Tables in dependency order (parents first): the order of inserts, backups and restores.
+TABLES = [periods, objectives, key_results, milestones, reviews, plan_revisions, checkins]

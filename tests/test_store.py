@@ -1,0 +1,325 @@
+"""The store contract (docs/internals.md, "Store") on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from okrkit.errors import CheckinError, ConflictError, PlanError, StoreError
+from okrkit.frames import CHECKIN_COLUMNS, REVIEW_COLUMNS
+from okrkit.store import Store, open_store
+
+pytest.register_assert_rewrite("store_fixtures")
+from store_fixtures import checkin_frame, sample_plan  # noqa: E402
+
+pytest_plugins = ["store_fixtures"]
+
+Q1 = "2026-Q1"
+
+
+def test_round_trip_gives_equal_frames(store: Store) -> None:
+    plan = sample_plan()
+    assert store.save_plan(plan) == 1
+    loaded = store.load_plan(Q1)
+    assert loaded.revision == 1
+    assert loaded.period == plan.period
+    assert loaded.cadence_days == 7
+    assert_frame_equal(loaded.objectives, plan.objectives)
+    assert_frame_equal(loaded.key_results, plan.key_results)
+    assert_frame_equal(loaded.reviews, plan.reviews)
+    ms = loaded.key_results.set_index("kr_id").at["VIS-1.1", "milestones"]
+    assert ms == ((dt.date(2026, 1, 31), 90.0), (dt.date(2026, 3, 2), 93.0))
+
+
+def test_explicit_date_period_round_trips(store: Store) -> None:
+    from okrkit.period import Period
+
+    plan = sample_plan()
+    odd = Period.parse("H1 pilot", "2026-01-15", "2026-06-30")
+    plan = replace(plan, period=odd).with_frames(
+        objectives=plan.objectives.assign(period=odd.label),
+        reviews=plan.reviews.assign(period=odd.label),
+    )
+    store.save_plan(plan)
+    loaded = store.load_plan("H1 pilot")
+    assert loaded.period == odd
+    assert_frame_equal(loaded.objectives, plan.objectives)
+
+
+def test_every_save_is_a_revision_with_the_plan_text(store: Store) -> None:
+    plan = sample_plan()
+    store.save_plan(plan, author="ana", message="first draft")
+    loaded = store.load_plan(Q1)
+    krs = loaded.key_results.copy()
+    krs.loc[krs["kr_id"] == "VIS-1.1", "target"] = 97.0
+    assert store.save_plan(loaded.with_frames(key_results=krs), author="ben") == 2
+    hist = store.revisions(Q1)
+    assert list(hist.columns) == [
+        "period",
+        "revision",
+        "saved_at",
+        "author",
+        "message",
+        "plan_yaml",
+    ]
+    assert hist["revision"].tolist() == [1, 2]
+    assert hist["author"].tolist() == ["ana", "ben"]
+    assert hist.at[0, "message"] == "first draft"
+    assert "VIS-1.1" in hist.at[0, "plan_yaml"]
+    diff = store.diff(Q1, 1)
+    assert "-    target: 95\n" in diff and "+    target: 97\n" in diff
+    assert store.load_plan(Q1).key_results.set_index("kr_id").at["VIS-1.1", "target"] == 97.0
+
+
+def test_stale_revision_is_a_conflict(store: Store) -> None:
+    store.save_plan(sample_plan())
+    mine = store.load_plan(Q1)
+    theirs = store.load_plan(Q1)
+    store.save_plan(theirs)
+    store.save_plan(store.load_plan(Q1))
+    store.save_plan(store.load_plan(Q1))
+    with pytest.raises(ConflictError) as err:
+        store.save_plan(mine)
+    assert str(err.value) == (
+        "plan for 2026-Q1 was changed by someone else (revision 4, you loaded 1): "
+        "reload and re-apply your edits"
+    )
+    assert store.load_plan(Q1).revision == 4
+
+
+def test_plan_from_a_file_needs_force_once_the_period_exists(store: Store) -> None:
+    store.save_plan(sample_plan())
+    fresh = sample_plan()
+    assert fresh.revision is None
+    with pytest.raises(ConflictError, match="not loaded from it"):
+        store.save_plan(fresh)
+    edited = fresh.with_frames(objectives=fresh.objectives.assign(owner="new owner"))
+    assert store.save_plan(edited, force=True, message="import plan.yaml") == 2
+    hist = store.revisions(Q1)
+    assert hist["message"].tolist() == [None, "import plan.yaml"]
+    assert "CTO" in hist.at[0, "plan_yaml"]  # the replaced plan is still in the history
+
+
+def test_invalid_plan_changes_nothing(store: Store) -> None:
+    store.save_plan(sample_plan())
+    loaded = store.load_plan(Q1)
+    krs = pd.concat([loaded.key_results, loaded.key_results.iloc[[0]]], ignore_index=True)
+    krs.loc[1, "objective_id"] = "NOPE"
+    with pytest.raises(PlanError) as err:
+        store.save_plan(loaded.with_frames(key_results=krs))
+    fields = {(p.row, p.field) for p in err.value.problems}
+    assert fields == {(5, "kr_id"), (2, "objective_id")}
+    again = store.load_plan(Q1)
+    assert again.revision == 1
+    assert_frame_equal(again.key_results, loaded.key_results)
+
+
+def test_checkins_are_append_only_and_corrections_win(store: Store) -> None:
+    store.save_plan(sample_plan())
+    first = checkin_frame([("VIS-1.1", "2026-01-10", 89.0, 0.8), ("VIS-1.1", "2026-01-17", 90.0)])
+    assert store.add_checkins(first) == 2
+    fix = checkin_frame([("VIS-1.1", "2026-01-10", 89.5, 0.7, "In Progress")])
+    fix["recorded_at"] = [dt.datetime(2099, 1, 1)]
+    assert store.add_checkins(fix) == 1
+    eff = store.checkins(Q1)
+    assert list(eff.columns) == CHECKIN_COLUMNS
+    assert eff["value"].tolist() == [89.5, 90.0]
+    assert eff["status"].tolist() == ["In Progress", None]
+    audit = store.checkins(Q1, effective=False)
+    assert len(audit) == 3
+    assert audit["value"].tolist() == [89.0, 89.5, 90.0]  # sorted by kr, date, recorded_at
+    # a correction recorded at the same instant: the one inserted last wins
+    now = dt.datetime(2099, 1, 1)
+    same = checkin_frame([("VIS-1.1", "2026-01-10", 1.0), ("VIS-1.1", "2026-01-10", 2.0)])
+    store.add_checkins(same.assign(recorded_at=now))
+    assert store.checkins(Q1).set_index("date").at[dt.date(2026, 1, 10), "value"] == 2.0
+
+
+def test_checkin_types_and_default_recorded_at(store: Store) -> None:
+    store.save_plan(sample_plan())
+    before = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    frame = pd.DataFrame(
+        {
+            "kr_id": [" DAT-1.1 "],
+            "date": [pd.Timestamp("2026-02-01")],
+            "value": ["97.5"],
+            "confidence": [0.9],
+            "status": ["at risk"],
+            "note": ["slow pipeline"],
+            "blockers": [""],
+            "author": ["dana"],
+        }
+    )
+    store.add_checkins(frame)
+    got = store.checkins().iloc[0]
+    assert got["kr_id"] == "DAT-1.1" and got["date"] == dt.date(2026, 2, 1)
+    assert got["value"] == 97.5 and got["status"] == "At Risk" and got["blockers"] is None
+    assert (
+        before - dt.timedelta(seconds=1) <= got["recorded_at"] <= before + dt.timedelta(minutes=5)
+    )
+    assert frame.at[0, "kr_id"] == " DAT-1.1 "  # input not mutated
+
+
+def test_bad_checkins_write_nothing_and_name_every_row(store: Store) -> None:
+    store.save_plan(sample_plan())
+    frame = checkin_frame(
+        [
+            ("VIS-1.1", "2026-01-10", 89.0, 0.5, "In Progress"),
+            ("NOPE-1", "2026-01-10", 1.0, 0.5, None),
+            ("VIS-1.1", "2026-05-01", 90.0, 1.5, "Done"),
+            ("VIS-1.2", "31/01/2026", "abc", None, None),
+            (None, "2026-01-11", None, None, None),
+        ]
+    )
+    with pytest.raises(CheckinError) as err:
+        store.add_checkins(frame)
+    found = {(p.row, p.field) for p in err.value.problems}
+    assert found == {
+        (2, "kr_id"),
+        (3, "date"),
+        (3, "confidence"),
+        (3, "status"),
+        (4, "date"),
+        (4, "value"),
+        (5, "kr_id"),
+        (5, "value"),
+    }
+    assert "outside every period that holds key result 'VIS-1.1'" in str(err.value)
+    assert len(store.checkins(effective=False)) == 0
+    with pytest.raises(CheckinError) as err:
+        store.add_checkins(frame.iloc[[1]], source="checkins.csv")
+    (p,) = err.value.problems
+    assert (p.file, p.line, p.row, p.id) == ("checkins.csv", 2, None, "NOPE-1")
+    with pytest.raises(CheckinError) as err:
+        store.add_checkins(frame.iloc[[0, 1]], source="x.csv", lines=[7, 9])
+    assert [p.line for p in err.value.problems] == [9]
+
+
+def test_a_kr_id_reused_in_another_period_goes_to_the_right_period(store: Store) -> None:
+    store.save_plan(sample_plan(Q1))
+    store.save_plan(sample_plan("2026-Q2"))
+    store.add_checkins(
+        checkin_frame([("CO-1.1", "2026-02-01", 1.0), ("CO-1.1", "2026-05-01", 2.0)])
+    )
+    assert store.checkins(Q1)["value"].tolist() == [1.0]
+    assert store.checkins("2026-Q2")["value"].tolist() == [2.0]
+    assert len(store.checkins()) == 2
+
+
+def test_team_views(store: Store) -> None:
+    store.save_plan(sample_plan())
+    vision = store.load_plan(Q1, team="vision")
+    assert vision.objectives["objective_id"].tolist() == ["CO-1", "VIS-1"]  # with its parent
+    assert vision.key_results["kr_id"].tolist() == ["VIS-1.1", "VIS-1.2"]
+    assert vision.reviews.empty and vision.revision == 1
+    store.add_checkins(
+        checkin_frame([("VIS-1.2", "2026-01-05", 11.0), ("DAT-1.1", "2026-01-05", 85.0)])
+    )
+    assert store.checkins(Q1, team="vision")["kr_id"].tolist() == ["VIS-1.2"]
+    assert store.checkins(team="data")["kr_id"].tolist() == ["DAT-1.1"]
+    assert store.checkins(team="nobody").empty
+
+
+def test_periods_and_teams_listing(store: Store) -> None:
+    assert store.periods() == []
+    store.save_plan(sample_plan("2026-Q2"))
+    store.save_plan(sample_plan("2025-Q4"))
+    assert store.periods() == ["2025-Q4", "2026-Q2"]
+    assert store.teams("2026-Q2") == ["data", "vision"]
+    assert store.teams("1999-Q1") == []
+
+
+def test_reviews(store: Store) -> None:
+    store.save_plan(sample_plan())
+    review = pd.DataFrame(
+        {
+            "objective_id": ["VIS-1"],
+            "lessons": ["label data earlier"],
+            "score_override": [0.8],
+            "override_reason": ["scope cut agreed"],
+        }
+    )
+    store.save_reviews(review, Q1)
+    got = store.reviews(Q1)
+    assert list(got.columns) == REVIEW_COLUMNS
+    assert got["objective_id"].tolist() == ["VIS-1", "DAT-1"]  # plan order
+    assert got.set_index("objective_id").at["VIS-1", "score_override"] == 0.8
+    assert store.load_plan(Q1).revision == 2
+    assert store.revisions(Q1)["message"].iloc[-1] == "reviews updated"
+    bad = pd.DataFrame({"objective_id": ["VIS-1", "ZZZ"], "score_override": [0.5, None]})
+    with pytest.raises(PlanError) as err:
+        store.save_reviews(bad, Q1)
+    assert {(p.row, p.field) for p in err.value.problems} == {
+        (1, "override_reason"),
+        (2, "objective_id"),
+    }
+
+
+def test_unknown_period_is_a_clear_error(store: Store) -> None:
+    store.save_plan(sample_plan())
+    with pytest.raises(StoreError, match=r"no plan for period 2030-Q1 .*\(periods: 2026-Q1\)"):
+        store.load_plan("2030-Q1")
+
+
+def test_empty_store_reads_give_contract_frames(store: Store) -> None:
+    assert list(store.checkins().columns) == CHECKIN_COLUMNS
+    assert store.revisions(Q1).empty
+    assert store.reviews(Q1).empty
+
+
+def test_url_order_env_and_default(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OKRKIT_DB", raising=False)
+    with open_store() as s:
+        assert s.url == "sqlite:///data/okrkit.db"
+        s.save_plan(sample_plan())
+    assert (tmp_path / "data" / "okrkit.db").is_file()
+    monkeypatch.setenv("OKRKIT_DB", f"sqlite:///{tmp_path / 'env.db'}")
+    with open_store() as s:
+        assert s.periods() == []
+    with open_store(f"sqlite:///{tmp_path / 'data' / 'okrkit.db'}") as s:
+        assert s.periods() == [Q1]
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "data" / "okrkit.db")
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.close()
+
+
+def test_missing_folder_is_not_created_for_explicit_urls(tmp_path) -> None:
+    with pytest.raises(StoreError, match="does not exist"):
+        open_store(f"sqlite:///{tmp_path / 'nope' / 'x.db'}")
+
+
+def test_passwords_never_show(tmp_path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens here once closed
+    url = f"postgresql+psycopg://ana:s3cr3t-pw@127.0.0.1:{port}/okr"
+    with pytest.raises(StoreError) as err:
+        open_store(url, timeout=2)
+    text = str(err.value)
+    assert "s3cr3t-pw" not in text and "ana:***@127.0.0.1" in text
+    assert "cannot reach the PostgreSQL server" in text
+    with pytest.raises(StoreError) as err:
+        open_store("mysql://ana:s3cr3t-pw@db/okr")
+    assert "s3cr3t-pw" not in str(err.value)
+    with pytest.raises(StoreError) as err:
+        open_store("not a url ana:s3cr3t-pw@")
+    assert "s3cr3t-pw" not in str(err.value)
+    s = open_store(f"sqlite:///{tmp_path / 'x.db'}")
+    assert repr(s) == f"Store('sqlite:///{tmp_path / 'x.db'}')"
+    s.close()
+
+
+def test_store_repr_masks_password(store_url: str, backend: str) -> None:
+    with open_store(store_url) as s:
+        assert s.backend == backend
+        if backend == "postgresql":
+            assert ":***@" in str(s) and ":***@" in repr(s)
+            assert s.url.split("@")[1] in store_url
