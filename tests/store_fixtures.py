@@ -88,6 +88,13 @@ def store_url(backend: str, tmp_path: Any) -> Iterator[str]:
 
 
 @pytest.fixture
+def pg_store_url() -> Iterator[str]:
+    """A fresh PostgreSQL database (for PostgreSQL-only tests; mark them ``postgres``)."""
+    with fresh_pg_database(pg_base_url()) as url:
+        yield url
+
+
+@pytest.fixture
 def store(store_url: str) -> Iterator[Store]:
     s = open_store(store_url)
     try:
@@ -171,4 +178,33 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     tr = terminalreporter
     tr.section("okrkit store reliability")
     for key in sorted(LEDGER):
-        tr.write_line(f"{key:<48} {LEDGER[key]:>10,}")
+        tr.write_line(f"{key:<70} {LEDGER[key]:>9,}")
+
+
+# ---------------------------------------------------------------------------
+# worker processes (spawned: they import this module, never share a connection)
+
+
+def write_many(url: str, worker: int, writes: int, kr_id: str, day: str) -> int:
+    """One writer: ``writes`` separate ``add_checkins`` calls of one row each."""
+    store = open_store(url)
+    try:
+        for i in range(writes):
+            row = pd.DataFrame(
+                {
+                    "kr_id": [kr_id],
+                    "date": [day],
+                    "value": [float(worker * 1_000_000 + i)],
+                    "author": [f"writer-{worker}"],
+                }
+            )
+            store.add_checkins(row)
+    finally:
+        store.close()
+    return writes
+
+
+def open_and_save(url: str, worker: int) -> int:
+    """Open a (maybe brand-new) store and save a plan of one's own."""
+    with open_store(url) as store:
+        return store.save_plan(sample_plan(f"{2030 + worker}-Q1", suffix=f"-w{worker}"))

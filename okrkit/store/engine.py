@@ -82,6 +82,12 @@ def _sqlite_engine(url: URL, *, default: bool, timeout: float) -> Engine:
             folder.mkdir(parents=True, exist_ok=True)
         elif not folder.is_dir():
             raise StoreError(f"cannot open the store {masked(url)}: folder {folder} does not exist")
+        file = Path(database).expanduser()
+        if file.exists() and not all(
+            os.access(p, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
+            for p in (file, folder)
+        ):
+            raise StoreError(describe(OSError("attempt to write a readonly database"), masked(url)))
     kwargs: dict[str, Any] = {"connect_args": {"timeout": timeout, "check_same_thread": False}}
     if memory:
         kwargs["poolclass"] = pool.StaticPool
