@@ -11,7 +11,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from okrkit.errors import CheckinError, ConflictError, PlanError, StoreError
-from okrkit.frames import CHECKIN_COLUMNS, REVIEW_COLUMNS
+from okrkit.frames import CHECKIN_COLUMNS, REVIEW_COLUMNS, conform
 from okrkit.store import Store, open_store
 
 pytest.register_assert_rewrite("store_fixtures")
@@ -131,6 +131,7 @@ def test_checkins_are_append_only_and_corrections_win(store: Store) -> None:
     assert eff["value"].tolist() == [89.5, 90.0]
     assert eff["status"].tolist() == ["In Progress", None]
     audit = store.checkins(Q1, effective=False)
+    assert_frame_equal(audit, conform(audit, "checkins"))  # contract dtypes
     assert len(audit) == 3
     assert audit["value"].tolist() == [89.0, 89.5, 90.0]  # sorted by kr, date, recorded_at
     # a correction recorded at the same instant: the one inserted last wins
@@ -165,7 +166,7 @@ def test_checkin_types_and_default_recorded_at(store: Store) -> None:
     assert frame.at[0, "kr_id"] == " DAT-1.1 "  # input not mutated
 
 
-def test_bad_checkins_write_nothing_and_name_every_row(store: Store) -> None:
+def test_bad_checkins_write_nothing_and_name_every_row(store: Store, tmp_path) -> None:
     store.save_plan(sample_plan())
     frame = checkin_frame(
         [
@@ -191,10 +192,16 @@ def test_bad_checkins_write_nothing_and_name_every_row(store: Store) -> None:
     }
     assert "outside every period that holds key result 'VIS-1.1'" in str(err.value)
     assert len(store.checkins(effective=False)) == 0
+    csv = tmp_path / "checkins.csv"
+    csv.write_text("kr_id,date,value\nNOPE-1,2026-01-10,1\n")
     with pytest.raises(CheckinError) as err:
-        store.add_checkins(frame.iloc[[1]], source="checkins.csv")
+        store.add_checkins(frame.iloc[[1]], source=str(csv))
     (p,) = err.value.problems
-    assert (p.file, p.line, p.row, p.id) == ("checkins.csv", 2, None, "NOPE-1")
+    assert (p.file, p.line, p.row, p.id) == (str(csv), 2, None, "NOPE-1")
+    with pytest.raises(CheckinError) as err:
+        store.add_checkins(frame.iloc[[1]], source="command line")
+    (p,) = err.value.problems
+    assert (p.file, p.line, p.row) == ("command line", None, 1)
     with pytest.raises(CheckinError) as err:
         store.add_checkins(frame.iloc[[0, 1]], source="x.csv", lines=[7, 9])
     assert [p.line for p in err.value.problems] == [9]

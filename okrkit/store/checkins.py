@@ -13,16 +13,17 @@ caller's single transaction.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from itertools import islice
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, String, func, select, type_coerce
 
 from okrkit.errors import CheckinError, Problem
-from okrkit.frames import STATUSES, conform
+from okrkit.frames import CHECKIN_COLUMNS, STATUSES, empty
 from okrkit.store.schema import checkins, key_results, objectives, periods
 
 CHUNK = 50_000
@@ -252,11 +253,12 @@ def _locate(
     lines: Sequence[int] | None,
 ) -> list[Problem]:
     out = []
+    is_file = source is not None and lines is None and os.path.isfile(source)
     for i, field, msg in sorted(problems, key=lambda p: (p[0], p[1])):
         if lines is not None:
             line, row = int(lines[i]), None
-        elif source is not None:
-            line, row = i + 2, None  # one record per line after the header line
+        elif is_file:
+            line, row = i + 2, None  # a header line, then one record per line
         else:
             line, row = None, i + 1
         out.append(Problem(msg, file=source, line=line, row=row, field=field, id=kr[i]))
@@ -294,9 +296,18 @@ def read(
     effective: bool = True,
     with_period: bool = False,
 ) -> pd.DataFrame:
-    """Check-ins as a contract frame sorted by kr_id, date, recorded_at."""
+    """Check-ins as a contract frame sorted by kr_id, date, recorded_at.
+
+    Dates come back as text (SQLite) or date objects (PostgreSQL) and are converted
+    column-wise with numpy, not row by row, so a million rows read in seconds.
+    """
     c = checkins
-    cols = [c.c.id, c.c.period, *(c.c[k] for k in _COLUMNS[1:-1])]
+    raw = {
+        "date": type_coerce(c.c.date, String),
+        "recorded_at": type_coerce(c.c.recorded_at, String),
+    }
+    names = ["id", "period", *_COLUMNS[1:-1]]
+    cols = [raw.get(n, c.c[n]).label(n) for n in names]
     stmt = select(*cols)
     if team is not None:
         k, o = key_results, objectives
@@ -316,14 +327,34 @@ def read(
             .label("rank")
         )
         inner = stmt.add_columns(rank).subquery()
-        stmt = select(*(inner.c[col.name] for col in cols)).where(inner.c.rank == 1)
+        stmt = select(*(inner.c[n] for n in names)).where(inner.c.rank == 1)
         order = [inner.c.kr_id, inner.c.date, inner.c.recorded_at, inner.c.id]
     else:
         order = [c.c.kr_id, c.c.date, c.c.recorded_at, c.c.id]
     rows = conn.execute(stmt.order_by(*order)).all()
-    names = ["id", "period", *_COLUMNS[1:-1]]
-    raw = pd.DataFrame.from_records(rows, columns=names) if rows else pd.DataFrame(columns=names)
-    out = conform(raw, "checkins")
+    if not rows:
+        out = empty("checkins")
+        if with_period:
+            out.insert(0, "period", pd.Series(dtype=object))
+        return out
+    data = dict(zip(names, zip(*rows, strict=True), strict=True))
+
+    def text(name: str) -> pd.Series:
+        return pd.Series(data[name], dtype=object)
+
+    out = pd.DataFrame(
+        {
+            "kr_id": text("kr_id"),
+            "date": pd.Series(np.array(data["date"], dtype="datetime64[D]").astype(object)),
+            "value": np.array(data["value"], dtype="float64"),
+            "confidence": np.array(data["confidence"], dtype="float64"),
+            **{name: text(name) for name in ("status", *_TEXT)},
+            "recorded_at": pd.Series(
+                np.array(data["recorded_at"], dtype="datetime64[us]").astype(object)
+            ),
+        },
+        columns=CHECKIN_COLUMNS,
+    )
     if with_period:
-        out.insert(0, "period", raw["period"].astype(object).to_numpy())
+        out.insert(0, "period", text("period"))
     return out

@@ -187,9 +187,10 @@ class Store:
         Raises
         ------
         CheckinError
-            Listing every bad row: ``row`` is 1-based in ``frame``; with ``source`` (the
-            file) it is the file ``line`` instead — from ``lines`` if given, else assuming
-            a header line and one record per line.
+            Listing every bad row: ``row`` is 1-based in ``frame``. The file ``line`` is
+            named instead when ``lines`` (one line number per row) is given, or when
+            ``source`` is an existing file (then a header line and one record per line
+            are assumed: line = row + 1).
         """
         with self._write() as conn:
             rows = _checkins.prepare(conn, frame, source=source, lines=lines)
