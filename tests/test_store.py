@@ -283,7 +283,8 @@ def test_url_order_env_and_default(tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("OKRKIT_DB", raising=False)
     with open_store() as s:
-        assert s.url == "sqlite:///data/okrkit.db"
+        # no project folder above tmp_path: the default file is data/okrkit.db under cwd
+        assert s.url == f"sqlite:///{tmp_path.resolve() / 'data' / 'okrkit.db'}"
         s.save_plan(sample_plan())
     assert (tmp_path / "data" / "okrkit.db").is_file()
     monkeypatch.setenv("OKRKIT_DB", f"sqlite:///{tmp_path / 'env.db'}")
@@ -296,6 +297,17 @@ def test_url_order_env_and_default(tmp_path, monkeypatch) -> None:
     con = sqlite3.connect(tmp_path / "data" / "okrkit.db")
     assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     con.close()
+
+
+def test_default_store_is_found_from_a_subfolder(tmp_path, monkeypatch) -> None:
+    # notebooks run in notebooks/: they must find the project's data/okrkit.db
+    (tmp_path / "data").mkdir()
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    monkeypatch.delenv("OKRKIT_DB", raising=False)
+    with open_store() as s:
+        assert s.url == f"sqlite:///{tmp_path.resolve() / 'data' / 'okrkit.db'}"
 
 
 def test_missing_folder_is_not_created_for_explicit_urls(tmp_path) -> None:

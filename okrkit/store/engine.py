@@ -23,7 +23,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from okrkit.errors import OKRKitError, StoreError
 
-DEFAULT_URL = "sqlite:///data/okrkit.db"
+DEFAULT_URL = "sqlite:///data/okrkit.db"  # relative to the project root (okrkit.config)
 BUSY_TIMEOUT = 30.0
 VERSION_TABLE = "okrkit_schema_version"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -37,7 +37,9 @@ def resolve_url(url: str | URL | None) -> tuple[URL, bool]:
     if url is None:
         url = os.environ.get("OKRKIT_DB") or None
         if url is None:
-            url, default = DEFAULT_URL, True
+            from okrkit.config import default_store_url
+
+            url, default = default_store_url(), True
     try:
         parsed = make_url(url)
     except ArgumentError as err:
