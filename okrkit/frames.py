@@ -159,7 +159,9 @@ def conform(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
         if dtype == "float64":
             s = pd.to_numeric(s, errors="coerce").astype("float64")
         else:
-            s = s.astype("object").where(s.notna(), None)
+            s = pd.Series(
+                [None if _missing(v) else v for v in s.tolist()], index=frame.index, dtype=object
+            )
         out[col] = s
     for col in ("date", "due"):
         if col in out.columns:
@@ -167,6 +169,12 @@ def conform(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     if "recorded_at" in out.columns:
         out["recorded_at"] = [_to_datetime(v) for v in out["recorded_at"]]
     return out.reset_index(drop=True)
+
+
+def _missing(v: object) -> bool:
+    if v is None or v is pd.NaT or v is pd.NA:
+        return True
+    return isinstance(v, float) and v != v
 
 
 def _to_date(v: object) -> dt.date | None:

@@ -1,0 +1,55 @@
+"""Shared fixtures: small plans built from YAML text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from okrkit.frames import conform
+from okrkit.plan import parse_plan
+
+CV_SAMPLE = """period: 2025-Q4
+objectives:
+  - {id: OPS-1, title: Achieve operational excellence, level: business_unit,
+     team: operations-bu, owner: COO}
+  - id: VIS-1
+    title: Launch computer vision defect detection system in production
+    parent: OPS-1
+    team: vision
+    owner: Computer Vision Lead
+    key_results:
+      - {id: VIS-1.1, title: Achieve >= 95% defect detection accuracy, unit: "%",
+         direction: increase, baseline: 88, target: 95}
+      - {id: VIS-1.2, title: Process 500+ images per hour, unit: images/hour,
+         direction: increase, baseline: 100, target: 500}
+      - {id: VIS-1.3, title: Reduce false positive rate to < 5%, unit: "%",
+         direction: decrease, baseline: 12, target: 5}
+      - {id: VIS-1.4, title: Run defect detection on 3 production lines, unit: lines,
+         direction: increase, baseline: 0, target: 3}
+"""
+CV_ACTUALS = {"VIS-1.1": 96, "VIS-1.2": 425, "VIS-1.3": 6.5, "VIS-1.4": 1}
+
+
+@pytest.fixture
+def cv_plan():
+    return parse_plan(CV_SAMPLE)
+
+
+@pytest.fixture
+def cv_checkins() -> pd.DataFrame:
+    return checkins_frame([(k, "2025-12-19", v) for k, v in CV_ACTUALS.items()])
+
+
+def checkins_frame(rows, **extra) -> pd.DataFrame:
+    """Check-ins from (kr_id, date, value[, confidence[, status]]) tuples."""
+    recs = []
+    for r in rows:
+        rec = {"kr_id": r[0], "date": dt.date.fromisoformat(r[1]), "value": float(r[2])}
+        if len(r) > 3:
+            rec["confidence"] = r[3]
+        if len(r) > 4:
+            rec["status"] = r[4]
+        recs.append({**rec, **extra})
+    return conform(pd.DataFrame(recs), "checkins")

@@ -1,0 +1,155 @@
+"""Lint: one test per DO/DON'T check, and a clean plan."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from okrkit.frames import Plan, conform
+from okrkit.lint import findings_frame, lint
+from okrkit.period import Period
+from okrkit.plan import parse_plan
+
+GOOD = """period: 2026-Q1
+objectives:
+""" + "".join(
+    f"""  - id: O{i}
+    title: Delight customers with a helpful assistant {i}
+    team: bot
+    owner: Product Manager
+    key_results:
+      - {{id: O{i}.1, title: Resolve 70% of inquiries without escalation, unit: "%", direction: increase, baseline: 40, target: 70}}
+      - {{id: O{i}.2, title: Reduce average handling time to 2 minutes, unit: min, direction: decrease, baseline: 8, target: 2}}
+      - {{id: O{i}.3, title: Keep uptime at 99.9%, unit: "%", direction: at_least, target: 99.9}}
+"""
+    for i in range(3)
+)
+
+
+def codes(findings) -> set[str]:
+    return {f.code for f in findings}
+
+
+def test_good_plan_is_clean() -> None:
+    assert lint(parse_plan(GOOD)) == []
+
+
+def frames_plan(objectives: list[dict], krs: list[dict]) -> Plan:
+    obj = conform(
+        pd.DataFrame(
+            [
+                {
+                    "title": "Delight customers",
+                    "team": "t",
+                    "owner": "o",
+                    "level": "project",
+                    "kind": "aspirational",
+                    "weight": 1.0,
+                    **o,
+                }
+                for o in objectives
+            ]
+        ),
+        "objectives",
+    )
+    kr = conform(
+        pd.DataFrame(
+            [
+                {
+                    "title": "Resolve 70% of inquiries",
+                    "unit": "%",
+                    "direction": "increase",
+                    "baseline": 0.0,
+                    "target": 1.0,
+                    "weight": 1.0,
+                    **k,
+                }
+                for k in krs
+            ]
+        ),
+        "key_results",
+    )
+    return Plan(Period.parse("2026-Q1"), obj, kr)
+
+
+def test_structural_errors_do_not_crash() -> None:
+    plan = frames_plan(
+        [
+            {"objective_id": "A", "parent_id": "B"},
+            {"objective_id": "B", "parent_id": "A"},
+            {"objective_id": "A"},
+            {"objective_id": "C", "parent_id": "ZZ"},
+        ],
+        [{"kr_id": "K", "objective_id": "A"}, {"kr_id": "K", "objective_id": "NOPE"}],
+    )
+    found = lint(plan)
+    assert {"duplicate-id", "cycle", "unknown-parent", "unknown-objective"} <= codes(found)
+    assert all(f.severity == "error" for f in found if f.code in ("duplicate-id", "cycle"))
+    frame = findings_frame(found)
+    assert list(frame.columns) == ["code", "severity", "message", "objective_id", "kr_id", "field"]
+
+
+def test_activity_worded_key_results() -> None:
+    plan = frames_plan(
+        [{"objective_id": "A"}],
+        [
+            {"kr_id": "K1", "objective_id": "A", "title": "Attend 10 training sessions"},
+            {"kr_id": "K2", "objective_id": "A", "title": "Deploy chatbot"},
+            {"kr_id": "K3", "objective_id": "A", "title": "Handle 70% of inquiries"},
+        ],
+    )
+    flagged = {f.kr_id for f in lint(plan) if f.code == "activity"}
+    assert flagged == {"K1", "K2"}
+    msg = next(f.message for f in lint(plan) if f.kr_id == "K2" and f.code == "activity")
+    assert "Handle 70% of inquiries" in msg
+
+
+def test_not_measurable_and_equal_targets() -> None:
+    plan = frames_plan(
+        [{"objective_id": "A"}],
+        [
+            {"kr_id": "K1", "objective_id": "A", "unit": None},
+            {"kr_id": "K2", "objective_id": "A", "baseline": None},
+            {"kr_id": "K3", "objective_id": "A", "baseline": 5.0, "target": 5.0},
+            {"kr_id": "K4", "objective_id": "A", "baseline": 9.0, "target": 5.0},
+        ],
+    )
+    by_kr = {(f.kr_id, f.code) for f in lint(plan)}
+    assert ("K1", "not-measurable") in by_kr and ("K2", "not-measurable") in by_kr
+    assert ("K3", "target-equals-baseline") in by_kr
+    assert ("K4", "direction-mismatch") in by_kr
+
+
+def test_bare_number_objectives_and_owners() -> None:
+    plan = frames_plan(
+        [
+            {"objective_id": "A", "title": "95%", "owner": None},
+            {"objective_id": "B", "title": "Increase NPS to 65"},
+            {"objective_id": "C", "title": "Become the industry leader in AI"},
+        ],
+        [],
+    )
+    found = lint(plan)
+    metric = {f.objective_id for f in found if f.code == "objective-is-metric"}
+    assert metric == {"A", "B"}
+    assert {f.objective_id for f in found if f.code == "missing-owner"} == {"A"}
+
+
+def test_counts_three_to_five() -> None:
+    plan = frames_plan(
+        [{"objective_id": f"O{i}"} for i in range(6)],
+        [{"kr_id": f"K{i}", "objective_id": "O0"} for i in range(6)],
+    )
+    found = lint(plan)
+    assert any(f.code == "objective-count" and "6 objectives" in f.message for f in found)
+    assert any(
+        f.code == "kr-count" and f.objective_id == "O0" and "6 key" in f.message for f in found
+    )
+    assert any(f.code == "kr-count" and f.objective_id == "O1" for f in found)
+
+
+def test_weights_must_be_positive() -> None:
+    plan = frames_plan(
+        [{"objective_id": "A", "weight": 0.0}],
+        [{"kr_id": "K", "objective_id": "A", "weight": -1.0}],
+    )
+    assert sum(f.code == "bad-weight" for f in lint(plan)) == 2
