@@ -250,11 +250,13 @@ def score_key_results(
         idx = np.flatnonzero(keep)
         if len(idx):
             c, d = codes[idx], days[idx]
-            if "recorded_at" in checkins.columns:
+            # one stable sort by (KR, day, recorded_at); equal keys keep file order
+            key = c * (hi - lo + 1) + (d - lo)
+            rec = None
+            if "recorded_at" in checkins.columns and checkins["recorded_at"].notna().any():
                 rec = _recorded_numbers(checkins["recorded_at"])[idx]
-            else:
-                rec = np.zeros(len(idx), dtype="int64")
-            order = np.lexsort((np.arange(len(idx)), rec, d, c))
+            order = (np.lexsort((rec, key)) if rec is not None
+                     else np.argsort(key, kind="stable"))
             c, d, rows = c[order], d[order], idx[order]
             # the effective check-in of a KR and day is the last recorded one
             last_of_day = np.ones(len(c), dtype=bool)
