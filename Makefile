@@ -1,6 +1,7 @@
 # OKR Workbench — every target does its own set-up on a fresh machine.
-#   make demo     set up, load the sample into the embedded store, print the sample scorecard
-#   make reports  set up, load the sample, render the sample quarter's HTML reports
+#   make demo     set up, load the sample into the embedded store, print the sample scorecard,
+#                 render the sample quarter's HTML reports and print the path of index.html
+#   make reports  the reports only (the sample is loaded first if the store lacks it)
 #   make test     set up (Python packages, Debian chromium + postgresql), run the whole suite
 #   make lab      JupyterLab on notebooks/, 127.0.0.1 with a token
 SHELL := /bin/bash
@@ -33,6 +34,7 @@ system:
 demo: $(STAMP)
 	$(OKRKIT) sample
 	$(OKRKIT) score $(SAMPLE_PERIOD) --as-of $(SAMPLE_AS_OF)
+	$(OKRKIT) report --period $(SAMPLE_PERIOD) --all-teams --as-of $(SAMPLE_AS_OF) --out reports/$(SAMPLE_PERIOD)
 
 reports: $(STAMP)
 	$(OKRKIT) sample
@@ -43,7 +45,6 @@ test: $(STAMP) system
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check okrkit tests benchmarks
-	$(VENV)/bin/ruff format --check okrkit tests benchmarks
 
 lab: $(STAMP)
 	$(OKRKIT) lab
@@ -53,6 +54,8 @@ workshop: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_scoring.py
+	$(PY) benchmarks/bench_whatif.py
+	$(PY) benchmarks/bench_reports.py
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache .ruff_cache .hypothesis

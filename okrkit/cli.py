@@ -342,6 +342,21 @@ def lab(
 
 @app.command()
 @handles_errors
+def workshop(
+    port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 0,
+    token: Annotated[str | None, typer.Option(help="Access token (default: random).")] = None,
+    notebook: Annotated[
+        str, typer.Option(help="Notebook in notebooks/ to serve.")
+    ] = "planning_workshop.ipynb",
+) -> None:
+    """Serve the planning workshop as a Voilà app (127.0.0.1, token auth) for a projector."""
+    from okrkit.launch import run_workshop
+
+    raise typer.Exit(run_workshop(port=port, token=token, notebook=notebook))
+
+
+@app.command()
+@handles_errors
 def backup(
     path: Annotated[
         Path, typer.Argument(help="Backup file to write (JSON lines; .gz to compress).")
@@ -371,6 +386,69 @@ def restore(
     with open_store(db) as store:
         counts = store.restore(path, replace=replace)
     typer.echo(f"restored {path}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
+
+
+@app.command()
+@handles_errors
+def report(
+    period: Annotated[str, typer.Option("--period", help="Period label, e.g. 2026-Q1.")],
+    team: Annotated[
+        list[str] | None,
+        typer.Option("--team", help="A team's report (repeat for several)."),
+    ] = None,
+    all_teams: Annotated[
+        bool, typer.Option("--all-teams", help="Every team with key results, plus the company.")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output folder (default: reports/<period>).")
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", min=1, help="Parallel warm kernels (default 3).")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Score as of YYYY-MM-DD.")] = None,
+    db: DbOption = None,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Render quarterly reports to self-contained HTML (plus index.html).
+
+    Without --team or --all-teams, renders the company report. Exits 1 when any report
+    failed (the others are still written; the failed notebooks are kept in _failed/).
+    """
+    from okrkit.report import COMPANY, render_reports, report_teams
+
+    if team and all_teams:
+        fail("give --team or --all-teams, not both")
+    day = _date(as_of)
+    known = report_teams(period, db)
+    targets: list[str | None]
+    if all_teams:
+        targets = [None, *known]
+    elif team:
+        from okrkit.store import open_store
+
+        with open_store(db) as store:
+            teams = store.teams(period)
+        unknown = [t for t in team if t != COMPANY and t not in teams]
+        if unknown:
+            fail(f"--team: no team {unknown[0]!r} in {period} (teams: {', '.join(teams)})")
+        targets = [None if t == COMPANY else t for t in team]
+    else:
+        targets = [None]
+    folder = out or Path("reports") / period
+    run = render_reports(
+        period, targets, folder, db=db, as_of=day, jobs=jobs, progress=progress
+    )
+    for r in run.failed:
+        typer.echo(f"FAILED {r.job.label}: {r.error}", err=True)
+        if r.debug_notebook:
+            typer.echo(f"       executed notebook kept at {r.debug_notebook}", err=True)
+    ok = len(run.results) - len(run.failed)
+    typer.echo(
+        f"{ok} of {len(run.results)} reports rendered in {run.seconds:.1f} s; "
+        f"index: {run.index.resolve() if run.index else '-'}"
+    )
+    if run.failed:
+        raise typer.Exit(1)
 
 
 @app.command()
