@@ -42,7 +42,7 @@ CSS = """
 .okr .big{font-size:2.2em;font-weight:700;margin-right:.3em}
 .okr .status-at-risk{color:#cf222e;font-weight:600}.okr .status-complete{color:#1a7f37}
 .okr ul.tree{list-style:none;padding-left:1.2em}.okr ul.tree>li{margin:.15em 0}
-.okr td:first-child{white-space:nowrap}.okr .muted{color:#8c959f}.okr figure.okr-chart{margin:.5em 0 1.2em}
+.okr td:first-child,.okr [class^="status-"]{white-space:nowrap}.okr .muted{color:#8c959f}.okr figure.okr-chart{margin:.5em 0 1.2em}
 .okr figure.okr-chart svg{max-width:100%;height:auto}
 </style>
 """
