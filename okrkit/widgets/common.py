@@ -1,0 +1,259 @@
+"""Helpers shared by the notebook apps: messages, store, period/team choices, tables.
+
+Everything that shows text a user typed goes through :func:`html.escape` here; charts are
+rendered as SVG (``okrkit.charts.svg_html``), never with Altair's CDN renderer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import ipywidgets as widgets
+import pandas as pd
+
+from okrkit.errors import OKRKitError, Problem
+from okrkit.period import Period
+
+OK_STYLE = "color:#1b5e20;background:#e8f5e9;border:1px solid #a5d6a7"
+ERROR_STYLE = "color:#b71c1c;background:#ffebee;border:1px solid #ef9a9a"
+INFO_STYLE = "color:#263238;background:#eceff1;border:1px solid #cfd8dc"
+BAND_COLOURS = {"red": "#ffcdd2", "yellow": "#fff9c4", "green": "#c8e6c9"}
+
+
+def esc(value: Any) -> str:
+    """``value`` as escaped HTML text; missing values become an empty string."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return html.escape(str(value))
+
+
+def as_date(value: Any) -> dt.date | None:
+    """A date from a date, datetime, Timestamp or ISO string (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError as err:
+        raise OKRKitError(f"'{value}' is not a date (YYYY-MM-DD)") from err
+
+
+def problem_text(problem: Problem | str) -> str:
+    """One problem as plain text (location and message)."""
+    return str(problem)
+
+
+def problems_html(problems: Iterable[Problem | str], *, title: str | None = None) -> str:
+    """An escaped HTML list of problems (``""`` when there are none)."""
+    items = [f"<li>{esc(problem_text(p))}</li>" for p in problems]
+    if not items:
+        return ""
+    head = f"<b>{esc(title)}</b>" if title else ""
+    return f'{head}<ul class="okr-problems" style="margin:2px 0 2px 18px">{"".join(items)}</ul>'
+
+
+class MessageBox(widgets.HTML):
+    """A one-line status area: ``ok(text)``, ``error(text, problems)``, ``info``, ``clear``.
+
+    ``kind`` is ``"ok"``, ``"error"``, ``"info"`` or ``None``; ``text`` keeps the plain text
+    (without HTML) of the last message so tests and scripts can read it.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.kind: str | None = None
+        self.text: str = ""
+
+    def _show(self, kind: str, style: str, text: str, extra_html: str = "") -> None:
+        self.kind = kind
+        self.text = text
+        self.value = (
+            f'<div class="okr-message okr-{kind}" style="{style};padding:4px 8px;'
+            f'border-radius:4px">{esc(text)}{extra_html}</div>'
+        )
+
+    def ok(self, text: str) -> None:
+        self._show("ok", OK_STYLE, text)
+
+    def info(self, text: str) -> None:
+        self._show("info", INFO_STYLE, text)
+
+    def error(self, text: str, problems: Iterable[Problem | str] = ()) -> None:
+        probs = list(problems)
+        self._show("error", ERROR_STYLE, text, problems_html(probs))
+        if probs:
+            self.text = text + "\n" + "\n".join(problem_text(p) for p in probs)
+
+    def clear(self) -> None:
+        self.kind = None
+        self.text = ""
+        self.value = ""
+
+
+def resolve_store(store: Any = None, db: str | None = None) -> tuple[Any, bool]:
+    """The store to use and whether the caller owns it (must close it).
+
+    An explicit ``store`` wins; else :func:`okrkit.store.open_store` opens ``db``
+    (``None``: ``$OKRKIT_DB`` or ``sqlite:///data/okrkit.db``).
+    """
+    if store is not None:
+        return store, False
+    from okrkit.store import open_store
+
+    return open_store(db), True
+
+
+def default_period(periods: list[str], as_of: Any = None) -> str | None:
+    """The period containing ``as_of`` (today if ``None``), else the latest one."""
+    if not periods:
+        return None
+    day = as_date(as_of) or dt.date.today()
+    for label in periods:
+        try:
+            if Period.parse(label).contains(day):
+                return label
+        except OKRKitError:
+            continue
+    return periods[-1]
+
+
+def period_dropdown(periods: list[str], value: str | None, **kwargs: Any) -> widgets.Dropdown:
+    """A dropdown of period labels."""
+    options = list(periods)
+    if value is not None and value not in options:
+        options.append(value)
+    return widgets.Dropdown(
+        options=options, value=value, description=kwargs.pop("description", "Period"), **kwargs
+    )
+
+
+def team_dropdown(teams: list[str], value: str | None, **kwargs: Any) -> widgets.Dropdown:
+    """A dropdown of team names (``value`` must be one of them or ``None``)."""
+    options = list(teams)
+    if value is not None and value not in options:
+        value = None
+    return widgets.Dropdown(
+        options=options, value=value, description=kwargs.pop("description", "Team"), **kwargs
+    )
+
+
+def teams_with_key_results(plan: Any) -> list[str]:
+    """Teams owning at least one key result in ``plan``, sorted."""
+    obj = plan.objectives
+    owners = set(plan.key_results["objective_id"])
+    return sorted({t for t, o in zip(obj["team"], obj["objective_id"], strict=True)
+                   if t is not None and o in owners})
+
+
+def fmt_number(value: Any, digits: int = 2, signed: bool = False) -> str:
+    """A number rounded for display; missing values are ``–``."""
+    if value is None:
+        return "–"
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return esc(value)
+    if math.isnan(f):
+        return "–"
+    return f"{f:+.{digits}f}" if signed else f"{f:.{digits}f}"
+
+
+def table_html(
+    frame: pd.DataFrame,
+    columns: Mapping[str, str] | None = None,
+    *,
+    formats: Mapping[str, Callable[[Any], str]] | None = None,
+    band_column: str | None = None,
+    empty: str = "nothing to show",
+    css_class: str = "okr-table",
+) -> str:
+    """An HTML table of ``frame``; every cell is escaped (formatters return plain text).
+
+    ``columns`` maps column -> header (and selects/orders them); ``band_column`` colours
+    each row by its band.
+    """
+    cols = dict(columns) if columns else {c: c for c in frame.columns}
+    if frame.empty:
+        return f'<p class="{css_class}-empty"><i>{esc(empty)}</i></p>'
+    fmts = formats or {}
+    head = "".join(
+        f'<th style="text-align:left;padding:2px 6px">{esc(h)}</th>' for h in cols.values()
+    )
+    body = []
+    for rec in frame.to_dict("records"):
+        style = ""
+        if band_column and rec.get(band_column) in BAND_COLOURS:
+            style = f' style="background:{BAND_COLOURS[rec[band_column]]}"'
+        cells = []
+        for c in cols:
+            v = rec.get(c)
+            text = fmts[c](v) if c in fmts else _cell(v)
+            cells.append(f'<td style="padding:2px 6px">{esc(text)}</td>')
+        body.append(f"<tr{style}>{''.join(cells)}</tr>")
+    return (
+        f'<table class="{css_class}" style="border-collapse:collapse">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return "" if math.isnan(v) else f"{v:.2f}"
+    if isinstance(v, bool):
+        return "yes" if v else ""
+    return str(v)
+
+
+def chart_html(build: Callable[[Any], Any]) -> str:
+    """SVG HTML of the chart ``build(charts_module)`` returns, or an escaped note on failure.
+
+    Charts are optional decoration: a missing dependency or a chart error never breaks
+    an app, it shows a short message in place of the chart.
+    """
+    try:
+        from okrkit import charts
+    except Exception as err:  # charts module or altair not available
+        return f"<p><i>charts unavailable: {esc(err)}</i></p>"
+    try:
+        return str(charts.svg_html(build(charts)))
+    except Exception as err:
+        return f"<p><i>chart could not be drawn: {esc(type(err).__name__)}: {esc(err)}</i></p>"
+
+
+def heading(text: str, level: int = 4) -> widgets.HTML:
+    """An escaped heading widget."""
+    return widgets.HTML(f"<h{level} style='margin:8px 0 4px 0'>{esc(text)}</h{level}>")
+
+
+def risk_reasons(kr: Mapping[Any, Any], policy: Any, as_of: dt.date | None = None) -> str:
+    """Why a scored key result (a ``Scorecard.key_results`` record) is At Risk, in words."""
+    reasons: list[str] = []
+    if bool(kr.get("stale")):
+        last = kr.get("last_checkin")
+        if last is None or (isinstance(last, float) and math.isnan(last)):
+            reasons.append("no check-in yet")
+        else:
+            days = f" ({(as_of - last).days} days)" if as_of is not None else ""
+            reasons.append(f"no check-in since {last}{days}")
+    pace = kr.get("pace")
+    if pace is not None and not math.isnan(float(pace)) and float(pace) < policy.behind_pace:
+        reasons.append(f"behind pace ({float(pace):+.2f})")
+    conf = kr.get("confidence")
+    if conf is not None and not math.isnan(float(conf)) and float(conf) < policy.low_confidence:
+        reasons.append(f"low confidence ({float(conf):.2f})")
+    if kr.get("reported_status") == "At Risk":
+        reasons.append("reported At Risk")
+    return "; ".join(reasons)
