@@ -56,3 +56,41 @@ def run_lab(port: int = 0, token: str | None = None) -> int:
     root = notebooks_dir()
     print(f"JupyterLab: http://127.0.0.1:{port}/lab?token={token}", flush=True)
     return subprocess.call(lab_command(port, token, root))
+
+
+def voila_command(notebook: Path, port: int, token: str) -> list[str]:
+    """The Voilà command line serving one notebook as an app (127.0.0.1, token auth).
+
+    Voilà's ``lab`` template links Font Awesome from a CDN; offline that request fails
+    fast and changes nothing visible (the icons the page uses are bundled in voila.js),
+    so the app degrades gracefully without network.
+    """
+    return [
+        sys.executable,
+        "-m",
+        "voila",
+        str(notebook),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        f"--token={token}",
+        "--show_tracebacks=False",
+    ]
+
+
+def run_workshop(port: int = 0, token: str | None = None,
+                 notebook: str = "planning_workshop.ipynb") -> int:
+    """Serve the planning workshop notebook as a Voilà app for the projector."""
+    try:
+        import voila  # noqa: F401
+    except ImportError as err:
+        raise MissingDependencyError("voila", "notebooks") from err
+    path = notebooks_dir() / notebook
+    if not path.is_file():
+        from okrkit.errors import OKRKitError
+
+        raise OKRKitError(f"{path}: no such notebook")
+    port = port or free_port()
+    token = token or secrets.token_urlsafe(24)
+    print(f"Voilà workshop: http://127.0.0.1:{port}/?token={token}", flush=True)
+    return subprocess.call(voila_command(path, port, token))
