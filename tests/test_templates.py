@@ -24,7 +24,8 @@ from okrkit.templates import (
     template_dir,
 )
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+# the framework documents the product comes from (a copy is kept in docs/seeds)
+SEEDS = Path(__file__).resolve().parents[1] / "docs" / "seeds"
 EXPECTED = {
     "project-type": {
         "predictive-analytics",
@@ -159,8 +160,6 @@ def test_use_case_placeholder_is_kept():
 
 @pytest.mark.parametrize("template_id", ALL_IDS)
 def test_titles_are_verbatim_from_the_seed(template_id):
-    if not SEEDS.is_dir():
-        pytest.skip(f"seed documents not available ({SEEDS}); CI has no ../shared")
     data = load_template(template_id)
     seed = SEEDS / data["template"]["seed"]
     text = seed.read_text(encoding="utf-8")

@@ -24,8 +24,6 @@ from okrkit.widgets.checkin import (
 )
 from okrkit.widgets.common import MessageBox, problems_html
 
-pytest.importorskip("ipywidgets")
-
 REPO = Path(__file__).resolve().parent.parent
 PERIOD = "2026-Q1"
 AS_OF = "2026-02-13"

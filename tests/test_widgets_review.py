@@ -17,8 +17,6 @@ from okrkit.store import open_store
 from okrkit.widgets import MonthlyReviewApp
 from okrkit.widgets.review import ALL_TEAMS, at_risk_list, month_change, stale_list
 
-pytest.importorskip("ipywidgets")
-
 REPO = Path(__file__).resolve().parent.parent
 PERIOD = "2026-Q1"
 AS_OF = "2026-02-13"
