@@ -7,25 +7,103 @@ shows nothing offline: it is never used here.
 
 Every builder takes the scorecard frames (``Scorecard.key_results`` /
 ``Scorecard.objectives``) or check-ins, never mutates them, and returns a "no data" chart
-for empty input. Text from users ends up in SVG ``<text>`` elements, escaped by the
-renderer.
+for empty input. Data is embedded inline (``alt.InlineData(values=...)``, dates as ISO
+strings; Altair moves it to the spec's top-level ``datasets``), so Altair's global max-rows
+limit and data transformers never apply. Text from users ends up in SVG ``<text>``
+elements, escaped by the renderer; nothing is escaped by hand.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import warnings
 from typing import Any
 
 import altair as alt
 import pandas as pd
 
-from okrkit.errors import MissingDependencyError
+from okrkit.errors import MissingDependencyError, ReportError
+from okrkit.period import Period
 
 BAND_DOMAIN = ["red", "yellow", "green"]
 BAND_RANGE = ["#d62728", "#e6b000", "#2ca02c"]
-STATUS_DOMAIN = ["Not Started", "In Progress", "At Risk", "Complete"]
-STATUS_RANGE = ["#8c959f", "#1f77b4", "#d62728", "#2ca02c"]
+NOT_REPORTED = "not reported"
+STATUS_DOMAIN = ["Not Started", "In Progress", "At Risk", "Complete", NOT_REPORTED]
+STATUS_RANGE = ["#6e7781", "#1f77b4", "#d62728", "#2ca02c", "#b1bac4"]
+RED_BELOW = 0.4  # ScoringPolicy defaults: red < 0.4 <= yellow < 0.7 <= green
+GREEN_FROM = 0.7
 WIDTH = 640
+
+Chart = alt.Chart | alt.LayerChart | alt.FacetChart
+
+
+# ---------------------------------------------------------------------------- helpers
+def _iso(value: Any) -> str | None:
+    """A date-like value as an ISO string for Vega (``None`` when missing)."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat() if value == value.normalize() else value.isoformat()
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe scalar: NaN/NaT/NA -> None, numpy scalars -> Python, dates -> ISO."""
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, dt.date):
+        return _iso(value)
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _data(frame: pd.DataFrame) -> alt.InlineData:
+    """Inline data values (a new list; the frame is not touched)."""
+    cols = list(frame.columns)
+    return alt.InlineData(values=[{c: _clean(v) for c, v in zip(cols, row, strict=True)}
+                            for row in frame.itertuples(index=False, name=None)])
+
+
+def _empty(frame: pd.DataFrame | None) -> bool:
+    return frame is None or not isinstance(frame, pd.DataFrame) or len(frame) == 0
+
+
+def _col(frame: pd.DataFrame, name: str, default: Any = None) -> pd.Series:
+    if name in frame.columns:
+        return frame[name].reset_index(drop=True)
+    return pd.Series([default] * len(frame), dtype=object)
+
+
+def _num(frame: pd.DataFrame, name: str) -> pd.Series:
+    return pd.to_numeric(_col(frame, name), errors="coerce").astype(float)
+
+
+def _text(frame: pd.DataFrame, name: str, default: str = "") -> pd.Series:
+    return pd.Series([default if _clean(v) is None else str(v) for v in _col(frame, name)],
+                     dtype=object)
+
+
+def _band(value: float) -> str | None:
+    if value is None or math.isnan(value):
+        return None
+    v = round(float(value), 9)
+    return "red" if v < RED_BELOW else "green" if v >= GREEN_FROM else "yellow"
 
 
 def _band_color(field: str = "band") -> alt.Color:
@@ -34,220 +112,329 @@ def _band_color(field: str = "band") -> alt.Color:
 
 
 def _no_data(message: str = "no data") -> alt.Chart:
-    return alt.Chart(pd.DataFrame({"text": [message]})).mark_text(
-        size=14, color="#8c959f").encode(text="text:N").properties(width=WIDTH, height=40)
-
-
-def _iso(values: pd.Series) -> pd.Series:
-    return values.map(lambda d: d.isoformat() if isinstance(d, dt.date) else None)
+    return alt.Chart(alt.InlineData(values=[{"text": message}])).mark_text(
+        size=14, color="#57606a").encode(text="text:N").properties(width=WIDTH, height=40)
 
 
 def _label(frame: pd.DataFrame, limit: int = 48) -> pd.Series:
-    titles = frame["title"].fillna("").astype(str)
+    """``kr_id · short title`` (titles cut to ``limit`` characters)."""
+    titles = _text(frame, "title")
     short = titles.where(titles.str.len() <= limit, titles.str.slice(0, limit - 1) + "…")
-    return frame["kr_id"].astype(str) + " · " + short
+    ids = _text(frame, "kr_id", "?")
+    return pd.Series([f"{i} · {t}" if t else i for i, t in zip(ids, short, strict=True)],
+                     dtype=object)
 
 
-def kr_progress_chart(key_results: pd.DataFrame) -> alt.Chart | alt.LayerChart:
-    """Score per key result (bars by band), expected pace (tick) and the target (1.0)."""
-    if key_results is None or not len(key_results):
+# ---------------------------------------------------------------------------- builders
+def kr_progress_chart(key_results: pd.DataFrame) -> Chart:
+    """Score per key result (bars by band), expected pace (tick) and the target (1.0).
+
+    ``key_results`` is ``Scorecard.key_results``; rows keep plan order.
+    """
+    if _empty(key_results):
         return _no_data("no key results")
+    score = _num(key_results, "score").fillna(0.0)
     df = pd.DataFrame({
         "kr": _label(key_results),
-        "score": key_results["score"].astype(float).fillna(0.0),
-        "progress": key_results["progress"].astype(float),
-        "expected": key_results["expected"].astype(float),
-        "pace": key_results["pace"].astype(float),
-        "band": key_results["band"].fillna("red"),
-        "status": key_results["status"].fillna(""),
+        "kr_id": _text(key_results, "kr_id"),
+        "score": score,
+        "progress": _num(key_results, "progress"),
+        "expected": _num(key_results, "expected"),
+        "pace": _num(key_results, "pace"),
+        "band": [b if b in BAND_DOMAIN else _band(s)
+                 for b, s in zip(_col(key_results, "band"), score, strict=True)],
+        "status": _text(key_results, "status"),
     })
-    order = list(df["kr"])
+    order = list(dict.fromkeys(df["kr"]))
     y = alt.Y("kr:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
-    x = alt.Scale(domain=[0, 1.05])
-    base = alt.Chart(df)
+    base = alt.Chart()
     bars = base.mark_bar(height={"band": 0.7}).encode(
-        x=alt.X("score:Q", scale=x, title="score (0–1)"), y=y, color=_band_color(),
-        tooltip=["kr", alt.Tooltip("progress:Q", format=".2f"),
-                 alt.Tooltip("expected:Q", format=".2f"), alt.Tooltip("pace:Q", format="+.2f"),
-                 "status"])
-    ticks = base.mark_tick(color="#1f2328", thickness=2, size=14).encode(
-        x="expected:Q", y=y)
-    target = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(
+        x=alt.X("score:Q", scale=alt.Scale(domain=[0, 1.05]), title="score (0–1)"),
+        y=y, color=_band_color(),
+        tooltip=[alt.Tooltip("kr:N", title="key result"),
+                 alt.Tooltip("progress:Q", format=".2f"),
+                 alt.Tooltip("expected:Q", format=".2f"),
+                 alt.Tooltip("pace:Q", format="+.2f"),
+                 alt.Tooltip("status:N")])
+    ticks = base.mark_tick(color="#1f2328", thickness=3, size=16).encode(
+        x="expected:Q", y=y,
+        tooltip=[alt.Tooltip("kr:N", title="key result"),
+                 alt.Tooltip("expected:Q", format=".2f", title="expected pace")])
+    target = alt.Chart(alt.InlineData(values=[{"x": 1.0}])).mark_rule(
         color="#57606a", strokeDash=[4, 3]).encode(x="x:Q")
-    return (bars + ticks + target).properties(
-        width=WIDTH - 200, height=max(60, 22 * len(df)),
+    return alt.layer(bars, ticks, target, data=_data(df)).properties(
+        width=WIDTH - 200, height=max(60, 22 * len(order)),
         title="Score by key result · tick = expected pace · dashed = target")
 
 
-def _progress_of(krs: pd.DataFrame, checkins: pd.DataFrame) -> pd.DataFrame:
-    k = krs.set_index("kr_id")
+def _progress_points(krs: pd.DataFrame, checkins: pd.DataFrame, period: Period,
+                     as_of: dt.date) -> pd.DataFrame:
+    """Progress per check-in (within the period, up to ``as_of``) for the KRs given."""
+    info = {}
+    for kid, direction, base, target, prog in zip(
+            _text(krs, "kr_id"), _text(krs, "direction"), _num(krs, "baseline"),
+            _num(krs, "target"), _num(krs, "progress"), strict=True):
+        info[kid] = (direction, base, target, 0.0 if math.isnan(prog) else float(prog))
     rows = []
-    for kid, day, value in zip(checkins["kr_id"], checkins["date"], checkins["value"],
-                               strict=True):
-        if kid not in k.index or pd.isna(value):
+    for kid, day, value in zip(_text(checkins, "kr_id"), _col(checkins, "date"),
+                               _num(checkins, "value"), strict=True):
+        if kid not in info or _clean(day) is None:
             continue
-        r = k.loc[kid]
-        if r["direction"] in ("increase", "decrease") and r["target"] != r["baseline"]:
-            prog = (float(value) - float(r["baseline"])) / (float(r["target"]) - float(r["baseline"]))
+        when = _as_date(day)
+        if not (period.start <= when <= as_of and when <= period.end):
+            continue
+        direction, base, target, final = info[kid]
+        if direction in ("increase", "decrease"):
+            base = 0.0 if math.isnan(base) else base
+            if math.isnan(value) or math.isnan(target) or target == base:
+                continue
+            prog = (value - base) / (target - base)
         else:
-            prog = float(r["progress"]) if not pd.isna(r["progress"]) else 0.0
-        rows.append({"kr": str(kid), "date": day.isoformat(), "progress": prog})
-    return pd.DataFrame(rows, columns=["kr", "date", "progress"])
+            prog = final
+        rows.append({"kr_id": kid, "date": when, "progress": float(prog)})
+    return pd.DataFrame(rows, columns=["kr_id", "date", "progress"])
 
 
 def burnup_chart(key_results: pd.DataFrame, checkins: pd.DataFrame, period: Any,
-                 as_of: Any) -> alt.Chart | alt.FacetChart:
-    """Progress over time per key result against the linear expected-pace line."""
-    if key_results is None or not len(key_results) or checkins is None or not len(checkins):
+                 as_of: Any) -> Chart:
+    """Progress over time per key result against the linear expected-pace line.
+
+    One small panel per KR (3 columns), a dashed line from (period start, 0) to
+    (period end, 1) and an amber rule at ``as_of``. ``increase``/``decrease`` KRs plot
+    ``(value - baseline) / (target - baseline)`` per check-in; other directions plot the
+    KR's final progress at each check-in date. Check-ins after ``as_of`` are left out.
+    """
+    if _empty(key_results) or _empty(checkins):
         return _no_data("no check-ins yet")
-    ck = checkins.sort_values(["kr_id", "date"])
-    pts = _progress_of(key_results, ck)
+    per = period if isinstance(period, Period) else Period.parse(str(period))
+    day = (min(max(dt.date.today(), per.start), per.end) if as_of is None
+           else _as_date(as_of))
+    pts = _progress_points(key_results, checkins, per, day)
     if not len(pts):
         return _no_data("no check-ins yet")
-    day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
-    kr_ids = [k for k in key_results["kr_id"].astype(str) if k in set(pts["kr"])]
-    rows = [{"kr": k, "date": d.isoformat(), "progress": p, "kind": "expected"}
-            for k in kr_ids for d, p in ((period.start, 0.0), (period.end, 1.0))]
-    rows += [{"kr": k, "date": day.isoformat(), "progress": None, "kind": "as of"}
-             for k in kr_ids]
-    data = pd.concat([pd.DataFrame(rows), pts.assign(kind="actual")], ignore_index=True)
-    xs = alt.X("date:T", title=None, scale=alt.Scale(
-        domain=[period.start.isoformat(), period.end.isoformat()]),
-        axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=4))
-    ys = alt.Y("progress:Q", title="progress", scale=alt.Scale(domain=[0, 1.2], clamp=True))
-    base = alt.Chart(data)
-    line = base.transform_filter("datum.kind == 'expected'").mark_line(
+    pts = pts.sort_values(["kr_id", "date"], kind="stable")
+    ids = list(dict.fromkeys(_text(key_results, "kr_id")))
+    labels = dict(zip(_text(key_results, "kr_id"), _label(key_results, 30), strict=True))
+    panels = [labels[k] for k in ids]
+    start, end = per.start.isoformat(), per.end.isoformat()
+    rows = [{"kr": labels[k], "date": d, "progress": p, "kind": "expected"}
+            for k in ids for d, p in ((start, 0.0), (end, 1.0))]
+    rows += [{"kr": labels[k], "date": day.isoformat(), "progress": None, "kind": "as of"}
+             for k in ids]
+    rows += [{"kr": labels[k], "date": d.isoformat(), "progress": p, "kind": "actual"}
+             for k, d, p in zip(pts["kr_id"], pts["date"], pts["progress"], strict=True)]
+    xs = alt.X("date:T", title=None, scale=alt.Scale(domain=[start, end]),
+               axis=alt.Axis(format="%d %b", labelAngle=0, tickCount=4))
+    ys = alt.Y("progress:Q", title="progress",
+               scale=alt.Scale(domain=[0, 1.2], clamp=True))
+    base = alt.Chart()
+    pace = base.transform_filter("datum.kind == 'expected'").mark_line(
         color="#8c959f", strokeDash=[4, 3]).encode(x=xs, y=ys)
     today = base.transform_filter("datum.kind == 'as of'").mark_rule(
         color="#bf8700").encode(x="date:T")
-    prog = base.transform_filter("datum.kind == 'actual'").mark_line(
+    actual = base.transform_filter("datum.kind == 'actual'").mark_line(
         point=True, color="#1f77b4").encode(
-        x=xs, y=ys, tooltip=["kr", "date:T", alt.Tooltip("progress:Q", format=".2f")])
-    return alt.layer(line, today, prog).properties(width=180, height=110).facet(
-        facet=alt.Facet("kr:N", title=None, sort=kr_ids), columns=3
+        x=xs, y=ys, tooltip=[alt.Tooltip("kr:N", title="key result"),
+                             alt.Tooltip("date:T", format="%Y-%m-%d"),
+                             alt.Tooltip("progress:Q", format=".2f")])
+    layered = alt.layer(pace, today, actual, data=_data(pd.DataFrame(rows)))
+    return layered.properties(width=180, height=110).facet(
+        facet=alt.Facet("kr:N", title=None, sort=panels,
+                        header=alt.Header(labelLimit=200)),
+        columns=3,
     ).properties(title="Burn-up: progress (blue) vs expected pace (dashed); amber = as of")
 
 
 def checkin_timeline(checkins: pd.DataFrame,
-                     key_results: pd.DataFrame | None = None) -> alt.Chart:
-    """Each check-in as a point by date and KR: colour = status, size = confidence."""
-    if checkins is None or not len(checkins):
+                     key_results: pd.DataFrame | None = None) -> Chart:
+    """Each check-in as a point by date and KR: colour = status, size = confidence.
+
+    Check-ins without a reported status show as "not reported"; missing confidence is
+    drawn at the neutral 0.5 size. With ``key_results`` the rows follow plan order.
+    """
+    if _empty(checkins):
         return _no_data("no check-ins yet")
-    status = checkins["status"].fillna("In Progress") if "status" in checkins else "In Progress"
+    conf = _num(checkins, "confidence")
     df = pd.DataFrame({
-        "kr": checkins["kr_id"].astype(str).to_numpy(),
-        "date": _iso(checkins["date"]).to_numpy(),
-        "value": checkins["value"].astype(float).to_numpy(),
-        "confidence": checkins["confidence"].astype(float).fillna(0.5).to_numpy(),
-        "status": pd.Series(status).to_numpy(),
-    })
-    order = (list(key_results["kr_id"].astype(str)) if key_results is not None
-             else sorted(set(df["kr"])))
-    return alt.Chart(df).mark_circle(opacity=0.85).encode(
-        x=alt.X("date:T", title=None, axis=alt.Axis(format="%d %b", labelAngle=0)),
-        y=alt.Y("kr:N", sort=order, title=None),
+        "kr": _text(checkins, "kr_id", "?"),
+        "date": [_iso(v) for v in _col(checkins, "date")],
+        "value": _num(checkins, "value"),
+        "confidence": conf,
+        "size": conf.clip(0, 1).fillna(0.5),
+        "status": [s if s in STATUS_DOMAIN else NOT_REPORTED
+                   for s in _text(checkins, "status")],
+    }).dropna(subset=["date"])
+    if not len(df):
+        return _no_data("no check-ins yet")
+    seen = list(dict.fromkeys(df["kr"]))
+    order = (list(dict.fromkeys(_text(key_results, "kr_id"))) if not _empty(key_results)
+             else sorted(seen))
+    order += [k for k in sorted(seen) if k not in order]
+    rows = [k for k in order if k in set(seen)]
+    return alt.Chart(_data(df)).mark_circle(opacity=0.85).encode(
+        x=alt.X("date:T", title=None, scale=alt.Scale(nice="week", padding=12),
+                axis=alt.Axis(format="%d %b", labelAngle=0)),
+        y=alt.Y("kr:N", sort=rows, title=None),
         color=alt.Color("status:N", scale=alt.Scale(domain=STATUS_DOMAIN, range=STATUS_RANGE)),
-        size=alt.Size("confidence:Q", scale=alt.Scale(domain=[0, 1], range=[20, 220])),
-        tooltip=["kr", "date:T", "value:Q", "confidence:Q", "status"],
-    ).properties(width=WIDTH - 200, height=max(60, 16 * len(set(df["kr"]))),
+        size=alt.Size("size:Q", title="confidence",
+                      scale=alt.Scale(domain=[0, 1], range=[20, 220])),
+        tooltip=[alt.Tooltip("kr:N", title="key result"),
+                 alt.Tooltip("date:T", format="%Y-%m-%d"), alt.Tooltip("value:Q"),
+                 alt.Tooltip("confidence:Q", format=".2f"), alt.Tooltip("status:N")],
+    ).properties(width=WIDTH - 200, height=max(60, 18 * len(rows)),
                  title="Check-ins: colour = status, size = confidence")
 
 
-def score_distribution(scores: pd.DataFrame, column: str = "score") -> alt.LayerChart | alt.Chart:
+def score_distribution(scores: pd.DataFrame, column: str = "score") -> Chart:
     """Histogram of scores in 0.1 bins by band, the mean (rule) and the ideal 0.7–0.8 zone."""
-    vals = scores[column].dropna().astype(float) if scores is not None and len(scores) else []
+    if _empty(scores) or column not in scores.columns:
+        return _no_data("no scores")
+    vals = pd.to_numeric(scores[column], errors="coerce").astype(float).dropna()
     if not len(vals):
         return _no_data("no scores")
-    bins = (vals.clip(0, 1) * 10).clip(upper=9.999).astype(int) / 10
-    df = pd.DataFrame({"bin": bins.to_numpy(), "score": vals.to_numpy()})
-    df["band"] = ["red" if b < 0.4 else "yellow" if b < 0.7 - 1e-9 else "green"
-                  for b in df["bin"]]
-    counts = df.groupby(["bin", "band"], as_index=False).agg(n=("score", "size"))
-    counts["end"] = counts["bin"] + 0.1
-    zone = alt.Chart(pd.DataFrame({"a": [0.7], "b": [0.8]})).mark_rect(
-        color="#2ca02c", opacity=0.12).encode(x="a:Q", x2="b:Q")
-    bars = alt.Chart(counts).mark_bar(stroke="white").encode(
-        x=alt.X("bin:Q", scale=alt.Scale(domain=[0, 1]), title=column),
-        x2="end:Q", y=alt.Y("n:Q", title="count", scale=alt.Scale(domainMin=0)),
-        y2=alt.datum(0), color=_band_color())
-    mean = alt.Chart(pd.DataFrame({"mean": [float(vals.mean())]})).mark_rule(
-        color="#1f2328", strokeWidth=2).encode(x="mean:Q")
-    return (zone + bars + mean).properties(
+    clipped = vals.clip(0, 1)
+    # bin index from the value rounded to 9 dp (as band() does), 1.0 in the last bin
+    idx = [min(9, math.floor(round(v * 10, 9))) for v in clipped]
+    counts = pd.Series(idx).value_counts().sort_index()
+    df = pd.DataFrame({"start": [i / 10 for i in counts.index],
+                       "end": [(i + 1) / 10 for i in counts.index],
+                       "n": counts.to_numpy().astype(int)})
+    df["band"] = [_band(s) for s in df["start"]]
+    df["bin"] = [f"{s:.1f}–{e:.1f}" for s, e in zip(df["start"], df["end"], strict=True)]
+    mean = float(vals.mean())
+    step = max(1, math.ceil(int(df["n"].max()) / 5))
+    ticks = list(range(0, int(df["n"].max()) + step, step))
+    zone = alt.Chart(alt.InlineData(values=[{"a": 0.7, "b": 0.8}])).mark_rect(
+        color="#2ca02c", opacity=0.15).encode(x="a:Q", x2="b:Q")
+    bars = alt.Chart(_data(df)).mark_bar(stroke="white").encode(
+        x=alt.X("start:Q", scale=alt.Scale(domain=[0, 1]), title=column,
+                axis=alt.Axis(values=[i / 10 for i in range(11)], format=".1f")),
+        x2="end:Q",
+        y=alt.Y("n:Q", title="count", scale=alt.Scale(domain=[0, ticks[-1]]),
+                axis=alt.Axis(values=ticks, format="d")),
+        y2=alt.datum(0), color=_band_color(),
+        tooltip=[alt.Tooltip("bin:N"), alt.Tooltip("n:Q", title="count")])
+    rule = alt.Chart(alt.InlineData(values=[{"mean": mean}])).mark_rule(
+        color="#1f2328", strokeWidth=2).encode(
+        x="mean:Q", tooltip=[alt.Tooltip("mean:Q", format=".2f")])
+    return alt.layer(zone, bars, rule).properties(
         width=WIDTH - 240, height=160,
-        title=f"Distribution of {column}s · mean {vals.mean():.2f} · shaded = ideal 0.7–0.8")
+        title=f"Distribution of {column} · mean {mean:.2f} · shaded = ideal 0.7–0.8")
 
 
-def heatmap(objectives: pd.DataFrame) -> alt.LayerChart | alt.Chart:
-    """Objective scores: team (rows) × objective (columns), coloured red → green."""
-    if objectives is None or not len(objectives):
+def heatmap(objectives: pd.DataFrame) -> Chart:
+    """Objective scores: team (rows) × objective (columns), coloured red → green (0..1)."""
+    if _empty(objectives):
         return _no_data("no objectives")
     df = pd.DataFrame({
-        "team": objectives["team"].fillna("—").astype(str),
-        "objective": objectives["objective_id"].astype(str),
-        "title": objectives["title"].fillna("").astype(str),
-        "score": objectives["score"].astype(float),
+        "team": _text(objectives, "team", "—"),
+        "objective": _text(objectives, "objective_id", "?"),
+        "title": _text(objectives, "title"),
+        "score": _num(objectives, "score"),
     }).dropna(subset=["score"])
     if not len(df):
         return _no_data("no scores yet")
-    df["label"] = df["score"].map(lambda s: f"{s:.2f}")
-    base = alt.Chart(df).encode(
-        x=alt.X("objective:N", title=None, sort=list(df["objective"]),
-                axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("team:N", title=None))
+    df["label"] = [f"{s:.2f}" for s in df["score"]]
+    objs = list(dict.fromkeys(df["objective"]))
+    teams = list(dict.fromkeys(df["team"]))
+    base = alt.Chart().encode(
+        x=alt.X("objective:N", title=None, sort=objs, axis=alt.Axis(labelAngle=-45)),
+        y=alt.Y("team:N", title=None, sort=teams))
     rect = base.mark_rect(stroke="white").encode(
-        color=alt.Color("score:Q", scale=alt.Scale(domain=[0, 0.4, 0.7, 1],
-                                                   range=["#d62728", "#f0b400", "#a8d08d",
-                                                          "#1a7f37"])),
-        tooltip=["team", "objective", "title", alt.Tooltip("score:Q", format=".2f")])
-    text = base.mark_text(fontSize=10).encode(text="label:N")
-    return (rect + text).properties(
-        width=max(240, 34 * df["objective"].nunique()),
-        height=max(60, 26 * df["team"].nunique()),
+        color=alt.Color("score:Q", title="score",
+                        scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1])),
+        tooltip=[alt.Tooltip("team:N"), alt.Tooltip("objective:N"), alt.Tooltip("title:N"),
+                 alt.Tooltip("score:Q", format=".2f")])
+    text = base.mark_text(fontSize=10, color="#1f2328").encode(text="label:N")
+    return alt.layer(rect, text, data=_data(df)).properties(
+        width=max(240, 34 * len(objs)), height=max(60, 26 * len(teams)),
         title="Objective scores by team")
 
 
-def calibration_chart(calibration: pd.DataFrame) -> alt.LayerChart | alt.Chart:
-    """Mean score per group with the calibration thresholds 0.5, 0.7, 0.8 and 0.9."""
-    if calibration is None or not len(calibration):
+def calibration_chart(calibration: pd.DataFrame) -> Chart:
+    """Mean score per group (``Scorecard.calibration``) with rules at 0.5, 0.7, 0.8, 0.9."""
+    if _empty(calibration):
         return _no_data("no objectives")
-    df = pd.DataFrame({"group": calibration["group"].astype(str),
-                       "mean": calibration["mean"].astype(float),
-                       "verdict": calibration["verdict"].astype(str)}).dropna(subset=["mean"])
+    df = pd.DataFrame({"group": _text(calibration, "group", "—"),
+                       "n": _num(calibration, "n"),
+                       "mean": _num(calibration, "mean"),
+                       "verdict": _text(calibration, "verdict"),
+                       "committed_misses": _text(calibration, "committed_misses")}
+                      ).dropna(subset=["mean"])
     if not len(df):
         return _no_data("no scores yet")
-    df["band"] = ["red" if m < 0.4 else "yellow" if m < 0.7 else "green" for m in df["mean"]]
-    bars = alt.Chart(df).mark_bar().encode(
-        y=alt.Y("group:N", title=None, sort=list(df["group"])),
+    df["band"] = [_band(m) for m in df["mean"]]
+    bars = alt.Chart(_data(df)).mark_bar().encode(
+        y=alt.Y("group:N", title=None, sort=list(dict.fromkeys(df["group"]))),
         x=alt.X("mean:Q", scale=alt.Scale(domain=[0, 1]), title="mean objective score"),
-        color=_band_color(), tooltip=["group", alt.Tooltip("mean:Q", format=".2f"), "verdict"])
-    rules = alt.Chart(pd.DataFrame({"x": [0.5, 0.7, 0.8, 0.9]})).mark_rule(
+        color=_band_color(),
+        tooltip=[alt.Tooltip("group:N"), alt.Tooltip("n:Q", title="objectives"),
+                 alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("verdict:N"),
+                 alt.Tooltip("committed_misses:N", title="committed misses")])
+    rules = alt.Chart(alt.InlineData(values=[{"x": x} for x in (0.5, 0.7, 0.8, 0.9)])).mark_rule(
         color="#57606a", strokeDash=[3, 3]).encode(x="x:Q")
-    return (bars + rules).properties(
+    return alt.layer(bars, rules).properties(
         width=WIDTH - 240, height=max(60, 22 * len(df)),
         title="Calibration: 0.7–0.8 ideal · < 0.5 concerning · > 0.9 too easy")
 
 
+# ---------------------------------------------------------------------------- output
+def _vl_version(supported: list[str]) -> str:
+    """The vl-convert Vega-Lite version matching Altair's schema (e.g. ``v6.4.1`` -> ``6.4``).
+
+    Falls back to the newest supported version of the same major, then the newest overall.
+    """
+    want = alt.SCHEMA_VERSION.lstrip("v").split(".")
+    major_minor = ".".join(want[:2])
+    if major_minor in supported:
+        return major_minor
+
+    def key(v: str) -> tuple[int, ...]:
+        return tuple(int(p) for p in v.split(".") if p.isdigit())
+
+    same = sorted((v for v in supported if v.split(".")[0] == want[0]), key=key)
+    older = [v for v in same if key(v) <= key(major_minor)]
+    pick = older or same or sorted(supported, key=key)
+    return pick[-1]
+
+
 def to_svg(chart: Any) -> str:
-    """The chart as standalone SVG text (vl-convert; no network, no script)."""
+    """The chart as standalone SVG text (vl-convert: no network, no script)."""
     try:
         import vl_convert as vlc
     except ImportError as err:  # pragma: no cover - depends on the install
         raise MissingDependencyError("vl-convert-python", "charts") from err
-    spec = chart.to_dict()
-    version = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
-    return str(vlc.vegalite_to_svg(spec, vl_version=version))
+    version = _vl_version(list(vlc.get_vegalite_versions()))
+    svg = str(vlc.vegalite_to_svg(chart.to_dict(), vl_version=version))
+    if "<script" in svg.lower():  # pragma: no cover - Vega's SVG renderer emits none
+        raise ReportError("chart SVG unexpectedly contains a <script> element")
+    return svg
 
 
 def svg_html(chart: Any) -> str:
-    """The chart as an HTML ``<figure>`` with inline SVG."""
+    """The chart as an HTML ``<figure class="okr-chart">`` with inline SVG."""
     return f'<figure class="okr-chart">{to_svg(chart)}</figure>'
 
 
 def show(chart: Any, mode: str = "svg") -> Any:
-    """Display a chart in a notebook without a CDN: static SVG, or offline interactive."""
+    """Display a chart in a notebook without a CDN.
+
+    Returns an object the notebook displays (last expression of a cell, or pass it to
+    ``IPython.display.display``): ``mode="svg"`` an ``IPython.display.HTML`` with the static
+    SVG figure (:func:`svg_html`); ``mode="offline"`` an interactive ``alt.JupyterChart``
+    with the Vega JavaScript bundled offline (falls back to the SVG, with a warning, when
+    the widget or its offline bundle is unavailable). Altair's renderer is never used.
+    """
+    if mode not in ("svg", "offline"):
+        raise ValueError(f"mode must be 'svg' or 'offline', not {mode!r}")
     if mode == "offline":
-        alt.JupyterChart.enable_offline()
-        return alt.JupyterChart(chart)
+        try:
+            jupyter_chart = alt.JupyterChart
+            jupyter_chart.enable_offline()
+            return jupyter_chart(chart)
+        except Exception as err:  # anywidget / vl-convert bundle missing
+            warnings.warn(f"offline interactive chart unavailable ({err}); showing SVG",
+                          stacklevel=2)
     from IPython.display import HTML
 
     return HTML(svg_html(chart))
