@@ -346,24 +346,30 @@ def write_index(period: str, results: list[ReportResult], out_dir: Path, db: str
 
     data = rv.build(period, None, db, as_of, with_forecast=False)
     scores = rv.team_scores(data.card).set_index("team")
+    krs = data.card.key_results
+    obj = data.card.objectives
     rows = []
     for r in sorted(results, key=lambda r: (r.job.team is not None, r.job.label)):
         if r.job.team is None:
-            s, b, owner = data.card.overall, None, None
+            s, b = data.card.overall, None
+            owner = rv._owner(obj[obj["level"] == "company"])
+            risk, stale = int((krs["status"] == "At Risk").sum()), int(krs["stale"].sum())
         elif r.job.team in scores.index:
-            s, b, owner = (scores.loc[r.job.team, "score"], scores.loc[r.job.team, "band"],
-                           scores.loc[r.job.team, "owner"])
+            t = scores.loc[r.job.team]
+            s, b, owner, risk, stale = t["score"], t["band"], t["owner"], t["at_risk"], t["stale"]
         else:
-            s, b, owner = float("nan"), None, None
+            s, b, owner, risk, stale = float("nan"), None, None, None, None
         name = rv.esc("Company roll-up" if r.job.team is None else r.job.team)
         link = (f'<a href="{html.escape(r.job.out.name)}">{name}</a>' if r.ok
                 else f"{name} <b class=\"status-at-risk\">failed</b>: {rv.esc(r.error)}")
-        rows.append(f"<tr><td>{link}</td><td>{rv.esc(owner)}</td><td>{rv.badge(s, b)}</td></tr>")
+        rows.append(f"<tr><td>{link}</td><td>{rv.esc(owner)}</td><td>{rv.badge(s, b)}</td>"
+                    f'<td class="num">{rv.esc(risk)}</td><td class="num">{rv.esc(stale)}</td>'
+                    "</tr>")
     body = (
         f'{rv.CSS}<div class="okr"><h1>OKR reports {rv.esc(period)}</h1>'
         f'<p class="meta">as of {data.as_of:%d %b %Y} · overall score '
         f"{rv.badge(data.card.overall)}</p><table><thead><tr><th>report</th><th>owner</th>"
-        f"<th>score</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        f"<th>score</th><th>KRs at risk</th><th>stale KRs</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
     return write_atomic(out_dir / "index.html",
                         page(body, f"OKR reports {period}").encode("utf-8"))
