@@ -8,8 +8,13 @@ import os
 import pandas as pd
 import pytest
 
-from okrkit.frames import conform
-from okrkit.plan import parse_plan
+pytest.register_assert_rewrite("store_fixtures")
+
+from okrkit.frames import conform  # noqa: E402
+from okrkit.plan import parse_plan  # noqa: E402
+
+# the store fixtures (SQLite and the PostgreSQL server started by .ci/run)
+pytest_plugins = ["store_fixtures"]
 
 CV_SAMPLE = """period: 2025-Q4
 objectives:

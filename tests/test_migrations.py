@@ -10,16 +10,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from store_fixtures import checkin_frame
 
 from okrkit.errors import StoreError
 from okrkit.store import engine as store_engine
 from okrkit.store import open_store
 from okrkit.store.schema import metadata
-
-pytest.register_assert_rewrite("store_fixtures")
-from store_fixtures import checkin_frame  # noqa: E402
-
-pytest_plugins = ["store_fixtures"]
 
 
 def _engine(url: str):

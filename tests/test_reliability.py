@@ -24,18 +24,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import store_fixtures
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import make_url
+from store_fixtures import LEDGER, checkin_frame, sample_plan
 
 from okrkit.errors import CheckinError, ConflictError, StoreError
 from okrkit.store import Store, open_store
-
-pytest.register_assert_rewrite("store_fixtures")
-import store_fixtures  # noqa: E402
-from store_fixtures import LEDGER, checkin_frame, sample_plan  # noqa: E402
-
-pytest_plugins = ["store_fixtures"]
 
 WRITERS, WRITES = 8, 500
 REPO = Path(__file__).resolve().parent.parent

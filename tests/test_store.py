@@ -9,15 +9,11 @@ from dataclasses import replace
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
+from store_fixtures import checkin_frame, sample_plan
 
 from okrkit.errors import CheckinError, ConflictError, PlanError, StoreError
 from okrkit.frames import CHECKIN_COLUMNS, REVIEW_COLUMNS, conform
 from okrkit.store import Store, open_store
-
-pytest.register_assert_rewrite("store_fixtures")
-from store_fixtures import checkin_frame, sample_plan  # noqa: E402
-
-pytest_plugins = ["store_fixtures"]
 
 Q1 = "2026-Q1"
 

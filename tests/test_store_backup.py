@@ -7,14 +7,10 @@ import json
 
 import pytest
 from pandas.testing import assert_frame_equal
+from store_fixtures import LEDGER, checkin_frame, sample_plan
 
 from okrkit.errors import StoreError
 from okrkit.store import Store, open_store
-
-pytest.register_assert_rewrite("store_fixtures")
-from store_fixtures import LEDGER, checkin_frame, sample_plan  # noqa: E402
-
-pytest_plugins = ["store_fixtures"]
 
 
 def _fill(store: Store) -> None:
