@@ -61,9 +61,9 @@ def run_lab(port: int = 0, token: str | None = None) -> int:
 def voila_command(notebook: Path, port: int, token: str) -> list[str]:
     """The Voilà command line serving one notebook as an app (127.0.0.1, token auth).
 
-    Voilà's ``lab`` template links Font Awesome from a CDN; offline that request fails
-    fast and changes nothing visible (the icons the page uses are bundled in voila.js),
-    so the app degrades gracefully without network.
+    Voilà's ``lab`` template links Font Awesome and mermaid.js from CDNs; okrkit's own
+    ``okrkit`` template (``okrkit/jupyter/voila/templates``, found through
+    ``JUPYTER_PATH`` — see :func:`voila_env`) extends it without those links.
     """
     return [
         sys.executable,
@@ -75,7 +75,16 @@ def voila_command(notebook: Path, port: int, token: str) -> list[str]:
         "--Voila.ip=127.0.0.1",
         f"--token={token}",
         "--show_tracebacks=False",
+        "--template=okrkit",
     ]
+
+
+def voila_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment for Voilà: okrkit's template folder first on ``JUPYTER_PATH``."""
+    env = dict(os.environ if base is None else base)
+    ours = str(Path(__file__).resolve().parent / "jupyter")
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (ours, env.get("JUPYTER_PATH")) if p)
+    return env
 
 
 def run_workshop(port: int = 0, token: str | None = None,
@@ -93,4 +102,4 @@ def run_workshop(port: int = 0, token: str | None = None,
     port = port or free_port()
     token = token or secrets.token_urlsafe(24)
     print(f"Voilà workshop: http://127.0.0.1:{port}/?token={token}", flush=True)
-    return subprocess.call(voila_command(path, port, token))
+    return subprocess.call(voila_command(path, port, token), env=voila_env())
