@@ -444,7 +444,7 @@ def test_show_svg_returns_html_and_leaves_the_renderer_alone() -> None:
 
 
 def test_show_offline_returns_jupyter_chart() -> None:
-    pytest.importorskip("anywidget")
+    import anywidget  # noqa: F401  (a dependency of okrkit[notebooks]: never skipped)
     chart = charts.heatmap(None)
     widget = charts.show(chart, mode="offline")
     assert isinstance(widget, alt.JupyterChart)

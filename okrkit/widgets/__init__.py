@@ -8,6 +8,9 @@ from typing import Any
 _EXPORTS = {
     "CheckinApp": "okrkit.widgets.checkin",
     "MonthlyReviewApp": "okrkit.widgets.review",
+    "PlanningWorkshopApp": "okrkit.widgets.workshop",
+    "RetrospectiveApp": "okrkit.widgets.retro",
+    "WhatIfApp": "okrkit.widgets.whatif_app",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,0 +1,519 @@
+"""What-if: move targets, values, weights and a stretch factor; watch the scores move.
+
+The class is thin: its callbacks call the pure functions of this module, which the tests
+exercise directly —
+
+* :func:`slider_range` — a slider's min, max and step around baseline, target and value;
+* :func:`changed` — the slider values that differ from where they started (so an
+  untouched slider is no override);
+* :func:`check_targets` — refuses an ``increase``/``decrease`` target equal to its baseline;
+* :func:`scenario_diff` / :func:`diff_html` — objective scores before and after;
+* :func:`forecast_table` / :func:`suggestions_table` — the Monte Carlo forecast (expected
+  score, P(score >= 0.7)) and the targets a 70% score would need.
+
+Rescoring uses :class:`okrkit.whatif.WhatIfSession` (precomputed once), so a slider move
+costs a vectorised recomputation, not a full scoring.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+
+from okrkit.errors import OKRKitError, Problem
+from okrkit.forecast import Forecast, forecast
+from okrkit.frames import Plan, empty
+from okrkit.scoring import Scorecard, resolve_as_of, score
+from okrkit.whatif import DIFF_COLUMNS, WhatIfSession, scenario_inputs, suggest_targets
+from okrkit.widgets.common import (
+    MessageBox,
+    as_date,
+    default_period,
+    esc,
+    fmt_number,
+    heading,
+    period_dropdown,
+    resolve_store,
+    table_html,
+    team_dropdown,
+    teams_with_key_results,
+)
+
+SIMULATIONS = 1000
+GOAL = 0.7
+FORECAST_COLUMNS = ["objective_id", "title", "score", "expected_score", "p_score_07"]
+
+
+# -- pure functions ----------------------------------------------------------------
+
+
+def _finite(*values: Any) -> list[float]:
+    out = []
+    for v in values:
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(f):
+            out.append(f)
+    return out
+
+
+def slider_range(baseline: Any, target: Any, value: Any = None) -> tuple[float, float, float]:
+    """``(min, max, step)`` of a slider around baseline, target and the latest value.
+
+    Half the span is added on each side (span = max - min of the three; when they are
+    all equal, their absolute value, or 1 for zero); the step is a thousandth of the
+    slider's width.
+
+    >>> slider_range(0, 10, 4)
+    (-5.0, 15.0, 0.02)
+    """
+    pts = _finite(baseline, target, value) or [0.0]
+    lo, hi = min(pts), max(pts)
+    span = hi - lo or (abs(hi) or 1.0)
+    low, high = lo - span / 2, hi + span / 2
+    step = (high - low) / 1000
+    return float(low), float(high), float(step)
+
+
+def changed(current: Mapping[str, float], initial: Mapping[str, float],
+            tol: float | Mapping[str, float] = 1e-12) -> dict[str, float]:
+    """The entries of ``current`` that moved from ``initial`` by more than ``tol``."""
+    out = {}
+    for k, v in current.items():
+        t = tol.get(k, 1e-12) if isinstance(tol, Mapping) else tol
+        start = initial.get(k)
+        if start is None or not (abs(float(v) - float(start)) <= t):
+            out[k] = float(v)
+    return out
+
+
+def check_targets(plan: Plan, targets: Mapping[str, float]
+                  ) -> tuple[dict[str, float], list[Problem]]:
+    """The usable target overrides and a problem for each refused one.
+
+    An ``increase``/``decrease`` key result's target may not equal its baseline (its
+    progress could not be measured).
+    """
+    krs = plan.key_results.drop_duplicates("kr_id").set_index("kr_id")
+    ok: dict[str, float] = {}
+    problems: list[Problem] = []
+    for k, t in targets.items():
+        if k not in krs.index:
+            problems.append(Problem(f"unknown key result '{k}'", field="target", id=k))
+            continue
+        r = krs.loc[k]
+        base: float = float(r["baseline"]) if not pd.isna(r["baseline"]) else float("nan")
+        if r["direction"] in ("increase", "decrease") and math.isclose(
+                float(t), base, rel_tol=0, abs_tol=1e-9):
+            problems.append(Problem(f"target {float(t):g} equals the baseline: ignored",
+                                    field="target", id=k))
+            continue
+        ok[k] = float(t)
+    return ok, problems
+
+
+def scenario_diff(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Objective scores before and after (``okrkit.whatif.DIFF_COLUMNS``), plan order.
+
+    ``before``/``after`` have ``objective_id, title, score, band`` (a scorecard's
+    objectives, or :meth:`WhatIfSession.apply`).
+    """
+    a = after.drop_duplicates("objective_id").set_index("objective_id")
+    sb = before["score"].to_numpy(dtype="float64")
+    sa = a["score"].reindex(before["objective_id"]).to_numpy(dtype="float64")
+    bb = before["band"].to_numpy(dtype=object)
+    ba = a["band"].reindex(before["objective_id"]).to_numpy(dtype=object)
+    with np.errstate(invalid="ignore"):
+        delta = sa - sb
+    moved = np.abs(np.nan_to_num(delta)) > 1e-12
+    changed_rows = moved | (np.isnan(sa) != np.isnan(sb)) | (bb != ba)
+    return pd.DataFrame(
+        {
+            "id": before["objective_id"].to_numpy(dtype=object),
+            "title": before["title"].to_numpy(dtype=object),
+            "score_before": sb,
+            "score_after": sa,
+            "delta": delta,
+            "band_before": bb,
+            "band_after": ba,
+            "changed": changed_rows.astype(bool),
+        }
+    )[DIFF_COLUMNS]
+
+
+def diff_html(diff: pd.DataFrame, overall_before: float, overall_after: float) -> str:
+    """The diff as an escaped table, changed rows marked, with the overall score."""
+    d = overall_after - overall_before
+    head = (f'<p class="okr-overall">Overall <b>{esc(fmt_number(overall_before))}</b> → '
+            f'<b>{esc(fmt_number(overall_after))}</b> ({esc(fmt_number(d, signed=True))})</p>')
+    return head + table_html(
+        diff.assign(band=diff["band_after"]),
+        {"id": "objective", "title": "title", "score_before": "stored", "score_after":
+         "what-if", "delta": "change", "band_before": "band", "band_after": "band after",
+         "changed": "changed"},
+        formats={"delta": lambda v: fmt_number(v, signed=True)},
+        band_column="band",
+    )
+
+
+def forecast_table(card: Scorecard, fc: Forecast) -> pd.DataFrame:
+    """Per objective: title, current score, forecast expected end score, P(score >= 0.7)."""
+    obj = card.objectives[["objective_id", "title", "score"]]
+    f = fc.objectives.drop_duplicates("objective_id").set_index("objective_id")
+    out = obj.assign(
+        expected_score=f["expected_score"].reindex(obj["objective_id"]).to_numpy(),
+        p_score_07=f["p_score_07"].reindex(obj["objective_id"]).to_numpy(),
+    )
+    return out[FORECAST_COLUMNS].reset_index(drop=True)
+
+
+def suggestions_table(plan: Plan, checkins: pd.DataFrame | None, as_of: Any, fc: Forecast,
+                      goal: float = GOAL) -> pd.DataFrame:
+    """``okrkit.whatif.suggest_targets`` for ``goal`` with the key result titles."""
+    s = suggest_targets(plan, checkins, as_of, forecast=fc, goal=goal)
+    titles = dict(zip(plan.key_results["kr_id"], plan.key_results["title"], strict=True))
+    return s.assign(title=s["kr_id"].map(titles))
+
+
+# -- widgets ---------------------------------------------------------------------------
+
+
+class KRSliders:
+    """Sliders of one key result: ``target`` and ``value`` (FloatSlider), ``label``."""
+
+    def __init__(self, kr: Mapping[Any, Any]) -> None:
+        self.kr_id = str(kr["kr_id"])
+        self.direction = kr["direction"]
+        base, target, value = kr["baseline"], kr["target"], kr["value"]
+        lo, hi, step = slider_range(base, target, value)
+        start_value = value if _finite(value) else (base if _finite(base) else float(target))
+        self.step = step
+        self.label = widgets.HTML(
+            f"<code>{esc(self.kr_id)}</code> {esc(kr['title'])} <small>({esc(kr['direction'])}"
+            f", baseline {esc(fmt_number(base))} {esc(kr['unit'])})</small>")
+        style = {"description_width": "50px"}
+        layout = widgets.Layout(width="420px")
+        self.target = widgets.FloatSlider(value=float(target), min=lo, max=hi, step=step,
+                                          description="target", readout_format=".4g",
+                                          style=style, layout=layout)
+        self.value = widgets.FloatSlider(value=float(start_value), min=lo, max=hi, step=step,
+                                         description="value", readout_format=".4g",
+                                         style=style, layout=layout)
+        self.initial_target = float(self.target.value)
+        self.initial_value = float(self.value.value)
+        self.box = widgets.VBox([self.label, widgets.HBox([self.target, self.value])])
+
+
+class WhatIfApp:
+    """What-if for one team: sliders, a live diff against the stored scorecard, forecast.
+
+    Parameters
+    ----------
+    db
+        Store URL (``None``: ``$OKRKIT_DB`` or ``sqlite:///data/okrkit.db``).
+    period
+        Period label; default the stored period containing ``as_of`` (else the latest).
+    team
+        Team; default the first team with key results.
+    as_of
+        Scoring date; default today clipped into the period.
+    store
+        An open store (wins over ``db``; not closed by the app).
+
+    Widgets: ``period``, ``team`` (Dropdown); ``krs`` (kr_id -> :class:`KRSliders` with
+    ``.target`` and ``.value``), ``weights`` (objective id -> FloatSlider), ``stretch``
+    (FloatSlider), ``reset_button``; ``diff_panel`` (HTML), ``forecast_panel`` (HTML),
+    ``forecast_button`` (forecast the scenario), ``apply_suggestions_button`` (move the
+    target sliders to the 70% suggestions); ``message`` (MessageBox), ``widget``.
+    State: ``plan``, ``checkins``, ``card`` (stored scorecard), ``session``
+    (WhatIfSession), ``diff`` (last diff frame), ``overall``, ``forecast`` (Forecast),
+    ``forecast_frame``, ``suggestions``.
+    """
+
+    def __init__(
+        self,
+        db: str | None = None,
+        period: str | None = None,
+        team: str | None = None,
+        as_of: Any = None,
+        store: Any = None,
+        simulations: int = SIMULATIONS,
+        seed: int = 0,
+    ) -> None:
+        self.store, self._owns_store = resolve_store(store, db)
+        self.as_of = as_date(as_of)
+        self.simulations = simulations
+        self.seed = seed
+        self.message = MessageBox()
+        self.plan: Plan | None = None
+        self.checkins = empty("checkins")
+        self.card: Scorecard | None = None
+        self.session: WhatIfSession | None = None
+        self.diff = pd.DataFrame(columns=DIFF_COLUMNS)
+        self.overall = float("nan")
+        self.forecast: Forecast | None = None
+        self.forecast_frame = pd.DataFrame(columns=FORECAST_COLUMNS)
+        self.suggestions = pd.DataFrame()
+        self.krs: dict[str, KRSliders] = {}
+        self.weights: dict[str, widgets.FloatSlider] = {}
+        self._busy = False
+
+        periods = self.store.periods()
+        label = period or default_period(periods, self.as_of)
+        self.period = period_dropdown(periods, label)
+        self.team = team_dropdown([], None)
+        self.stretch = widgets.FloatSlider(value=1.0, min=0.5, max=2.0, step=0.05,
+                                           description="stretch", readout_format=".2f")
+        self.reset_button = widgets.Button(description="Reset", icon="undo")
+        self.kr_box = widgets.VBox([])
+        self.weight_box = widgets.VBox([])
+        self.diff_panel = widgets.HTML("")
+        self.forecast_panel = widgets.HTML("")
+        self.forecast_button = widgets.Button(description="Forecast this scenario",
+                                              icon="line-chart")
+        self.apply_suggestions_button = widgets.Button(description="Use 70% targets",
+                                                       icon="bullseye")
+        self.widget = widgets.VBox([
+            widgets.HBox([self.period, self.team]),
+            heading("Global stretch (multiplies every target's distance from its baseline)"),
+            widgets.HBox([self.stretch, self.reset_button]),
+            heading("Key results: target and latest value"),
+            self.kr_box,
+            heading("Objective weights"),
+            self.weight_box,
+            self.message,
+            heading("Scores: stored vs what-if"),
+            self.diff_panel,
+            heading("Forecast to the period end"),
+            widgets.HBox([self.forecast_button, self.apply_suggestions_button]),
+            self.forecast_panel,
+        ])
+        self.period.observe(self._on_period, names="value")
+        self.team.observe(self._on_team, names="value")
+        self.stretch.observe(self._on_slider, names="value")
+        self.reset_button.on_click(lambda _b: self.reset())
+        self.forecast_button.on_click(lambda _b: self.run_forecast(scenario=True))
+        self.apply_suggestions_button.on_click(lambda _b: self.apply_suggestions())
+        self._load_period(team)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def close(self) -> None:
+        """Close the widgets (and the store if the app opened it)."""
+        self.widget.close()
+        if self._owns_store:
+            self.store.close()
+
+    # -- loading -----------------------------------------------------------------
+
+    def _load_period(self, team: str | None = None) -> None:
+        label = self.period.value
+        if label is None:
+            self.message.error("the store has no plans yet: load a plan first")
+            return
+        try:
+            full = self.store.load_plan(label)
+        except OKRKitError as err:
+            self.message.error(str(err))
+            return
+        teams = teams_with_key_results(full) or full.teams
+        if team is not None and team not in teams:
+            self.message.error(f"team '{team}' has no key results in {label}")
+        wanted = team if team in teams else (self.team.value if self.team.value in teams
+                                             else (teams[0] if teams else None))
+        self._busy = True
+        try:
+            self.team.options = teams
+            self.team.value = wanted
+        finally:
+            self._busy = False
+        self._load_team()
+
+    def _load_team(self) -> None:
+        label, team = self.period.value, self.team.value
+        if label is None or team is None:
+            return
+        self.plan = self.store.load_plan(label, team)
+        self.checkins = self.store.checkins(period=label, team=team)
+        day = resolve_as_of(self.plan.period, self.as_of)
+        self.day = day
+        self.card = score(self.plan, self.checkins, day)
+        self.session = WhatIfSession(self.plan, self.checkins, day)
+        self._busy = True
+        try:
+            self.stretch.value = 1.0
+            self.krs = {}
+            for kr in self.card.key_results.to_dict("records"):
+                row = KRSliders(kr)
+                row.target.observe(self._on_slider, names="value")
+                row.value.observe(self._on_slider, names="value")
+                self.krs[row.kr_id] = row
+            self.weights = {}
+            for o in self.card.objectives.to_dict("records"):
+                w = float(o["weight"])
+                s = widgets.FloatSlider(value=w, min=0.1, max=max(5.0, w), step=0.1,
+                                        description=str(o["objective_id"]),
+                                        readout_format=".1f")
+                s.observe(self._on_slider, names="value")
+                self.weights[str(o["objective_id"])] = s
+        finally:
+            self._busy = False
+        self.kr_box.children = [r.box for r in self.krs.values()]
+        self.weight_box.children = list(self.weights.values())
+        self.refresh()
+        self.run_forecast(scenario=False)
+
+    # -- callbacks ---------------------------------------------------------------
+
+    def _on_period(self, change: Any) -> None:
+        if not self._busy:
+            self.message.clear()
+            self._load_period()
+
+    def _on_team(self, change: Any) -> None:
+        if not self._busy:
+            self.message.clear()
+            self._load_team()
+
+    def _on_slider(self, change: Any) -> None:
+        if not self._busy:
+            self.refresh()
+
+    # -- actions -----------------------------------------------------------------
+
+    def overrides(self) -> tuple[dict[str, float], dict[str, float], dict[str, float],
+                                 list[Problem]]:
+        """``(targets, values, weights, problems)`` of the sliders that moved."""
+        tol = {k: r.step / 2 for k, r in self.krs.items()}
+        targets = changed({k: r.target.value for k, r in self.krs.items()},
+                          {k: r.initial_target for k, r in self.krs.items()}, tol)
+        values = changed({k: r.value.value for k, r in self.krs.items()},
+                         {k: r.initial_value for k, r in self.krs.items()}, tol)
+        stored_w = {} if self.card is None else dict(
+            zip(self.card.objectives["objective_id"], self.card.objectives["weight"],
+                strict=True))
+        weights = changed({k: s.value for k, s in self.weights.items()}, stored_w, 0.05)
+        problems: list[Problem] = []
+        if self.plan is not None:
+            targets, problems = check_targets(self.plan, targets)
+        return targets, values, weights, problems
+
+    def refresh(self) -> pd.DataFrame:
+        """Rescore the scenario (WhatIfSession) and show the diff."""
+        if self.session is None or self.card is None:
+            return self.diff
+        targets, values, weights, problems = self.overrides()
+        try:
+            after = self.session.apply(targets=targets, values=values, weights=weights,
+                                       stretch=self.stretch.value)
+        except OKRKitError as err:
+            self.message.error(str(err))
+            return self.diff
+        if problems:
+            self.message.error("some changes are ignored", problems)
+        else:
+            self.message.clear()
+        self.overall = self.session.overall
+        self.diff = scenario_diff(self.card.objectives, after)
+        self.diff_panel.value = diff_html(self.diff, self.card.overall, self.overall)
+        return self.diff
+
+    def reset(self) -> None:
+        """Every slider back to the stored plan."""
+        self._busy = True
+        try:
+            self.stretch.value = 1.0
+            for r in self.krs.values():
+                r.target.value = r.initial_target
+                r.value.value = r.initial_value
+            if self.card is not None:
+                for o in self.card.objectives.to_dict("records"):
+                    self.weights[o["objective_id"]].value = float(o["weight"])
+        finally:
+            self._busy = False
+        self.refresh()
+
+    def run_forecast(self, scenario: bool = True) -> pd.DataFrame:
+        """Forecast the stored plan (``scenario=False``) or the sliders' scenario."""
+        if self.plan is None or self.card is None:
+            return self.forecast_frame
+        plan, card = self.plan, self.card
+        checkins: pd.DataFrame | None = self.checkins
+        title = "stored plan"
+        if scenario:
+            targets, values, weights, _ = self.overrides()
+            try:
+                plan, checkins = scenario_inputs(
+                    self.plan, self.checkins, self.day, targets=targets, values=values,
+                    weights=weights, stretch=self.stretch.value)
+            except OKRKitError as err:
+                self.message.error(str(err))
+                return self.forecast_frame
+            card = score(plan, checkins, self.day)
+            title = "what-if scenario"
+        self.forecast = forecast(plan, checkins, self.day, simulations=self.simulations,
+                                 seed=self.seed)
+        self.forecast_frame = forecast_table(card, self.forecast)
+        self.suggestions = suggestions_table(plan, checkins, self.day, self.forecast)
+        pct = {"p_score_07": lambda v: "–" if pd.isna(v) else f"{float(v):.0%}"}
+        self.forecast_panel.value = (
+            f"<p>Forecast of the <b>{esc(title)}</b> ({self.simulations} simulations, "
+            f"as of {esc(self.day)}):</p>"
+            + table_html(self.forecast_frame,
+                         {"objective_id": "objective", "title": "title", "score": "score now",
+                          "expected_score": "expected at end", "p_score_07": "P(score ≥ 0.7)"},
+                         formats=pct)
+            + f"<p>Targets a {GOAL:.0%} score would need (from the expected end value):</p>"
+            + table_html(self.suggestions,
+                         {"kr_id": "KR", "title": "title", "baseline": "baseline",
+                          "target": "target", "expected_end_value": "expected end",
+                          "suggested_target": f"target for {GOAL:.0%}"},
+                         formats={c: fmt_number for c in ("baseline", "target",
+                                                          "expected_end_value",
+                                                          "suggested_target")}))
+        return self.forecast_frame
+
+    def apply_suggestions(self) -> int:
+        """Move target sliders to the suggested targets; returns how many moved."""
+        if self.suggestions.empty:
+            return 0
+        n = 0
+        self._busy = True
+        try:
+            for r in self.suggestions.to_dict("records"):
+                s = r["suggested_target"]
+                row = self.krs.get(r["kr_id"])
+                if row is None or not _finite(s):
+                    continue
+                if s > row.target.max:
+                    row.target.max = float(s)
+                if s < row.target.min:
+                    row.target.min = float(s)
+                row.target.value = float(s)
+                n += 1
+        finally:
+            self._busy = False
+        self.refresh()
+        self.message.info(f"{n} target{'s' * (n != 1)} moved to the {GOAL:.0%} suggestion")
+        return n
+
+
+__all__ = [
+    "KRSliders",
+    "WhatIfApp",
+    "changed",
+    "check_targets",
+    "diff_html",
+    "forecast_table",
+    "scenario_diff",
+    "slider_range",
+    "suggestions_table",
+]
