@@ -379,6 +379,41 @@ def calibration_chart(calibration: pd.DataFrame) -> Chart:
 
 
 # ---------------------------------------------------------------------------- output
+def whatif_chart(diff: pd.DataFrame, limit: int = 25) -> Chart:
+    """What-if scores per objective (bars by band) against the stored score (tick).
+
+    ``diff`` has ``id, title, score_before, score_after`` (``okrkit.whatif`` diff frames);
+    the ``limit`` objectives that moved most are shown, most moved first.
+    """
+    if _empty(diff):
+        return _no_data("no objectives")
+    d = diff.dropna(subset=["score_after"])
+    if not len(d):
+        return _no_data("no scores yet")
+    moved = (d["score_after"] - d["score_before"]).abs().fillna(0.0)
+    top = d.assign(moved=moved.to_numpy()).sort_values("moved", ascending=False, kind="stable")
+    top = top.head(limit)
+    frame = pd.DataFrame({
+        "objective": top["id"].astype(str).to_numpy(),
+        "title": _text(top, "title").to_numpy(),
+        "stored": top["score_before"].astype(float).to_numpy(),
+        "what_if": top["score_after"].astype(float).to_numpy(),
+    })
+    frame["band"] = [_band(v) for v in frame["what_if"]]
+    order = list(frame["objective"])
+    base = alt.Chart(_data(frame))
+    y = alt.Y("objective:N", sort=order, title=None)
+    bars = base.mark_bar().encode(
+        x=alt.X("what_if:Q", scale=alt.Scale(domain=[0, 1]), title="score"), y=y,
+        color=_band_color(),
+        tooltip=["objective:N", "title:N", alt.Tooltip("stored:Q", format=".2f"),
+                 alt.Tooltip("what_if:Q", format=".2f")])
+    ticks = base.mark_tick(color="#1f2328", thickness=2).encode(x="stored:Q", y=y)
+    return (bars + ticks).properties(
+        width=WIDTH - 240, height=max(60, 18 * len(frame)),
+        title="What-if score (bar) vs stored score (tick), most moved first")
+
+
 def _vl_version(supported: list[str]) -> str:
     """The vl-convert Vega-Lite version matching Altair's schema (e.g. ``v6.4.1`` -> ``6.4``).
 

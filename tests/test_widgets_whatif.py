@@ -131,6 +131,15 @@ def test_value_slider_changes_the_diff_as_hand_computed(app):
     s = app.diff.set_index("id")["score_after"]
     assert s["CS-1"] == pytest.approx((s["CC-1"] + s["CC-2"] + s["CC-3"]) / 3)
     assert f"{expected:.2f}" in app.diff_panel.value
+    # the offline interactive chart follows the slider: most-moved objective first
+    import altair as alt
+
+    assert isinstance(app.chart, alt.JupyterChart)
+    spec = app.chart.chart.to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    by_id = {r["objective"]: r for r in rows}
+    assert by_id["CC-1"]["what_if"] == pytest.approx(expected)
+    assert rows[0]["objective"] in {"CC-1", "CS-1", "CO-1"}
 
 
 def test_target_slider_changes_the_diff_as_hand_computed(app):

@@ -25,6 +25,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
+from okrkit import charts
 from okrkit.errors import OKRKitError, Problem
 from okrkit.forecast import Forecast, forecast
 from okrkit.frames import Plan, empty
@@ -275,6 +276,8 @@ class WhatIfApp:
         self.kr_box = widgets.VBox([])
         self.weight_box = widgets.VBox([])
         self.diff_panel = widgets.HTML("")
+        # interactive and offline: Altair's JupyterChart with its JavaScript bundled
+        self.chart = charts.show(charts.whatif_chart(self.diff), mode="offline")
         self.forecast_panel = widgets.HTML("")
         self.forecast_button = widgets.Button(description="Forecast this scenario",
                                               icon="line-chart")
@@ -291,6 +294,7 @@ class WhatIfApp:
             self.message,
             heading("Scores: stored vs what-if"),
             self.diff_panel,
+            self.chart,
             heading("Forecast to the period end"),
             widgets.HBox([self.forecast_button, self.apply_suggestions_button]),
             self.forecast_panel,
@@ -424,6 +428,7 @@ class WhatIfApp:
         self.overall = self.session.overall
         self.diff = scenario_diff(self.card.objectives, after)
         self.diff_panel.value = diff_html(self.diff, self.card.overall, self.overall)
+        self.chart.chart = charts.whatif_chart(self.diff)
         return self.diff
 
     def reset(self) -> None:
