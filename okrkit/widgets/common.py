@@ -199,7 +199,10 @@ def table_html(
         for c in cols:
             v = rec.get(c)
             text = fmts[c](v) if c in fmts else _cell(v)
-            cells.append(f'<td style="padding:2px 6px">{esc(text)}</td>')
+            # ids, dates and numbers never wrap mid-token ("VIS-" / "4.1")
+            wrap = "" if c in ("title", "why", "note", "blockers", "achievements") else (
+                ";white-space:nowrap")
+            cells.append(f'<td style="padding:2px 6px{wrap}">{esc(text)}</td>')
         body.append(f"<tr{style}>{''.join(cells)}</tr>")
     return (
         f'<table class="{css_class}" style="border-collapse:collapse">'

@@ -134,6 +134,7 @@ def scenario_diff(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(invalid="ignore"):
         delta = sa - sb
     moved = np.abs(np.nan_to_num(delta)) > 1e-12
+    delta = np.where(moved | np.isnan(delta), delta, 0.0)  # no "-0.00" from float noise
     changed_rows = moved | (np.isnan(sa) != np.isnan(sb)) | (bb != ba)
     return pd.DataFrame(
         {
