@@ -208,3 +208,33 @@ def test_cli_report(db: str, tmp_path: Path) -> None:
     text = (tmp_path / "2025-Q4-vision.html").read_text(encoding="utf-8")
     assert "Hardware lead times should be factored into future timelines" in text
     assert "final scores" in text
+
+
+@pytest.mark.browser
+def test_report_in_headless_chromium(batch) -> None:
+    """Open a rendered report in Debian's chromium: it loads nothing, shows its charts."""
+    from playwright.sync_api import sync_playwright
+
+    out, _ = batch
+    failed: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=os.environ.get("OKRKIT_CHROMIUM", "/usr/bin/chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("requestfailed", lambda r: failed.append(r.url))
+            page.goto((out / "2026-Q1-chatbot.html").as_uri())
+            assert page.title() == "Team chatbot — OKR report 2026-Q1"
+            svgs = page.locator("figure.okr-chart svg")
+            assert svgs.count() >= 4
+            box = svgs.first.bounding_box()
+            assert box is not None and box["width"] > 200 and box["height"] > 100
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "report-chatbot.png"), full_page=True)
+        finally:
+            browser.close()
+    assert not failed
+    assert [u for u in requests if not u.startswith("file://")] == []
