@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -72,3 +74,26 @@ def pytest_runtest_makereport(item, call):
         rep.outcome = "failed"
         reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
         rep.longrepr = f"skipped under CI=true (nothing may skip in CI): {reason}"
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the sample data (data/) loaded once per session."""
+    from okrkit.sample import load_sample
+    from okrkit.store import open_store
+
+    path = tmp_path_factory.mktemp("sample") / "okr.db"
+    with open_store(f"sqlite:///{path}") as store:
+        load_sample(store, Path(__file__).resolve().parents[1] / "data")
+    return path
+
+
+@pytest.fixture
+def sample_store(sample_db: Path, tmp_path: Path):
+    """A private copy of the sample store: each test may write to it."""
+    from okrkit.store import open_store
+
+    path = tmp_path / "okr.db"
+    shutil.copy(sample_db, path)
+    with open_store(f"sqlite:///{path}") as store:
+        yield store

@@ -11,9 +11,7 @@ import pandas as pd
 import pytest
 
 from okrkit.plan import parse_plan
-from okrkit.sample import load_sample
 from okrkit.scoring import score
-from okrkit.store import open_store
 from okrkit.widgets import CheckinApp
 from okrkit.widgets.checkin import (
     DERIVED,
@@ -33,21 +31,10 @@ CHATBOT_KRS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file with the sample loaded once; each test works on a copy."""
-    path = tmp_path_factory.mktemp("sample") / "okr.db"
-    with open_store(f"sqlite:///{path}") as store:
-        load_sample(store, REPO / "data")
-    return path
-
-
 @pytest.fixture
-def store(sample_db: Path, tmp_path: Path):
-    path = tmp_path / "okr.db"
-    shutil.copy(sample_db, path)
-    with open_store(f"sqlite:///{path}") as s:
-        yield s
+def store(sample_store):
+    """A copy of the sample store for this test (see conftest)."""
+    return sample_store
 
 
 @pytest.fixture

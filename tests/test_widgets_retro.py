@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -11,9 +10,7 @@ import pytest
 from conftest import checkins_frame
 
 from okrkit.plan import dump_plan, load_plan, parse_plan
-from okrkit.sample import load_sample
 from okrkit.scoring import Calibration, score
-from okrkit.store import open_store
 from okrkit.widgets.retro import (
     RetrospectiveApp,
     calibration_html,
@@ -28,20 +25,10 @@ REPO = Path(__file__).resolve().parent.parent
 PERIOD = "2025-Q4"
 
 
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sample") / "okr.db"
-    with open_store(f"sqlite:///{path}") as store:
-        load_sample(store, REPO / "data")
-    return path
-
-
 @pytest.fixture
-def store(sample_db: Path, tmp_path: Path):
-    path = tmp_path / "okr.db"
-    shutil.copy(sample_db, path)
-    with open_store(f"sqlite:///{path}") as s:
-        yield s
+def store(sample_store):
+    """A copy of the sample store for this test (see conftest)."""
+    return sample_store
 
 
 @pytest.fixture

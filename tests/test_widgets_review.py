@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +10,6 @@ import pytest
 
 from okrkit.frames import conform
 from okrkit.plan import parse_plan
-from okrkit.sample import load_sample
 from okrkit.scoring import score
 from okrkit.store import open_store
 from okrkit.widgets import MonthlyReviewApp
@@ -131,20 +129,10 @@ def test_at_risk_and_stale_lists(plan, checkins):
 # -- the app on the sample ---------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sample") / "okr.db"
-    with open_store(f"sqlite:///{path}") as store:
-        load_sample(store, REPO / "data")
-    return path
-
-
 @pytest.fixture
-def store(sample_db: Path, tmp_path: Path):
-    path = tmp_path / "okr.db"
-    shutil.copy(sample_db, path)
-    with open_store(f"sqlite:///{path}") as s:
-        yield s
+def store(sample_store):
+    """A copy of the sample store for this test (see conftest)."""
+    return sample_store
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +9,7 @@ import pandas as pd
 import pytest
 
 from okrkit.forecast import forecast
-from okrkit.sample import load_sample
 from okrkit.scoring import score
-from okrkit.store import open_store
 from okrkit.whatif import suggest_targets, what_if
 from okrkit.widgets.whatif_app import (
     WhatIfApp,
@@ -29,20 +26,10 @@ AS_OF = "2026-02-13"
 TEAM = "contact-centre"
 
 
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sample") / "okr.db"
-    with open_store(f"sqlite:///{path}") as store:
-        load_sample(store, REPO / "data")
-    return path
-
-
 @pytest.fixture
-def store(sample_db: Path, tmp_path: Path):
-    path = tmp_path / "okr.db"
-    shutil.copy(sample_db, path)
-    with open_store(f"sqlite:///{path}") as s:
-        yield s
+def store(sample_store):
+    """A copy of the sample store for this test (see conftest)."""
+    return sample_store
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,8 +9,6 @@ import pytest
 from okrkit.errors import Problem
 from okrkit.lint import Finding
 from okrkit.plan import load_plan, parse_plan
-from okrkit.sample import load_sample
-from okrkit.store import open_store
 from okrkit.widgets.workshop import (
     PlanningWorkshopApp,
     add_votes,
@@ -35,20 +32,10 @@ REPO = Path(__file__).resolve().parent.parent
 PERIOD = "2026-Q1"
 
 
-@pytest.fixture(scope="module")
-def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sample") / "okr.db"
-    with open_store(f"sqlite:///{path}") as store:
-        load_sample(store, REPO / "data")
-    return path
-
-
 @pytest.fixture
-def store(sample_db: Path, tmp_path: Path):
-    path = tmp_path / "okr.db"
-    shutil.copy(sample_db, path)
-    with open_store(f"sqlite:///{path}") as s:
-        yield s
+def store(sample_store):
+    """A copy of the sample store for this test (see conftest)."""
+    return sample_store
 
 
 @pytest.fixture
