@@ -32,6 +32,7 @@ from okrkit.plan import validate_checkins
 from okrkit.scoring import Scorecard, resolve_as_of, score
 from okrkit.widgets.common import (
     MessageBox,
+    TeamApp,
     as_date,
     chart_html,
     default_period,
@@ -44,7 +45,6 @@ from okrkit.widgets.common import (
     risk_reasons,
     table_html,
     team_dropdown,
-    teams_with_key_results,
 )
 
 #: Value of the status dropdown's first option: let okrkit derive the status.
@@ -517,7 +517,7 @@ class KRRow:
         self.problems.value = ""
 
 
-class CheckinApp:
+class CheckinApp(TeamApp):
     """Weekly check-ins for one team: type values, watch the preview, Save.
 
     Parameters
@@ -612,38 +612,8 @@ class CheckinApp:
 
     # -- display -----------------------------------------------------------------
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+    # -- loading (_load_period, close: TeamApp) -------------------------------
 
-    def close(self) -> None:
-        """Close the widgets (and the store if the app opened it)."""
-        self.widget.close()
-        if self._owns_store:
-            self.store.close()
-
-    # -- loading -----------------------------------------------------------------
-
-    def _load_period(self, team: str | None = None) -> None:
-        label = self.period.value
-        if label is None:
-            self.message.error("the store has no plans yet: load a plan first")
-            return
-        try:
-            full = self.store.load_plan(label)
-        except OKRKitError as err:
-            self.message.error(str(err))
-            return
-        teams = teams_with_key_results(full) or full.teams
-        wanted = team if team in teams else (self.team.value if self.team.value in teams else None)
-        if team is not None and team not in teams:
-            self.message.error(f"team '{team}' has no key results in {label}")
-        self._busy = True
-        try:
-            self.team.options = teams
-            self.team.value = wanted if wanted is not None else (teams[0] if teams else None)
-        finally:
-            self._busy = False
-        self._load_team()
 
     def _load_team(self) -> None:
         label, team = self.period.value, self.team.value

@@ -260,3 +260,60 @@ def risk_reasons(kr: Mapping[Any, Any], policy: Any, as_of: dt.date | None = Non
     if kr.get("reported_status") == "At Risk":
         reasons.append("reported At Risk")
     return "; ".join(reasons)
+
+
+class App:
+    """What every app shares: it displays as its ``widget`` and closes its store."""
+
+    store: Any
+    _owns_store: bool
+    widget: widgets.Widget
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def close(self) -> None:
+        """Close the widgets (and the store if the app opened it)."""
+        self.widget.close()
+        if self._owns_store:
+            self.store.close()
+
+
+class TeamApp(App):
+    """An app on one team of one period: the period dropdown fills the team dropdown.
+
+    Subclasses set ``message``, ``period`` and ``team`` (dropdowns) and ``_busy``, and
+    implement ``_load_team``.
+    """
+
+    message: MessageBox
+    period: widgets.Dropdown
+    team: widgets.Dropdown
+    _busy: bool
+
+    def _load_period(self, team: str | None = None) -> None:
+        """Fill the team dropdown for the chosen period (teams that own key results)."""
+        label = self.period.value
+        if label is None:
+            self.message.error("the store has no plans yet: load a plan first")
+            return
+        try:
+            full = self.store.load_plan(label)
+        except OKRKitError as err:
+            self.message.error(str(err))
+            return
+        teams = teams_with_key_results(full) or full.teams
+        if team is not None and team not in teams:
+            self.message.error(f"team '{team}' has no key results in {label}")
+        wanted = team if team in teams else (
+            self.team.value if self.team.value in teams else (teams[0] if teams else None))
+        self._busy = True
+        try:
+            self.team.options = teams
+            self.team.value = wanted
+        finally:
+            self._busy = False
+        self._load_team()
+
+    def _load_team(self) -> None:  # pragma: no cover - every app implements it
+        raise NotImplementedError

@@ -31,6 +31,7 @@ from okrkit.period import Period
 from okrkit.scoring import Calibration, Scorecard, calibration, score
 from okrkit.widgets.common import (
     MessageBox,
+    TeamApp,
     chart_html,
     esc,
     fmt_number,
@@ -39,7 +40,6 @@ from okrkit.widgets.common import (
     resolve_store,
     table_html,
     team_dropdown,
-    teams_with_key_results,
 )
 
 KR_TABLE = {"kr_id": "KR", "title": "key result", "unit": "unit", "baseline": "baseline",
@@ -296,7 +296,7 @@ class ReviewForm:
         }
 
 
-class RetrospectiveApp:
+class RetrospectiveApp(TeamApp):
     """The quarterly retrospective of one team.
 
     Parameters
@@ -389,39 +389,8 @@ class RetrospectiveApp:
         self.carry_export_button.on_click(lambda _b: self.export_carry())
         self._load_period(team)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+    # -- loading (_load_period, close: TeamApp) -------------------------------
 
-    def close(self) -> None:
-        """Close the widgets (and the store if the app opened it)."""
-        self.widget.close()
-        if self._owns_store:
-            self.store.close()
-
-    # -- loading -----------------------------------------------------------------
-
-    def _load_period(self, team: str | None = None) -> None:
-        label = self.period.value
-        if label is None:
-            self.message.error("the store has no plans yet: load a plan first")
-            return
-        try:
-            full = self.store.load_plan(label)
-        except OKRKitError as err:
-            self.message.error(str(err))
-            return
-        teams = teams_with_key_results(full) or full.teams
-        if team is not None and team not in teams:
-            self.message.error(f"team '{team}' has no key results in {label}")
-        wanted = team if team in teams else (self.team.value if self.team.value in teams
-                                             else (teams[0] if teams else None))
-        self._busy = True
-        try:
-            self.team.options = teams
-            self.team.value = wanted
-        finally:
-            self._busy = False
-        self._load_team()
 
     def _load_team(self) -> None:
         label, team = self.period.value, self.team.value

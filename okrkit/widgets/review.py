@@ -24,6 +24,7 @@ from okrkit.frames import Plan, empty
 from okrkit.period import Period
 from okrkit.scoring import Scorecard, resolve_as_of, score
 from okrkit.widgets.common import (
+    App,
     MessageBox,
     as_date,
     chart_html,
@@ -184,7 +185,7 @@ def stale_list(card: Scorecard) -> pd.DataFrame:
                            kind="stable").reset_index(drop=True)
 
 
-class MonthlyReviewApp:
+class MonthlyReviewApp(App):
     """Monthly review across teams for one period as of a date.
 
     Parameters
@@ -275,15 +276,6 @@ class MonthlyReviewApp:
         self.as_of.observe(self._on_change, names="value")
         self.team.observe(self._on_change, names="value")
         self.refresh()
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
-
-    def close(self) -> None:
-        """Close the widgets (and the store if the app opened it)."""
-        self.widget.close()
-        if self._owns_store:
-            self.store.close()
 
     def _on_period(self, change: Any) -> None:
         label = self.period.value

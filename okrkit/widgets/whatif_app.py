@@ -33,6 +33,7 @@ from okrkit.scoring import Scorecard, resolve_as_of, score
 from okrkit.whatif import DIFF_COLUMNS, WhatIfSession, scenario_inputs, suggest_targets
 from okrkit.widgets.common import (
     MessageBox,
+    TeamApp,
     as_date,
     default_period,
     esc,
@@ -42,7 +43,6 @@ from okrkit.widgets.common import (
     resolve_store,
     table_html,
     team_dropdown,
-    teams_with_key_results,
 )
 
 SIMULATIONS = 1000
@@ -213,7 +213,7 @@ class KRSliders:
         self.box = widgets.VBox([self.label, widgets.HBox([self.target, self.value])])
 
 
-class WhatIfApp:
+class WhatIfApp(TeamApp):
     """What-if for one team: sliders, a live diff against the stored scorecard, forecast.
 
     Parameters
@@ -308,39 +308,8 @@ class WhatIfApp:
         self.apply_suggestions_button.on_click(lambda _b: self.apply_suggestions())
         self._load_period(team)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+    # -- loading (_load_period, close: TeamApp) -------------------------------
 
-    def close(self) -> None:
-        """Close the widgets (and the store if the app opened it)."""
-        self.widget.close()
-        if self._owns_store:
-            self.store.close()
-
-    # -- loading -----------------------------------------------------------------
-
-    def _load_period(self, team: str | None = None) -> None:
-        label = self.period.value
-        if label is None:
-            self.message.error("the store has no plans yet: load a plan first")
-            return
-        try:
-            full = self.store.load_plan(label)
-        except OKRKitError as err:
-            self.message.error(str(err))
-            return
-        teams = teams_with_key_results(full) or full.teams
-        if team is not None and team not in teams:
-            self.message.error(f"team '{team}' has no key results in {label}")
-        wanted = team if team in teams else (self.team.value if self.team.value in teams
-                                             else (teams[0] if teams else None))
-        self._busy = True
-        try:
-            self.team.options = teams
-            self.team.value = wanted
-        finally:
-            self._busy = False
-        self._load_team()
 
     def _load_team(self) -> None:
         label, team = self.period.value, self.team.value

@@ -48,6 +48,7 @@ from okrkit.frames import DIRECTIONS, KINDS, LEVELS, Plan, conform, empty
 from okrkit.lint import Finding, lint
 from okrkit.period import Period
 from okrkit.widgets.common import (
+    App,
     MessageBox,
     default_period,
     esc,
@@ -776,7 +777,7 @@ def _with_value(options: list[tuple[str, str]], value: str) -> list[tuple[str, s
     return [*options, (f"{value} (not in this period)", value)]
 
 
-class PlanningWorkshopApp:
+class PlanningWorkshopApp(App):
     """Plan one team's OKRs for a period: start, edit, lint live, align, vote, save.
 
     Parameters
@@ -912,15 +913,6 @@ class PlanningWorkshopApp:
         self._load_period()
 
     # -- display -----------------------------------------------------------------
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
-
-    def close(self) -> None:
-        """Close the widgets (and the store if the app opened it)."""
-        self.widget.close()
-        if self._owns_store:
-            self.store.close()
 
     # -- loading -----------------------------------------------------------------
 
