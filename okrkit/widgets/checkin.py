@@ -610,8 +610,6 @@ class CheckinApp(TeamApp):
         self.date.observe(self._on_date, names="value")
         self._load_period(team)
 
-    # -- display -----------------------------------------------------------------
-
     # -- loading (_load_period, close: TeamApp) -------------------------------
 
 

@@ -912,8 +912,6 @@ class PlanningWorkshopApp(App):
         self._load_templates()
         self._load_period()
 
-    # -- display -----------------------------------------------------------------
-
     # -- loading -----------------------------------------------------------------
 
     def _load_templates(self) -> None:
