@@ -24,7 +24,7 @@ import altair as alt
 import pandas as pd
 
 from okrkit.errors import MissingDependencyError, ReportError
-from okrkit.period import Period
+from okrkit.period import Period, as_date
 
 BAND_DOMAIN = ["red", "yellow", "green"]
 BAND_RANGE = ["#d62728", "#e6b000", "#2ca02c"]
@@ -50,14 +50,6 @@ def _iso(value: Any) -> str | None:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-def _as_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _clean(value: Any) -> Any:
@@ -180,7 +172,7 @@ def _progress_points(krs: pd.DataFrame, checkins: pd.DataFrame, period: Period,
                                _num(checkins, "value"), strict=True):
         if kid not in info or _clean(day) is None:
             continue
-        when = _as_date(day)
+        when = as_date(day)
         if not (period.start <= when <= as_of and when <= period.end):
             continue
         direction, base, target, final = info[kid]
@@ -208,7 +200,7 @@ def burnup_chart(key_results: pd.DataFrame, checkins: pd.DataFrame, period: Any,
         return _no_data("no check-ins yet")
     per = period if isinstance(period, Period) else Period.parse(str(period))
     day = (min(max(dt.date.today(), per.start), per.end) if as_of is None
-           else _as_date(as_of))
+           else as_date(as_of))
     pts = _progress_points(key_results, checkins, per, day)
     if not len(pts):
         return _no_data("no check-ins yet")

@@ -414,26 +414,12 @@ def report(
     Without --team or --all-teams, renders the company report. Exits 1 when any report
     failed (the others are still written; the failed notebooks are kept in _failed/).
     """
-    from okrkit.report import COMPANY, render_reports, report_teams
+    from okrkit.report import render_reports, report_targets
 
     if team and all_teams:
         fail("give --team or --all-teams, not both")
     day = _date(as_of)
-    known = report_teams(period, db)
-    targets: list[str | None]
-    if all_teams:
-        targets = [None, *known]
-    elif team:
-        from okrkit.store import open_store
-
-        with open_store(db) as store:
-            teams = store.teams(period)
-        unknown = [t for t in team if t != COMPANY and t not in teams]
-        if unknown:
-            fail(f"--team: no team {unknown[0]!r} in {period} (teams: {', '.join(teams)})")
-        targets = [None if t == COMPANY else t for t in team]
-    else:
-        targets = [None]
+    targets = report_targets(period, db, teams=team, all_teams=all_teams)
     folder = out or Path("reports") / period
     run = render_reports(
         period, targets, folder, db=db, as_of=day, jobs=jobs, progress=progress

@@ -177,6 +177,11 @@ def _missing(v: object) -> bool:
     return isinstance(v, float) and v != v
 
 
+def is_blank(v: object) -> bool:
+    """Missing for a person: ``None``, NaN/NaT/NA, or a string of only whitespace."""
+    return _missing(v) or (isinstance(v, str) and not v.strip())
+
+
 def _to_date(v: object) -> dt.date | None:
     if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NaT:
         return None
@@ -232,6 +237,14 @@ class Plan:
     def teams(self) -> list[str]:
         """Teams that own objectives in this plan, sorted."""
         return sorted({t for t in self.objectives["team"].dropna()})
+
+    @property
+    def key_result_teams(self) -> list[str]:
+        """Teams that own at least one key result, sorted."""
+        obj = self.objectives
+        owners = set(self.key_results["objective_id"])
+        return sorted({t for t, o in zip(obj["team"], obj["objective_id"], strict=True)
+                       if isinstance(t, str) and o in owners})
 
     def for_team(self, team: str | None) -> Plan:
         """The sub-plan of one team's objectives plus their ancestors (for alignment).

@@ -20,8 +20,14 @@ def free_port() -> int:
 
 
 def notebooks_dir() -> Path:
-    """The repository's ``notebooks/`` folder (cwd first, then next to the package)."""
-    here = Path.cwd() / "notebooks"
+    """The workbench's ``notebooks/`` folder (the project root's, else next to the package).
+
+    The one place okrkit looks for notebooks: ``okrkit lab``, ``okrkit workshop`` and the
+    report renderer all use it.
+    """
+    from okrkit.config import project_root
+
+    here = project_root() / "notebooks"
     if here.is_dir():
         return here
     return Path(__file__).resolve().parent.parent / "notebooks"

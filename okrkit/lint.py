@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from okrkit.frames import DIRECTIONS, Plan
+from okrkit.frames import DIRECTIONS, Plan, is_blank
 
 ACTIVITY_VERBS = (
     "attend",
@@ -102,14 +102,6 @@ class Finding:
         return f"{self.severity} [{self.code}] {where}: {self.message}"
 
 
-def _blank(v: object) -> bool:
-    if v is None:
-        return True
-    if isinstance(v, float):
-        return math.isnan(v)
-    return isinstance(v, str) and not v.strip()
-
-
 def _bare_number(title: str) -> bool:
     text = re.sub(r"\s", "", title)
     if not text:
@@ -159,17 +151,17 @@ def lint(plan: Plan, known_ids: Iterable[str] = ()) -> list[Finding]:
                 code,
                 severity,
                 message,
-                None if _blank(oid) else str(oid),
-                None if _blank(kid) else str(kid),
+                None if is_blank(oid) else str(oid),
+                None if is_blank(kid) else str(kid),
                 field,
             )
         )
 
-    ids = [str(i) for i in obj["objective_id"] if not _blank(i)]
+    ids = [str(i) for i in obj["objective_id"] if not is_blank(i)]
     for oid, n in Counter(ids).items():
         if n > 1:
             add("duplicate-id", "error", f"objective id '{oid}' is used {n} times", oid, field="id")
-    kr_ids = [str(i) for i in krs["kr_id"] if not _blank(i)]
+    kr_ids = [str(i) for i in krs["kr_id"] if not is_blank(i)]
     for kid, n in Counter(kr_ids).items():
         if n > 1:
             add(
@@ -183,10 +175,10 @@ def lint(plan: Plan, known_ids: Iterable[str] = ()) -> list[Finding]:
     parents: dict[str, str | None] = {}
     for o in obj.to_dict("records"):
         oid = o["objective_id"]
-        if _blank(oid):
+        if is_blank(oid):
             add("missing-id", "error", f"objective '{o['title']}' has no id", field="id")
             continue
-        parent = None if _blank(o["parent_id"]) else str(o["parent_id"])
+        parent = None if is_blank(o["parent_id"]) else str(o["parent_id"])
         parents.setdefault(str(oid), parent)
         if parent is not None and parent not in known:
             add(
@@ -196,7 +188,7 @@ def lint(plan: Plan, known_ids: Iterable[str] = ()) -> list[Finding]:
                 oid,
                 field="parent",
             )
-        if _blank(o["title"]):
+        if is_blank(o["title"]):
             add("missing-title", "error", "the objective has no title", oid, field="title")
         elif _bare_number(str(o["title"])):
             add(
@@ -207,19 +199,19 @@ def lint(plan: Plan, known_ids: Iterable[str] = ()) -> list[Finding]:
                 oid,
                 field="title",
             )
-        if _blank(o["owner"]):
+        if is_blank(o["owner"]):
             add("missing-owner", "warning", "the objective has no owner", oid, field="owner")
         weight = o["weight"]
-        if not _blank(weight) and float(weight) <= 0:
+        if not is_blank(weight) and float(weight) <= 0:
             add("bad-weight", "error", f"weight {weight} must be > 0", oid, field="weight")
     for cycle in _cycles(parents):
         add("cycle", "error", "parent cycle: " + " -> ".join(cycle), cycle[0], field="parent")
 
     for k in krs.to_dict("records"):
         kid, oid = k["kr_id"], k["objective_id"]
-        if _blank(kid):
+        if is_blank(kid):
             add("missing-id", "error", f"key result '{k['title']}' has no id", oid, field="id")
-        if _blank(oid) or str(oid) not in set(ids):
+        if is_blank(oid) or str(oid) not in set(ids):
             add(
                 "unknown-objective",
                 "error",
@@ -238,7 +230,7 @@ def lint(plan: Plan, known_ids: Iterable[str] = ()) -> list[Finding]:
                 kid,
                 "direction",
             )
-        title = "" if _blank(k["title"]) else str(k["title"])
+        title = "" if is_blank(k["title"]) else str(k["title"])
         if not title:
             add("missing-title", "error", "the key result has no title", oid, kid, "title")
         elif _ACTIVITY.match(title):
@@ -253,10 +245,10 @@ def lint(plan: Plan, known_ids: Iterable[str] = ()) -> list[Finding]:
             )
         base, target = k["baseline"], k["target"]
         rising_falling = direction in ("increase", "decrease")
-        missing = [f for f, v in (("target", target),) if _blank(v)]
-        if rising_falling and _blank(base):
+        missing = [f for f, v in (("target", target),) if is_blank(v)]
+        if rising_falling and is_blank(base):
             missing.insert(0, "baseline")
-        if _blank(k["unit"]) and direction != "milestone":
+        if is_blank(k["unit"]) and direction != "milestone":
             missing.append("unit")
         if missing:
             add(
@@ -268,7 +260,7 @@ def lint(plan: Plan, known_ids: Iterable[str] = ()) -> list[Finding]:
                 kid,
                 missing[0],
             )
-        if rising_falling and not _blank(base) and not _blank(target):
+        if rising_falling and not is_blank(base) and not is_blank(target):
             b, t = float(base), float(target)
             if math.isclose(b, t, abs_tol=1e-12):
                 add(
@@ -290,7 +282,7 @@ def lint(plan: Plan, known_ids: Iterable[str] = ()) -> list[Finding]:
                     "direction",
                 )
         weight = k["weight"]
-        if not _blank(weight) and float(weight) <= 0:
+        if not is_blank(weight) and float(weight) <= 0:
             add("bad-weight", "error", f"weight {weight} must be > 0", oid, kid, "weight")
 
     own = obj[obj["level"].isin(_TEAM_LEVELS)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from okrkit.errors import OKRKitError
 
@@ -32,7 +33,8 @@ class Period:
     ) -> Period:
         """Build a period from ``YYYY-Qn`` or from explicit dates (which win)."""
         if start is not None and end is not None:
-            s, e = _as_date(start), _as_date(end)
+            s, e = as_date(start), as_date(end)
+            assert s is not None and e is not None  # both given
             if e < s:
                 raise OKRKitError(f"period end {e} is before its start {s}")
             return cls(s, e, str(label) if label else f"{s}..{e}")
@@ -79,12 +81,23 @@ class Period:
         return self.label
 
 
-def _as_date(value: dt.date | str) -> dt.date:
-    if isinstance(value, dt.datetime):
+def as_date(value: Any) -> dt.date | None:
+    """A date from a date, datetime, pandas Timestamp or ISO string; ``None`` stays ``None``.
+
+    The one date coercion of okrkit (scoring, charts, widgets and periods use it).
+
+    >>> as_date("2026-02-13"), as_date(dt.datetime(2026, 2, 13, 9, 30))
+    (datetime.date(2026, 2, 13), datetime.date(2026, 2, 13))
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):  # pandas Timestamp is a datetime too
         return value.date()
     if isinstance(value, dt.date):
         return value
+    text = str(value).strip()
     try:
-        return dt.date.fromisoformat(str(value))
+        return dt.date.fromisoformat(text[:10] if len(text) > 10 and text[10] in "T " else text)
     except ValueError as err:
         raise OKRKitError(f"'{value}' is not a date (YYYY-MM-DD)") from err
+

@@ -366,6 +366,16 @@ def save_plan_yaml(plan: Plan, path: str | os.PathLike[str]) -> Path:
     return write_atomic(path, dump_plan(plan).encode("utf-8"))
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+#: read once: changing the process umask per write would race with other threads
+_UMASK = _read_umask()
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write bytes to ``path`` via a temporary file in the same folder and a rename.
 
@@ -375,9 +385,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; readers need the usual mode
+        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; readers need the usual mode
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from okrkit.config import project_root
 from okrkit.errors import MissingDependencyError, ReportError
 from okrkit.plan import write_atomic
 
@@ -40,7 +39,9 @@ COMPANY = "company"
 
 def notebook_path() -> Path:
     """The report notebook (``notebooks/quarterly_report.ipynb`` of the project)."""
-    path = project_root() / "notebooks" / NOTEBOOK_NAME
+    from okrkit.launch import notebooks_dir
+
+    path = notebooks_dir() / NOTEBOOK_NAME
     if not path.is_file():
         raise ReportError(f"report notebook not found: {path}")
     return path
@@ -375,18 +376,28 @@ def write_index(period: str, results: list[ReportResult], out_dir: Path, db: str
                         page(body, f"OKR reports {period}").encode("utf-8"))
 
 
-def report_teams(period: str, db: str | None = None) -> list[str]:
-    """Teams that own key results in ``period`` (the ``--all-teams`` list)."""
+def report_targets(period: str, db: str | None = None, *, teams: list[str] | None = None,
+                   all_teams: bool = False) -> list[str | None]:
+    """The reports to render (``None`` = the company report), checked against the store.
+
+    ``all_teams``: the company plus every team that owns key results; ``teams``: those
+    teams (``"company"`` for the company report); neither: the company report. An
+    unknown period or team raises :class:`ReportError` naming the option.
+    """
     from okrkit.store import open_store
 
-    store = open_store(db)
-    try:
-        if period not in store.periods():
+    with open_store(db) as store:
+        periods = store.periods()
+        if period not in periods:
             raise ReportError(f"--period: no plan for {period!r} in the store "
-                              f"(periods: {', '.join(store.periods()) or 'none'})")
+                              f"(periods: {', '.join(periods) or 'none'})")
         plan = store.load_plan(period)
-    finally:
-        store.close()
-    owners = plan.objectives.set_index("objective_id")["team"]
-    teams = {owners.get(o) for o in plan.key_results["objective_id"]}
-    return sorted(t for t in teams if isinstance(t, str) and t != COMPANY)
+    if all_teams:
+        return [None, *(t for t in plan.key_result_teams if t != COMPANY)]
+    if not teams:
+        return [None]
+    unknown = [t for t in teams if t != COMPANY and t not in plan.teams]
+    if unknown:
+        raise ReportError(f"--team: no team {unknown[0]!r} in {period} "
+                          f"(teams: {', '.join(plan.teams)})")
+    return [None if t == COMPANY else t for t in teams]

@@ -17,13 +17,12 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from okrkit.errors import ReportError
 from okrkit.frames import Plan
 from okrkit.period import Period
-from okrkit.scoring import Scorecard, band, calibration, resolve_as_of, score
+from okrkit.scoring import Scorecard, band, calibration, resolve_as_of, score, team_rollup
 
 COMPANY = "company"
 
@@ -119,13 +118,10 @@ def team_scores(card: Scorecard) -> pd.DataFrame:
     """
     obj = card.objectives
     krs = card.key_results
-    team_of = dict(zip(obj["objective_id"], obj["team"], strict=False))
+    rolled = team_rollup(obj).set_index("team")["score"]
     rows = []
     for team, g in obj.groupby("team", sort=True):
-        tops = g[[team_of.get(p) != team for p in g["parent_id"]]]
-        tops = tops[tops["score"].notna()]
-        s = (float(np.average(tops["score"], weights=tops["weight"])) if len(tops)
-             else float("nan"))
+        s = float(rolled[team])
         k = krs[krs["team"] == team]
         owner = g["owner"].dropna()
         rows.append({

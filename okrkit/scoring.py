@@ -28,7 +28,7 @@ import pandas as pd
 
 from okrkit.frames import Plan, empty
 from okrkit.pacing import THRESHOLD, derive_status, expected_progress
-from okrkit.period import Period
+from okrkit.period import Period, as_date
 
 KR_SCORE_COLUMNS = [
     "kr_id",
@@ -188,21 +188,29 @@ def calibration(scores: pd.Series, kinds: pd.Series | None = None) -> Calibratio
     return Calibration(mean=mean, n=n, verdict=verdict, committed_misses=misses)
 
 
-def _as_date(value: Any) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
+def team_rollup(objectives: pd.DataFrame) -> pd.DataFrame:
+    """Each team's score: the weighted mean of its scored *top* objectives.
+
+    A team's top objectives are those whose parent belongs to another team (its
+    contribution to the hierarchy), so a team's nested objectives are not counted twice.
+    ``objectives`` is a scored objective frame (``Scorecard.objectives``). Columns:
+    ``team``, ``n_objectives`` (scored top objectives), ``score`` (NaN if none).
+    """
+    team_of = dict(zip(objectives["objective_id"], objectives["team"], strict=False))
+    rows = []
+    for team, g in objectives.groupby("team", sort=True):
+        top = g[[team_of.get(p) != team for p in g["parent_id"]]]
+        s = top["score"].to_numpy(dtype="float64")
+        w = top["weight"].to_numpy(dtype="float64")
+        ok = ~np.isnan(s)
+        mean = float(np.average(s[ok], weights=w[ok])) if ok.any() and w[ok].sum() > 0 else np.nan
+        rows.append({"team": team, "n_objectives": int(ok.sum()), "score": mean})
+    return pd.DataFrame(rows, columns=["team", "n_objectives", "score"])
 
 
 def resolve_as_of(period: Period, as_of: Any = None) -> dt.date:
     """``as_of`` as a date; ``None`` is today clipped into the period."""
-    day = _as_date(as_of) or dt.date.today()
+    day = as_date(as_of) or dt.date.today()
     return min(max(day, period.start), period.end) if as_of is None else day
 
 

@@ -31,6 +31,7 @@ import yaml
 
 from okrkit.config import sample_dir
 from okrkit.errors import OKRKitError
+from okrkit.models import KeyResultModel, ObjectiveModel
 from okrkit.period import Period
 
 CATEGORIES = ("project-type", "stakeholder", "business-value", "caio")
@@ -295,20 +296,9 @@ def instantiate(
     return header + body
 
 
-_KR_ORDER = (
-    "id",
-    "title",
-    "metric",
-    "unit",
-    "direction",
-    "baseline",
-    "target",
-    "weight",
-    "owner",
-    "due",
-    "milestones",
-)
-_OBJECTIVE_ORDER = ("id", "title", "level", "parent", "team", "owner", "kind", "weight")
+# the plan schema's field order, so instantiated YAML reads like a hand-written plan
+_KR_ORDER = tuple(KeyResultModel.model_fields)
+_OBJECTIVE_ORDER = tuple(f for f in ObjectiveModel.model_fields if f not in ("key_results", "review"))
 
 
 def _ordered(k: dict[str, Any]) -> dict[str, Any]:

@@ -157,18 +157,26 @@ def scenario_inputs(
     return new_plan, new_checkins
 
 
-def _diff(before: pd.DataFrame, after: pd.DataFrame, id_col: str) -> pd.DataFrame:
+def score_diff(before: pd.DataFrame, after: pd.DataFrame, id_col: str) -> pd.DataFrame:
+    """Scores before and after (``DIFF_COLUMNS``), in ``before``'s order.
+
+    ``after`` is matched to ``before`` by ``id_col`` (it may be in another order); a
+    difference below 1e-12 is float noise and shows as 0, not as a change.
+    """
+    a = after.drop_duplicates(id_col).set_index(id_col)
+    ids = before[id_col]
     sb = before["score"].to_numpy(dtype="float64")
-    sa = after["score"].to_numpy(dtype="float64")
+    sa = a["score"].reindex(ids).to_numpy(dtype="float64")
     bb = before["band"].to_numpy(dtype=object)
-    ba = after["band"].to_numpy(dtype=object)
+    ba = a["band"].reindex(ids).to_numpy(dtype=object)
     with np.errstate(invalid="ignore"):
         delta = sa - sb
-        moved = np.abs(delta) > 1e-12
+    moved = np.abs(np.nan_to_num(delta)) > 1e-12
+    delta = np.where(moved | np.isnan(delta), delta, 0.0)
     changed = moved | (np.isnan(sa) != np.isnan(sb)) | (bb != ba)
     return pd.DataFrame(
         {
-            "id": before[id_col].to_numpy(dtype=object),
+            "id": ids.to_numpy(dtype=object),
             "title": before["title"].to_numpy(dtype=object),
             "score_before": sb,
             "score_after": sa,
@@ -205,8 +213,8 @@ def what_if(
     return WhatIf(
         baseline=before,
         scenario=after,
-        key_results_diff=_diff(before.key_results, after.key_results, "kr_id"),
-        objectives_diff=_diff(before.objectives, after.objectives, "objective_id"),
+        key_results_diff=score_diff(before.key_results, after.key_results, "kr_id"),
+        objectives_diff=score_diff(before.objectives, after.objectives, "objective_id"),
         overall_before=before.overall,
         overall_after=after.overall,
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import signal
+import subprocess
 from pathlib import Path
 
 import pandas as pd
@@ -89,11 +91,38 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def sample_store(sample_db: Path, tmp_path: Path):
-    """A private copy of the sample store: each test may write to it."""
-    from okrkit.store import open_store
-
+def sample_url(sample_db: Path, tmp_path: Path) -> str:
+    """The URL of a private copy of the sample store: each test may write to it."""
     path = tmp_path / "okr.db"
     shutil.copy(sample_db, path)
-    with open_store(f"sqlite:///{path}") as store:
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def sample_store(sample_url: str):
+    """The private copy of the sample store, open."""
+    from okrkit.store import open_store
+
+    with open_store(sample_url) as store:
         yield store
+
+
+def jupyter_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The environment with private JUPYTER_* and IPython folders under ``tmp_path``."""
+    env = dict(os.environ, JUPYTER_PLATFORM_DIRS="1", IPYTHONDIR=str(tmp_path / "ipython"))
+    for name in ("CONFIG", "DATA", "RUNTIME"):
+        d = tmp_path / f"jupyter-{name.lower()}"
+        d.mkdir(exist_ok=True)
+        env[f"JUPYTER_{name}_DIR"] = str(d)
+    env.update(extra)
+    return env
+
+
+def stop_group(proc: subprocess.Popen) -> None:
+    """Stop a server started with ``start_new_session=True`` and its children, by PID."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()

@@ -13,17 +13,16 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import jupyter_env, stop_group
 
-from okrkit.sample import SAMPLE_PERIOD, load_sample
+from okrkit.launch import free_port, lab_command
+from okrkit.sample import SAMPLE_PERIOD
 from okrkit.store import open_store
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -36,37 +35,19 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-dev-shm-usage"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def lab(tmp_path: Path):
-    """JupyterLab on a free loopback port with a temporary store; yields (url, token, db)."""
-    db = f"sqlite:///{tmp_path / 'okr.db'}"
-    with open_store(db) as store:
-        load_sample(store, ROOT / "data")
+def lab(tmp_path: Path, sample_url: str):
+    """JupyterLab (``make lab``'s command) on a free loopback port with a temporary store;
+    yields (url, token, db)."""
+    db = sample_url
     root = tmp_path / "nb"
     root.mkdir()
     shutil.copy(ROOT / "notebooks" / "weekly_checkin.ipynb", root / "weekly_checkin.ipynb")
-    env = dict(os.environ)
-    for name in ("CONFIG", "DATA", "RUNTIME"):
-        d = tmp_path / f"jupyter-{name.lower()}"
-        d.mkdir()
-        env[f"JUPYTER_{name}_DIR"] = str(d)
-    env["JUPYTER_PLATFORM_DIRS"] = "1"
-    env["IPYTHONDIR"] = str(tmp_path / "ipython")
-    env["OKRKIT_DB"] = db
+    env = jupyter_env(tmp_path, OKRKIT_DB=db)
     port, token = free_port(), secrets.token_hex(16)
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-           "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
+    cmd = [*lab_command(port, token, root), "--LabApp.expose_app_in_browser=True",
+           "--LabApp.news_url=None",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
     log = (tmp_path / "lab.log").open("w")
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -85,12 +66,7 @@ def lab(tmp_path: Path):
                 time.sleep(0.5)
         yield url, token, db
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_group(proc)
         log.close()
 
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import secrets
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,20 +11,13 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import jupyter_env, stop_group
 
-from okrkit.launch import voila_command
-from okrkit.sample import load_sample
-from okrkit.store import open_store
+from okrkit.launch import free_port, voila_command
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_voila_command_is_loopback_with_token(tmp_path: Path) -> None:
@@ -35,15 +25,8 @@ def test_voila_command_is_loopback_with_token(tmp_path: Path) -> None:
     assert "--Voila.ip=127.0.0.1" in cmd and "--token=tok" in cmd and "--no-browser" in cmd
 
 
-def test_workshop_serves_the_planning_workshop(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'okr.db'}"
-    with open_store(db) as store:
-        load_sample(store, ROOT / "data")
-    env = dict(os.environ, OKRKIT_DB=db, JUPYTER_PLATFORM_DIRS="1")
-    for name in ("CONFIG", "DATA", "RUNTIME"):
-        d = tmp_path / f"jupyter-{name.lower()}"
-        d.mkdir()
-        env[f"JUPYTER_{name}_DIR"] = str(d)
+def test_workshop_serves_the_planning_workshop(tmp_path: Path, sample_url: str) -> None:
+    env = jupyter_env(tmp_path, OKRKIT_DB=sample_url)
     port, token = free_port(), secrets.token_hex(12)
     log = (tmp_path / "voila.log").open("w")
     proc = subprocess.Popen(
@@ -76,10 +59,5 @@ def test_workshop_serves_the_planning_workshop(tmp_path: Path) -> None:
         except urllib.error.HTTPError as err:
             assert err.code in (401, 403)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        stop_group(proc)
         log.close()

@@ -27,20 +27,7 @@ from okrkit.frames import CHECKIN_COLUMNS, STATUSES, empty
 from okrkit.store.schema import checkins, key_results, objectives, periods
 
 CHUNK = 50_000
-_COLUMNS = (
-    "period",
-    "kr_id",
-    "date",
-    "value",
-    "confidence",
-    "status",
-    "note",
-    "blockers",
-    "achievements",
-    "author",
-    "recorded_at",
-    "source",
-)
+_COLUMNS = ("period", *CHECKIN_COLUMNS, "source")  # the checkins table, in order
 _INSERT_SQLITE = (
     "INSERT INTO checkins (period, kr_id, date, value, confidence, status, note, blockers, "
     "achievements, author, recorded_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"

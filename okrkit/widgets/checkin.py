@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from okrkit.errors import CheckinError, OKRKitError, Problem
-from okrkit.frames import STATUSES, Plan, conform, empty
+from okrkit.frames import CHECKIN_COLUMNS, STATUSES, Plan, conform, empty
 from okrkit.plan import validate_checkins
 from okrkit.scoring import Scorecard, resolve_as_of, score
 from okrkit.widgets.common import (
@@ -35,6 +35,7 @@ from okrkit.widgets.common import (
     TeamApp,
     as_date,
     chart_html,
+    default_day,
     default_period,
     esc,
     fmt_number,
@@ -50,17 +51,7 @@ from okrkit.widgets.common import (
 #: Value of the status dropdown's first option: let okrkit derive the status.
 DERIVED = "derived"
 TEXT_FIELDS = ("note", "blockers", "achievements")
-ENTRY_COLUMNS = [
-    "kr_id",
-    "date",
-    "value",
-    "confidence",
-    "status",
-    "note",
-    "blockers",
-    "achievements",
-    "author",
-]
+ENTRY_COLUMNS = [c for c in CHECKIN_COLUMNS if c != "recorded_at"]  # the store stamps it
 PREVIEW_COLUMNS = [
     "kr_id",
     "title",
@@ -565,12 +556,7 @@ class CheckinApp(TeamApp):
         periods = self.store.periods()
         label = period or default_period(periods, as_of)
         self.period = period_dropdown(periods, label)
-        day = as_date(as_of)
-        if day is None and label is not None:
-            from okrkit.period import Period
-
-            day = resolve_as_of(Period.parse(label), None)
-        self.date = widgets.DatePicker(value=day or dt.date.today(), description="Date")
+        self.date = widgets.DatePicker(value=default_day(label, as_of), description="Date")
         self.date_problems = widgets.HTML("")
         self.team = team_dropdown([], None)
         self.author = widgets.Text(value=author or _login() or "", description="Author")
@@ -636,16 +622,6 @@ class CheckinApp(TeamApp):
         self.refresh()
 
     # -- callbacks ---------------------------------------------------------------
-
-    def _on_period(self, change: Any) -> None:
-        if not self._busy:
-            self.message.clear()
-            self._load_period()
-
-    def _on_team(self, change: Any) -> None:
-        if not self._busy:
-            self.message.clear()
-            self._load_team()
 
     def _on_date(self, change: Any) -> None:
         self.date_problems.value = ""

@@ -16,7 +16,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from okrkit.errors import OKRKitError, Problem
-from okrkit.period import Period
+from okrkit.period import Period, as_date
 
 OK_STYLE = "color:#1b5e20;background:#e8f5e9;border:1px solid #a5d6a7"
 ERROR_STYLE = "color:#b71c1c;background:#ffebee;border:1px solid #ef9a9a"
@@ -31,22 +31,6 @@ def esc(value: Any) -> str:
     if isinstance(value, float) and math.isnan(value):
         return ""
     return html.escape(str(value))
-
-
-def as_date(value: Any) -> dt.date | None:
-    """A date from a date, datetime, Timestamp or ISO string (``None`` stays ``None``)."""
-    if value is None:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
-    except ValueError as err:
-        raise OKRKitError(f"'{value}' is not a date (YYYY-MM-DD)") from err
 
 
 def problem_text(problem: Problem | str) -> str:
@@ -128,6 +112,16 @@ def default_period(periods: list[str], as_of: Any = None) -> str | None:
     return periods[-1]
 
 
+def default_day(label: str | None, as_of: Any = None) -> dt.date:
+    """``as_of`` as a date; if not given, today clipped into the period ``label``."""
+    day = as_date(as_of)
+    if day is None and label is not None:
+        from okrkit.scoring import resolve_as_of
+
+        day = resolve_as_of(Period.parse(label), None)
+    return day or dt.date.today()
+
+
 def period_dropdown(periods: list[str], value: str | None, **kwargs: Any) -> widgets.Dropdown:
     """A dropdown of period labels."""
     options = list(periods)
@@ -146,14 +140,6 @@ def team_dropdown(teams: list[str], value: str | None, **kwargs: Any) -> widgets
     return widgets.Dropdown(
         options=options, value=value, description=kwargs.pop("description", "Team"), **kwargs
     )
-
-
-def teams_with_key_results(plan: Any) -> list[str]:
-    """Teams owning at least one key result in ``plan``, sorted."""
-    obj = plan.objectives
-    owners = set(plan.key_results["objective_id"])
-    return sorted({t for t, o in zip(obj["team"], obj["objective_id"], strict=True)
-                   if t is not None and o in owners})
 
 
 def fmt_number(value: Any, digits: int = 2, signed: bool = False) -> str:
@@ -283,7 +269,8 @@ class TeamApp(App):
     """An app on one team of one period: the period dropdown fills the team dropdown.
 
     Subclasses set ``message``, ``period`` and ``team`` (dropdowns) and ``_busy``, and
-    implement ``_load_team``.
+    implement ``_load_team`` (and may replace ``_load_period``); ``_on_period`` and
+    ``_on_team`` are the dropdowns' observers.
     """
 
     message: MessageBox
@@ -302,7 +289,7 @@ class TeamApp(App):
         except OKRKitError as err:
             self.message.error(str(err))
             return
-        teams = teams_with_key_results(full) or full.teams
+        teams = full.key_result_teams or full.teams
         if team is not None and team not in teams:
             self.message.error(f"team '{team}' has no key results in {label}")
         wanted = team if team in teams else (
@@ -317,3 +304,13 @@ class TeamApp(App):
 
     def _load_team(self) -> None:  # pragma: no cover - every app implements it
         raise NotImplementedError
+
+    def _on_period(self, change: Any) -> None:
+        if not self._busy:
+            self.message.clear()
+            self._load_period()
+
+    def _on_team(self, change: Any) -> None:
+        if not self._busy:
+            self.message.clear()
+            self._load_team()

@@ -16,7 +16,6 @@ exercise directly —
 from __future__ import annotations
 
 import getpass
-import math
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -26,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from okrkit.errors import OKRKitError, Problem
-from okrkit.frames import Plan, conform, empty
+from okrkit.frames import Plan, conform, empty, is_blank
 from okrkit.period import Period
 from okrkit.scoring import Calibration, Scorecard, calibration, score
 from okrkit.widgets.common import (
@@ -58,14 +57,6 @@ GUIDE = {
 
 
 # -- pure functions ----------------------------------------------------------------
-
-
-def _blank(v: Any) -> bool:
-    if v is None:
-        return True
-    if isinstance(v, float):
-        return math.isnan(v)
-    return isinstance(v, str) and not v.strip()
 
 
 def team_scores(card: Scorecard, team: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -118,10 +109,10 @@ def reviews_from_entries(
     rows, problems = [], []
     for oid, e in entries.items():
         override = e.get("score_override")
-        override = None if _blank(override) else override
-        reason = None if _blank(e.get("override_reason")) else str(e["override_reason"]).strip()
-        lessons = None if _blank(e.get("lessons")) else str(e["lessons"]).strip()
-        actions = None if _blank(e.get("next_actions")) else str(e["next_actions"]).strip()
+        override = None if is_blank(override) else override
+        reason = None if is_blank(e.get("override_reason")) else str(e["override_reason"]).strip()
+        lessons = None if is_blank(e.get("lessons")) else str(e["lessons"]).strip()
+        actions = None if is_blank(e.get("next_actions")) else str(e["next_actions"]).strip()
         if override is not None:
             try:
                 x = float(override)
@@ -256,8 +247,8 @@ class ReviewForm:
         review = review or {}
         self.objective_id = str(objective["objective_id"])
         stored = review.get("score_override")
-        has = not _blank(stored)
-        start = float(stored) if stored is not None and has else (0.0 if _blank(objective.get("score")) else
+        has = not is_blank(stored)
+        start = float(stored) if stored is not None and has else (0.0 if is_blank(objective.get("score")) else
                                            round(float(objective["score"]), 2))
         self.label = widgets.HTML(
             f"<b><code>{esc(self.objective_id)}</code> {esc(objective.get('title'))}</b> "
@@ -416,16 +407,6 @@ class RetrospectiveApp(TeamApp):
             review = stored.loc[oid].to_dict() if oid in stored.index else None
             self.reviews[oid] = ReviewForm(o, review)
         self.reviews_box.children = [f.box for f in self.reviews.values()]
-
-    def _on_period(self, change: Any) -> None:
-        if not self._busy:
-            self.message.clear()
-            self._load_period()
-
-    def _on_team(self, change: Any) -> None:
-        if not self._busy:
-            self.message.clear()
-            self._load_team()
 
     # -- actions -----------------------------------------------------------------
 

@@ -16,18 +16,17 @@ import datetime as dt
 from typing import Any
 
 import ipywidgets as widgets
-import numpy as np
 import pandas as pd
 
 from okrkit.errors import OKRKitError
 from okrkit.frames import Plan, empty
 from okrkit.period import Period
-from okrkit.scoring import Scorecard, resolve_as_of, score
+from okrkit.scoring import Scorecard, resolve_as_of, score, team_rollup
 from okrkit.widgets.common import (
     App,
     MessageBox,
-    as_date,
     chart_html,
+    default_day,
     default_period,
     esc,
     fmt_number,
@@ -65,26 +64,6 @@ AT_RISK_COLUMNS = [
 STALE_COLUMNS = ["team", "kr_id", "title", "last_checkin", "days_silent", "status"]
 
 
-def _team_scores(plan: Plan, objectives: pd.DataFrame) -> pd.DataFrame:
-    """Per team: weighted mean (objective weights) of its top objectives' scores.
-
-    A team's top objectives are those whose parent is not owned by the same team, so
-    nested objectives of one team are not counted twice.
-    """
-    obj = plan.objectives
-    team_of = dict(zip(obj["objective_id"], obj["team"], strict=True))
-    rows = []
-    scored = objectives.set_index("objective_id")
-    for team, g in obj.groupby("team", sort=True):
-        top = g[[team_of.get(p) != team for p in g["parent_id"]]]
-        s = scored.loc[top["objective_id"], "score"].to_numpy(dtype="float64")
-        w = top["weight"].to_numpy(dtype="float64")
-        ok = ~np.isnan(s)
-        mean = float(np.average(s[ok], weights=w[ok])) if ok.any() and w[ok].sum() > 0 else np.nan
-        rows.append({"team": team, "n_objectives": int(ok.sum()), "score": mean})
-    return pd.DataFrame(rows, columns=["team", "n_objectives", "score"])
-
-
 def month_change(
     plan: Plan,
     checkins: pd.DataFrame | None,
@@ -106,8 +85,8 @@ def month_change(
     now = score(plan, checkins, day)
     then = score(plan, checkins, earlier)
     if by == "team":
-        a = _team_scores(plan, then.objectives)
-        b = _team_scores(plan, now.objectives)
+        a = team_rollup(then.objectives)
+        b = team_rollup(now.objectives)
         out = pd.DataFrame(
             {
                 "team": b["team"],
@@ -233,10 +212,7 @@ class MonthlyReviewApp(App):
         periods = self.store.periods()
         label = period or default_period(periods, as_of)
         self.period = period_dropdown(periods, label)
-        day = as_date(as_of)
-        if day is None and label is not None:
-            day = resolve_as_of(Period.parse(label), None)
-        self.as_of = widgets.DatePicker(value=day or dt.date.today(), description="As of")
+        self.as_of = widgets.DatePicker(value=default_day(label, as_of), description="As of")
         teams = self.store.teams(label) if label else []
         options = [ALL_TEAMS, *teams]
         if team is not None and team not in options:

@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as widgets
-import numpy as np
 import pandas as pd
 
 from okrkit import charts
@@ -30,7 +29,13 @@ from okrkit.errors import OKRKitError, Problem
 from okrkit.forecast import Forecast, forecast
 from okrkit.frames import Plan, empty
 from okrkit.scoring import Scorecard, resolve_as_of, score
-from okrkit.whatif import DIFF_COLUMNS, WhatIfSession, scenario_inputs, suggest_targets
+from okrkit.whatif import (
+    DIFF_COLUMNS,
+    WhatIfSession,
+    scenario_inputs,
+    score_diff,
+    suggest_targets,
+)
 from okrkit.widgets.common import (
     MessageBox,
     TeamApp,
@@ -126,28 +131,7 @@ def scenario_diff(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     ``before``/``after`` have ``objective_id, title, score, band`` (a scorecard's
     objectives, or :meth:`WhatIfSession.apply`).
     """
-    a = after.drop_duplicates("objective_id").set_index("objective_id")
-    sb = before["score"].to_numpy(dtype="float64")
-    sa = a["score"].reindex(before["objective_id"]).to_numpy(dtype="float64")
-    bb = before["band"].to_numpy(dtype=object)
-    ba = a["band"].reindex(before["objective_id"]).to_numpy(dtype=object)
-    with np.errstate(invalid="ignore"):
-        delta = sa - sb
-    moved = np.abs(np.nan_to_num(delta)) > 1e-12
-    delta = np.where(moved | np.isnan(delta), delta, 0.0)  # no "-0.00" from float noise
-    changed_rows = moved | (np.isnan(sa) != np.isnan(sb)) | (bb != ba)
-    return pd.DataFrame(
-        {
-            "id": before["objective_id"].to_numpy(dtype=object),
-            "title": before["title"].to_numpy(dtype=object),
-            "score_before": sb,
-            "score_after": sa,
-            "delta": delta,
-            "band_before": bb,
-            "band_after": ba,
-            "changed": changed_rows.astype(bool),
-        }
-    )[DIFF_COLUMNS]
+    return score_diff(before, after, "objective_id")
 
 
 def diff_html(diff: pd.DataFrame, overall_before: float, overall_after: float) -> str:
@@ -346,16 +330,6 @@ class WhatIfApp(TeamApp):
         self.run_forecast(scenario=False)
 
     # -- callbacks ---------------------------------------------------------------
-
-    def _on_period(self, change: Any) -> None:
-        if not self._busy:
-            self.message.clear()
-            self._load_period()
-
-    def _on_team(self, change: Any) -> None:
-        if not self._busy:
-            self.message.clear()
-            self._load_team()
 
     def _on_slider(self, change: Any) -> None:
         if not self._busy:

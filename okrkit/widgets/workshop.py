@@ -44,12 +44,12 @@ import pandas as pd
 import yaml
 
 from okrkit.errors import ConflictError, OKRKitError, PlanError, Problem
-from okrkit.frames import DIRECTIONS, KINDS, LEVELS, Plan, conform, empty
+from okrkit.frames import DIRECTIONS, KINDS, LEVELS, Plan, conform, empty, is_blank
 from okrkit.lint import Finding, lint
 from okrkit.period import Period
 from okrkit.widgets.common import (
-    App,
     MessageBox,
+    TeamApp,
     default_period,
     esc,
     fmt_number,
@@ -80,21 +80,13 @@ _CATEGORY_LABELS = {
 # -- drafts --------------------------------------------------------------------------
 
 
-def _blank(v: Any) -> bool:
-    if v is None:
-        return True
-    if isinstance(v, float):
-        return math.isnan(v)
-    return isinstance(v, str) and not v.strip()
-
-
 def _text(v: Any) -> str | None:
-    return None if _blank(v) else str(v).strip()
+    return None if is_blank(v) else str(v).strip()
 
 
 def _num_text(v: Any) -> str:
     """A number for a Text field (``""`` when missing; integers without ``.0``)."""
-    if _blank(v):
+    if is_blank(v):
         return ""
     try:
         f = float(v)
@@ -138,7 +130,7 @@ def draft_from_plan(plan: Plan | None, team: str, period: str | None = None) -> 
             "team": team,
             "owner": o["owner"] or "",
             "kind": o["kind"] or "aspirational",
-            "weight": 1.0 if _blank(o["weight"]) else float(o["weight"]),
+            "weight": 1.0 if is_blank(o["weight"]) else float(o["weight"]),
             "key_results": [],
         }
         for k in krs[krs["objective_id"] == o["objective_id"]].to_dict("records"):
@@ -151,7 +143,7 @@ def draft_from_plan(plan: Plan | None, team: str, period: str | None = None) -> 
                     "direction": k["direction"] or "increase",
                     "baseline": _num_text(k["baseline"]),
                     "target": _num_text(k["target"]),
-                    "weight": 1.0 if _blank(k["weight"]) else float(k["weight"]),
+                    "weight": 1.0 if is_blank(k["weight"]) else float(k["weight"]),
                     "owner": k["owner"] or "",
                     # kept, not editable here: they survive a save unchanged
                     "due": k["due"],
@@ -283,7 +275,7 @@ def _model_data(draft: Mapping[str, Any]) -> dict[str, Any]:
             if v is not None:
                 item[f] = v
         item["team"] = draft.get("team")
-        if not _blank(o.get("weight")):
+        if not is_blank(o.get("weight")):
             item["weight"] = o.get("weight")
         krs = []
         for k in o.get("key_results", []):
@@ -294,7 +286,7 @@ def _model_data(draft: Mapping[str, Any]) -> dict[str, Any]:
                     kr[f] = v
             for f in ("baseline", "target", "weight"):
                 v = k.get(f)
-                if not _blank(v):
+                if not is_blank(v):
                     kr[f] = v.strip() if isinstance(v, str) else v
             if k.get("due") is not None:
                 kr["due"] = k["due"]
@@ -532,7 +524,7 @@ def alignment_tree_html(objectives: pd.DataFrame, highlight_team: str | None = N
     recs: list[dict[str, Any]] = [
         {str(k): v for k, v in r.items()}
         for r in objectives.to_dict("records")
-        if not _blank(r["objective_id"])
+        if not is_blank(r["objective_id"])
     ]
     ids = {r["objective_id"] for r in recs}
     children: dict[Any, list[dict[str, Any]]] = {}
@@ -547,7 +539,7 @@ def alignment_tree_html(objectives: pd.DataFrame, highlight_team: str | None = N
                  f"<small>({esc(r['level'])} · {esc(r['team'])} · {esc(r['kind'])})</small>")
         if r["team"] == highlight_team and highlight_team is not None:
             label = f'<b class="okr-own">{label}</b>'
-        if not _blank(r["parent_id"]) and r["parent_id"] not in ids:
+        if not is_blank(r["parent_id"]) and r["parent_id"] not in ids:
             label += f' <small style="color:#b71c1c">parent {esc(r["parent_id"])} unknown</small>'
         oid = r["objective_id"]
         if oid in seen:  # a cycle: stop
@@ -777,7 +769,7 @@ def _with_value(options: list[tuple[str, str]], value: str) -> list[tuple[str, s
     return [*options, (f"{value} (not in this period)", value)]
 
 
-class PlanningWorkshopApp(App):
+class PlanningWorkshopApp(TeamApp):
     """Plan one team's OKRs for a period: start, edit, lint live, align, vote, save.
 
     Parameters
@@ -1001,7 +993,7 @@ class PlanningWorkshopApp(App):
 
     def _draft_parent_options(self, draft: Mapping[str, Any]) -> list[tuple[str, str]]:
         own = [(f"{o.get('id')} · {o.get('title') or '(untitled)'} (this team)", str(o["id"]))
-               for o in draft.get("objectives", []) if not _blank(o.get("id"))]
+               for o in draft.get("objectives", []) if not is_blank(o.get("id"))]
         return [("— none —", NO_PARENT), *self._parent_options, *own]
 
     def start_draft(self) -> None:
@@ -1067,16 +1059,6 @@ class PlanningWorkshopApp(App):
     def _on_input(self, change: Any) -> None:
         if not self._busy:
             self.refresh()
-
-    def _on_period(self, change: Any) -> None:
-        if not self._busy:
-            self.message.clear()
-            self._load_period()
-
-    def _on_team(self, change: Any) -> None:
-        if not self._busy:
-            self.message.clear()
-            self._load_team()
 
     def _on_category(self, change: Any) -> None:
         self._load_templates()
