@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import make_enterprise
 
-from okrkit.forecast import forecast
+from okrkit.forecasting import forecast
 from okrkit.whatif import WhatIfSession
 
 AS_OF = dt.date(2026, 2, 20)

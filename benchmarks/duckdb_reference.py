@@ -102,7 +102,6 @@ def score_duckdb(plan: Any, checkins: pd.DataFrame, as_of: dt.date, cadence: int
                                             OR $asof >= $end) THEN 'Complete'
                     WHEN stale OR p - expected < -0.15 OR conf < 0.5 OR status = 'At Risk'
                         THEN 'At Risk'
-                    WHEN status IN ('In Progress', 'Complete', 'Not Started') THEN status
                     ELSE 'In Progress' END AS status
         FROM scored
     """, params).df()

@@ -96,8 +96,6 @@ def score_rowwise(plan: Any, checkins: Any, as_of: dt.date, cadence: int = 14) -
             st = "Complete"
         elif stale or pace < -0.15 or (not math.isnan(conf) and conf < 0.5) or status == "At Risk":
             st = "At Risk"
-        elif status in ("In Progress", "Complete", "Not Started"):
-            st = status
         else:
             st = "In Progress"
         out[kid] = {"progress": progress, "score": score, "band": _band(score),

@@ -1,7 +1,10 @@
 """okrkit: OKR frames, honest scoring, pacing, forecasts, a store and reports.
 
 Public names are imported lazily so ``import okrkit`` stays cheap (reports start many
-kernels); ``from okrkit import score`` works as usual.
+kernels); ``from okrkit import score`` works as usual. No submodule shares a name with a
+public function (``okrkit.linting`` holds ``lint``, ``okrkit.forecasting`` holds
+``forecast``), so ``okrkit.lint`` and ``okrkit.forecast`` stay the documented functions
+whatever was imported first.
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ _EXPORTS = {
     "read_checkins": "okrkit.plan",
     "score": "okrkit.scoring",
     "Scorecard": "okrkit.scoring",
-    "lint": "okrkit.lint",
-    "forecast": "okrkit.forecast",
+    "lint": "okrkit.linting",
+    "forecast": "okrkit.forecasting",
     "what_if": "okrkit.whatif",
+    "suggest_targets": "okrkit.whatif",
+    "ScoringPolicy": "okrkit.scoring",
     "open_store": "okrkit.store",
     "Store": "okrkit.store",
 }

@@ -21,18 +21,19 @@ import warnings
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
+from okrkit import rules
 from okrkit.errors import MissingDependencyError, ReportError
 from okrkit.period import Period, as_date
+from okrkit.scoring import ScoringPolicy, band
 
 BAND_DOMAIN = ["red", "yellow", "green"]
 BAND_RANGE = ["#d62728", "#e6b000", "#2ca02c"]
 NOT_REPORTED = "not reported"
 STATUS_DOMAIN = ["Not Started", "In Progress", "At Risk", "Complete", NOT_REPORTED]
 STATUS_RANGE = ["#6e7781", "#1f77b4", "#d62728", "#2ca02c", "#b1bac4"]
-RED_BELOW = 0.4  # ScoringPolicy defaults: red < 0.4 <= yellow < 0.7 <= green
-GREEN_FROM = 0.7
 WIDTH = 640
 
 Chart = alt.Chart | alt.LayerChart | alt.FacetChart
@@ -91,11 +92,9 @@ def _text(frame: pd.DataFrame, name: str, default: str = "") -> pd.Series:
                      dtype=object)
 
 
-def _band(value: float) -> str | None:
-    if value is None or math.isnan(value):
-        return None
-    v = round(float(value), 9)
-    return "red" if v < RED_BELOW else "green" if v >= GREEN_FROM else "yellow"
+def _bands(values: Any, policy: ScoringPolicy | None) -> list[str | None]:
+    """The band of each value under ``policy`` (:func:`okrkit.scoring.band`)."""
+    return [band(float(v), policy) for v in values]
 
 
 def _band_color(field: str = "band") -> alt.Color:
@@ -118,10 +117,11 @@ def _label(frame: pd.DataFrame, limit: int = 48) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------- builders
-def kr_progress_chart(key_results: pd.DataFrame) -> Chart:
+def kr_progress_chart(key_results: pd.DataFrame, policy: ScoringPolicy | None = None) -> Chart:
     """Score per key result (bars by band), expected pace (tick) and the target (1.0).
 
-    ``key_results`` is ``Scorecard.key_results``; rows keep plan order.
+    ``key_results`` is ``Scorecard.key_results``; rows keep plan order. Its ``band``
+    column is used as it is; where it is missing the band is taken from ``policy``.
     """
     if _empty(key_results):
         return _no_data("no key results")
@@ -133,7 +133,7 @@ def kr_progress_chart(key_results: pd.DataFrame) -> Chart:
         "progress": _num(key_results, "progress"),
         "expected": _num(key_results, "expected"),
         "pace": _num(key_results, "pace"),
-        "band": [b if b in BAND_DOMAIN else _band(s)
+        "band": [b if b in BAND_DOMAIN else band(s, policy)
                  for b, s in zip(_col(key_results, "band"), score, strict=True)],
         "status": _text(key_results, "status"),
     })
@@ -161,30 +161,34 @@ def kr_progress_chart(key_results: pd.DataFrame) -> Chart:
 
 def _progress_points(krs: pd.DataFrame, checkins: pd.DataFrame, period: Period,
                      as_of: dt.date) -> pd.DataFrame:
-    """Progress per check-in (within the period, up to ``as_of``) for the KRs given."""
-    info = {}
-    for kid, direction, base, target, prog in zip(
-            _text(krs, "kr_id"), _text(krs, "direction"), _num(krs, "baseline"),
-            _num(krs, "target"), _num(krs, "progress"), strict=True):
-        info[kid] = (direction, base, target, 0.0 if math.isnan(prog) else float(prog))
-    rows = []
-    for kid, day, value in zip(_text(checkins, "kr_id"), _col(checkins, "date"),
-                               _num(checkins, "value"), strict=True):
-        if kid not in info or _clean(day) is None:
-            continue
-        when = as_date(day)
-        if not (period.start <= when <= as_of and when <= period.end):
-            continue
-        direction, base, target, final = info[kid]
-        if direction in ("increase", "decrease"):
-            base = 0.0 if math.isnan(base) else base
-            if math.isnan(value) or math.isnan(target) or target == base:
-                continue
-            prog = (value - base) / (target - base)
-        else:
-            prog = final
-        rows.append({"kr_id": kid, "date": when, "progress": float(prog)})
-    return pd.DataFrame(rows, columns=["kr_id", "date", "progress"])
+    """Each KR's progress at each of its effective check-ins (in the period, up to ``as_of``).
+
+    The scoring rules (:mod:`okrkit.rules`): the check-ins that count, and the progress
+    they mean; for a threshold KR the share of its check-ins so far that met the threshold.
+    """
+    cols = ["kr_id", "date", "progress"]
+    if _empty(krs) or _empty(checkins) or "kr_id" not in checkins.columns:
+        return pd.DataFrame(columns=cols)
+    frame = pd.DataFrame({"kr_id": _text(krs, "kr_id")})
+    ck = pd.DataFrame({c: _col(checkins, c) for c in ("kr_id", "date", "value", "recorded_at")})
+    ck["value"] = pd.to_numeric(ck["value"], errors="coerce")
+    eff = rules.effective_checkins(frame, ck, period, as_of)
+    if not len(eff.kr):
+        return pd.DataFrame(columns=cols)
+    direction = _text(krs, "direction").to_numpy(dtype=object)
+    prog = rules.value_progress(direction[eff.kr], _num(krs, "baseline").to_numpy()[eff.kr],
+                                _num(krs, "target").to_numpy()[eff.kr], eff.value)
+    thr = np.isin(direction[eff.kr], rules.THRESHOLD)
+    if thr.any():
+        met = pd.Series(np.nan_to_num(prog))
+        seen = pd.Series(np.ones(len(prog)))
+        share = met.groupby(eff.kr).cumsum() / seen.groupby(eff.kr).cumsum()
+        prog = np.where(thr, share.to_numpy(), prog)
+    keep = ~np.isnan(prog)
+    ids = frame["kr_id"].to_numpy(dtype=object)
+    days = eff.day.astype("datetime64[D]").astype(object)
+    return pd.DataFrame({"kr_id": ids[eff.kr][keep], "date": days[keep],
+                         "progress": prog[keep].astype(float)}, columns=cols)
 
 
 def burnup_chart(key_results: pd.DataFrame, checkins: pd.DataFrame, period: Any,
@@ -277,8 +281,13 @@ def checkin_timeline(checkins: pd.DataFrame,
                  title="Check-ins: colour = status, size = confidence")
 
 
-def score_distribution(scores: pd.DataFrame, column: str = "score") -> Chart:
-    """Histogram of scores in 0.1 bins by band, the mean (rule) and the ideal 0.7–0.8 zone."""
+def score_distribution(scores: pd.DataFrame, column: str = "score",
+                       policy: ScoringPolicy | None = None) -> Chart:
+    """Histogram of scores in 0.1 bins by band, the mean (rule) and the ideal zone.
+
+    Bands and the ideal zone (0.7–0.8 by default) come from ``policy``.
+    """
+    p = policy or ScoringPolicy()
     if _empty(scores) or column not in scores.columns:
         return _no_data("no scores")
     vals = pd.to_numeric(scores[column], errors="coerce").astype(float).dropna()
@@ -291,12 +300,12 @@ def score_distribution(scores: pd.DataFrame, column: str = "score") -> Chart:
     df = pd.DataFrame({"start": [i / 10 for i in counts.index],
                        "end": [(i + 1) / 10 for i in counts.index],
                        "n": counts.to_numpy().astype(int)})
-    df["band"] = [_band(s) for s in df["start"]]
+    df["band"] = _bands(df["start"], p)
     df["bin"] = [f"{s:.1f}–{e:.1f}" for s, e in zip(df["start"], df["end"], strict=True)]
     mean = float(vals.mean())
     step = max(1, math.ceil(int(df["n"].max()) / 5))
     ticks = list(range(0, int(df["n"].max()) + step, step))
-    zone = alt.Chart(alt.InlineData(values=[{"a": 0.7, "b": 0.8}])).mark_rect(
+    zone = alt.Chart(alt.InlineData(values=[{"a": p.ideal_from, "b": p.ideal_to}])).mark_rect(
         color="#2ca02c", opacity=0.15).encode(x="a:Q", x2="b:Q")
     bars = alt.Chart(_data(df)).mark_bar(stroke="white").encode(
         x=alt.X("start:Q", scale=alt.Scale(domain=[0, 1]), title=column,
@@ -311,7 +320,8 @@ def score_distribution(scores: pd.DataFrame, column: str = "score") -> Chart:
         x="mean:Q", tooltip=[alt.Tooltip("mean:Q", format=".2f")])
     return alt.layer(zone, bars, rule).properties(
         width=WIDTH - 240, height=160,
-        title=f"Distribution of {column} · mean {mean:.2f} · shaded = ideal 0.7–0.8")
+        title=f"Distribution of {column} · mean {mean:.2f} · shaded = ideal "
+              f"{p.ideal_from:g}–{p.ideal_to:g}")
 
 
 def heatmap(objectives: pd.DataFrame) -> Chart:
@@ -343,8 +353,10 @@ def heatmap(objectives: pd.DataFrame) -> Chart:
         title="Objective scores by team")
 
 
-def calibration_chart(calibration: pd.DataFrame) -> Chart:
-    """Mean score per group (``Scorecard.calibration``) with rules at 0.5, 0.7, 0.8, 0.9."""
+def calibration_chart(calibration: pd.DataFrame, policy: ScoringPolicy | None = None) -> Chart:
+    """Mean score per group (``Scorecard.calibration``) with rules at the policy's verdict
+    thresholds (0.5, 0.7, 0.8, 0.9 by default)."""
+    p = policy or ScoringPolicy()
     if _empty(calibration):
         return _no_data("no objectives")
     df = pd.DataFrame({"group": _text(calibration, "group", "—"),
@@ -355,7 +367,7 @@ def calibration_chart(calibration: pd.DataFrame) -> Chart:
                       ).dropna(subset=["mean"])
     if not len(df):
         return _no_data("no scores yet")
-    df["band"] = [_band(m) for m in df["mean"]]
+    df["band"] = _bands(df["mean"], p)
     bars = alt.Chart(_data(df)).mark_bar().encode(
         y=alt.Y("group:N", title=None, sort=list(dict.fromkeys(df["group"]))),
         x=alt.X("mean:Q", scale=alt.Scale(domain=[0, 1]), title="mean objective score"),
@@ -363,15 +375,17 @@ def calibration_chart(calibration: pd.DataFrame) -> Chart:
         tooltip=[alt.Tooltip("group:N"), alt.Tooltip("n:Q", title="objectives"),
                  alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("verdict:N"),
                  alt.Tooltip("committed_misses:N", title="committed misses")])
-    rules = alt.Chart(alt.InlineData(values=[{"x": x} for x in (0.5, 0.7, 0.8, 0.9)])).mark_rule(
+    cuts = (p.concerning_below, p.ideal_from, p.ideal_to, p.too_easy_above)
+    marks = alt.Chart(alt.InlineData(values=[{"x": x} for x in cuts])).mark_rule(
         color="#57606a", strokeDash=[3, 3]).encode(x="x:Q")
-    return alt.layer(bars, rules).properties(
+    return alt.layer(bars, marks).properties(
         width=WIDTH - 240, height=max(60, 22 * len(df)),
-        title="Calibration: 0.7–0.8 ideal · < 0.5 concerning · > 0.9 too easy")
+        title=f"Calibration: {p.guide_line()}")
 
 
 # ---------------------------------------------------------------------------- output
-def whatif_chart(diff: pd.DataFrame, limit: int = 25) -> Chart:
+def whatif_chart(diff: pd.DataFrame, limit: int = 25,
+                 policy: ScoringPolicy | None = None) -> Chart:
     """What-if scores per objective (bars by band) against the stored score (tick).
 
     ``diff`` has ``id, title, score_before, score_after`` (``okrkit.whatif`` diff frames);
@@ -391,7 +405,7 @@ def whatif_chart(diff: pd.DataFrame, limit: int = 25) -> Chart:
         "stored": top["score_before"].astype(float).to_numpy(),
         "what_if": top["score_after"].astype(float).to_numpy(),
     })
-    frame["band"] = [_band(v) for v in frame["what_if"]]
+    frame["band"] = _bands(frame["what_if"], policy)
     order = list(frame["objective"])
     base = alt.Chart(_data(frame))
     y = alt.Y("objective:N", sort=order, title=None)

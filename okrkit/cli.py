@@ -183,7 +183,7 @@ def lint(
 ) -> None:
     """Check a plan against the OKR DO/DON'T list. Exit 1 if any error-level finding."""
     from okrkit.console import print_findings
-    from okrkit.lint import lint as lint_plan
+    from okrkit.linting import lint as lint_plan
 
     loaded, _ = _load_any_plan(plan, db)
     findings = lint_plan(loaded)

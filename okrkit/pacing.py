@@ -1,7 +1,7 @@
 """Pacing: where a key result should be by a date, and the status that follows.
 
 Expected progress is the elapsed share of the period (linear), or — when the key result
-has phased milestones (the seed's Q1..Q4 dashboard targets) — the value interpolated
+has phased milestones (the Q1..Q4 dashboard targets of ``docs/seeds/okrs-framework-for-ai-projects.md``) — the value interpolated
 through ``(period start, baseline)``, each ``(milestone date, milestone value)`` and
 ``(period end, target)``, turned into progress with the direction formula.
 
@@ -9,14 +9,19 @@ Threshold key results (``at_least`` / ``at_most``) score the share of check-ins 
 the threshold; every check-in is expected to meet it, so their expected progress is 1.0
 from the first day and they only count as ``Complete`` once the period is over.
 
-Status (seed's four indicators), in this order:
+Status (the four indicators of ``docs/seeds/caio-okr-planning-cadence.txt``), in order:
 
 * no check-in yet: ``At Risk`` once the first cadence has passed (silence is never
   green), else ``Not Started``;
 * progress >= 1: ``Complete``;
 * stale (no check-in for longer than the cadence), pace below ``behind_pace``, latest
   confidence below ``low_confidence``, or reported ``At Risk``: ``At Risk``;
-* else the status the latest check-in reported, else ``In Progress``.
+* else ``In Progress``.
+
+The status is derived from the numbers. A *reported* status can raise a warning but never
+hide one: a reported ``At Risk`` always counts; ``Complete`` and ``Not Started`` must agree
+with the value reported with them (:func:`okrkit.rules.status_conflicts`, refused on
+every entry path), and a reported ``In Progress`` changes nothing.
 """
 
 from __future__ import annotations
@@ -27,8 +32,7 @@ import numpy as np
 import pandas as pd
 
 from okrkit.period import Period
-
-THRESHOLD = ("at_least", "at_most")
+from okrkit.rules import THRESHOLD
 
 
 def expected_progress(key_results: pd.DataFrame, period: Period, as_of: dt.date) -> pd.Series:
@@ -76,26 +80,54 @@ def derive_status(
     stale: np.ndarray,
     reported: np.ndarray,
     can_complete: np.ndarray,
+    silent_days: np.ndarray | None = None,
+    last_checkin: np.ndarray | None = None,
     behind_pace: float = -0.15,
     low_confidence: float = 0.5,
-) -> np.ndarray:
-    """Vectorised status per key result (see the module docstring for the rules).
+) -> tuple[np.ndarray, np.ndarray]:
+    """Status per key result and, for the At Risk ones, why (see the module docstring).
 
-    >>> derive_status(has_checkin=np.array([False, True, True, True]),
-    ...               progress=np.array([0, 1.2, 0.1, 0.5]), pace=np.array([0, 0.7, -0.4, 0]),
-    ...               confidence=np.array([np.nan, 0.9, 0.8, 0.9]),
-    ...               stale=np.array([False] * 4), reported=np.array([None] * 4, dtype=object),
-    ...               can_complete=np.array([True] * 4)).tolist()
-    ['Not Started', 'Complete', 'At Risk', 'In Progress']
+    Returns ``(status, why)``: ``why`` is the reasons in words ("behind pace (-0.49); low
+    confidence (0.40)"), built from the very conditions that set the status, and ``None``
+    where the status is not At Risk. ``silent_days`` (days since the last check-in, or
+    since the period start) and ``last_checkin`` (dates) only feed the words.
+
+    >>> status, why = derive_status(
+    ...     has_checkin=np.array([False, True, True, True]),
+    ...     progress=np.array([0, 1.2, 0.1, 0.5]), pace=np.array([0, 0.7, -0.4, 0]),
+    ...     confidence=np.array([np.nan, 0.9, 0.8, 0.9]),
+    ...     stale=np.array([False] * 4), reported=np.array([None] * 4, dtype=object),
+    ...     can_complete=np.array([True] * 4))
+    >>> status.tolist(), why.tolist()
+    (['Not Started', 'Complete', 'At Risk', 'In Progress'], [None, None, 'behind pace (-0.40)', None])
     """
     reported = np.asarray(reported, dtype=object)
+    stale = np.asarray(stale, dtype=bool)
     with np.errstate(invalid="ignore"):
-        at_risk = (
-            stale | (pace < behind_pace) | (confidence < low_confidence) | (reported == "At Risk")
-        )
-        complete = (progress >= 1.0 - 1e-9) & can_complete
-    usable = np.isin(reported, ("In Progress", "Complete", "Not Started"))
-    fallback = np.where(usable, reported, "In Progress")
-    status = np.where(complete, "Complete", np.where(at_risk, "At Risk", fallback))
-    silent = np.where(stale, "At Risk", "Not Started")
-    return np.where(has_checkin, status, silent).astype(object)
+        behind = has_checkin & (pace < behind_pace)
+        unsure = has_checkin & (confidence < low_confidence)
+        flagged = has_checkin & (reported == "At Risk")
+        complete = has_checkin & (progress >= 1.0 - 1e-9) & can_complete
+    at_risk = ~complete & (stale | behind | unsure | flagged)
+    status = np.where(
+        complete, "Complete",
+        np.where(at_risk, "At Risk", np.where(has_checkin, "In Progress", "Not Started")),
+    ).astype(object)
+    why = np.full(len(status), None, dtype=object)
+    for i in np.flatnonzero(at_risk):
+        parts = []
+        if stale[i]:
+            days = "" if silent_days is None else f" ({int(silent_days[i])} days)"
+            if not has_checkin[i]:
+                parts.append(f"no check-in yet{days}")
+            else:
+                last = "" if last_checkin is None else f" since {last_checkin[i]}"
+                parts.append(f"no check-in{last}{days}")
+        if behind[i]:
+            parts.append(f"behind pace ({float(pace[i]):+.2f})")
+        if unsure[i]:
+            parts.append(f"low confidence ({float(confidence[i]):.2f})")
+        if flagged[i]:
+            parts.append("reported At Risk")
+        why[i] = "; ".join(parts)
+    return status, why

@@ -175,7 +175,7 @@ def build(period: str, team: str | None = None, db: str | None = None,
     fc = None
     if with_forecast:
         try:
-            from okrkit.forecast import forecast as _forecast
+            from okrkit.forecasting import forecast as _forecast
         except ImportError:  # the forecast module is optional for reports
             _forecast = None
         if _forecast is not None and day < plan.period.end:

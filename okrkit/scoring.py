@@ -2,16 +2,17 @@
 
 The contract (see ``docs/internals.md``):
 
-* ``increase`` / ``decrease``: ``progress = (value - baseline) / (target - baseline)`` —
-  one formula serves both directions; ``at_least`` / ``at_most``: the share of the
-  period's check-ins (up to ``as_of``) that met the threshold; ``milestone``:
-  ``value / target`` (milestones reached of those planned). No check-in: progress 0.
-* ``score = clip(progress, 0, 1)``; bands red < 0.4 <= yellow < 0.7 <= green (compared
-  after rounding to 9 decimals, so 0.7 is green).
-* An objective's score is the weighted mean of its own key results (KR weights) and its
-  child objectives (objective weights), through any depth; ``expected`` and ``pace`` roll
-  up the same way. Roll-ups use computed scores; a retrospective override is shown as
-  ``final_score`` beside the computed ``score``, never instead of it.
+* Progress, which check-in counts and the roll-up are the rules of :mod:`okrkit.rules`
+  (``increase`` / ``decrease``: ``(value - baseline) / (target - baseline)``;
+  ``at_least`` / ``at_most``: the share of the period's check-ins up to ``as_of`` that
+  met the threshold; ``milestone``: ``value / target``; no check-in: progress 0).
+* ``score = clip(progress, 0, 1)``; bands red < 0.4 <= yellow < 0.7 <= green by default
+  (:class:`ScoringPolicy`; compared after rounding to 9 decimals, so 0.7 is green).
+* A key result's ``pace`` is ``progress - expected``. An objective's ``score`` and
+  ``expected`` are weighted means of its own key results (KR weights) and its child
+  objectives (objective weights), through any depth, and its ``pace`` is
+  ``score - expected``. Roll-ups use computed scores; a retrospective override is shown
+  as ``final_score`` beside the computed ``score``, never instead of it.
 
 Everything is vectorised (numpy/pandas, one pass per hierarchy depth): 100k key results
 and 1.3M check-ins score in about a second. No function mutates its inputs.
@@ -26,8 +27,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from okrkit.frames import Plan, empty
-from okrkit.pacing import THRESHOLD, derive_status, expected_progress
+from okrkit import rules
+from okrkit.frames import STATUSES, Plan, empty
+from okrkit.hierarchy import Hierarchy
+from okrkit.pacing import derive_status, expected_progress
 from okrkit.period import Period, as_date
 
 KR_SCORE_COLUMNS = [
@@ -52,6 +55,7 @@ KR_SCORE_COLUMNS = [
     "pace",
     "stale",
     "status",
+    "why",
 ]
 OBJECTIVE_SCORE_COLUMNS = [
     "objective_id",
@@ -73,18 +77,65 @@ OBJECTIVE_SCORE_COLUMNS = [
     "final_score",
     "final_band",
 ]
-STATUS_ORDER = ("Not Started", "In Progress", "At Risk", "Complete")
 
 
 @dataclass(frozen=True)
 class ScoringPolicy:
-    """Thresholds of the scoring guide and of the status rules."""
+    """Thresholds of the scoring guide and of the status rules.
+
+    Bands: red below ``red_below``, green from ``green_from``, yellow between. The
+    calibration verdict of a set of scores (the scoring guide of
+    ``docs/seeds/okrs-framework-for-ai-projects.md``): ``concerning`` below
+    ``concerning_below``, ``ideal`` from ``ideal_from`` to ``ideal_to``, ``too easy`` above
+    ``too_easy_above``. Every band and verdict okrkit shows comes from here, so a custom
+    policy changes the scorecard, the charts, the reports and the apps alike.
+    """
 
     red_below: float = 0.4
     green_from: float = 0.7
     behind_pace: float = -0.15
     low_confidence: float = 0.5
     cadence_days: int | None = None
+    concerning_below: float = 0.5
+    ideal_from: float = 0.7
+    ideal_to: float = 0.8
+    too_easy_above: float = 0.9
+
+    def verdict(self, mean: float) -> str:
+        """The calibration verdict of a mean score (``no scores`` for NaN)."""
+        if mean is None or mean != mean:
+            return "no scores"
+        m = round(float(mean), 9)
+        if m < self.concerning_below:
+            return "concerning"
+        if m < self.ideal_from:
+            return "below ideal"
+        if m <= self.ideal_to:
+            return "ideal"
+        if m <= self.too_easy_above:
+            return "above ideal"
+        return "too easy"
+
+    def guide(self) -> dict[str, str]:
+        """What each calibration verdict means, in words (for the apps and reports)."""
+        f = "{:g}".format
+        lo, a, b, hi = (f(x) for x in (self.concerning_below, self.ideal_from, self.ideal_to,
+                                       self.too_easy_above))
+        return {
+            "concerning": f"below {lo}: the OKRs were out of reach or the team was blocked "
+                          "— find out why",
+            "below ideal": f"{lo}–{a}: a little short of the sweet spot",
+            "ideal": f"{a}–{b}: the sweet spot for ambitious OKRs",
+            "above ideal": f"{b}–{hi}: good, maybe not ambitious enough",
+            "too easy": f"above {hi}: the OKRs were too easy — raise the bar next quarter",
+            "no scores": "no scored objectives",
+        }
+
+    def guide_line(self) -> str:
+        """The scoring guide in one line: ``0.7–0.8 ideal · < 0.5 concerning · > 0.9 too easy``."""
+        f = "{:g}".format
+        return (f"{f(self.ideal_from)}–{f(self.ideal_to)} ideal · < {f(self.concerning_below)} "
+                f"concerning · > {f(self.too_easy_above)} too easy")
 
 
 @dataclass(frozen=True)
@@ -118,7 +169,8 @@ class Scorecard:
         rows = []
         for name, g in groups:
             cal = calibration(
-                g.set_index("objective_id")["score"], g.set_index("objective_id")["kind"]
+                g.set_index("objective_id")["score"], g.set_index("objective_id")["kind"],
+                self.policy,
             )
             rows.append(
                 {
@@ -153,12 +205,13 @@ def bands(values: pd.Series | np.ndarray, policy: ScoringPolicy | None = None) -
     return np.where(np.isnan(v), None, out).astype(object)
 
 
-def calibration(scores: pd.Series, kinds: pd.Series | None = None) -> Calibration:
-    """Calibration verdict of a set of scores (seed scoring guide).
+def calibration(scores: pd.Series, kinds: pd.Series | None = None,
+                policy: ScoringPolicy | None = None) -> Calibration:
+    """Calibration verdict of a set of scores (:meth:`ScoringPolicy.verdict`).
 
-    ``concerning`` below 0.5, ``below ideal`` 0.5–0.7, ``ideal`` 0.7–0.8, ``above ideal``
-    0.8–0.9, ``too easy`` above 0.9. Committed OKRs are expected at 1.0: those below are
-    listed (by index) in ``committed_misses``.
+    By default ``concerning`` below 0.5, ``below ideal`` 0.5–0.7, ``ideal`` 0.7–0.8,
+    ``above ideal`` 0.8–0.9, ``too easy`` above 0.9. Committed OKRs are expected at 1.0:
+    those below are listed (by index) in ``committed_misses``.
 
     >>> calibration(pd.Series([0.6, 0.9])).verdict
     'ideal'
@@ -166,21 +219,7 @@ def calibration(scores: pd.Series, kinds: pd.Series | None = None) -> Calibratio
     s = pd.Series(scores, dtype="float64").dropna()
     n = len(s)
     mean = float(s.mean()) if n else float("nan")
-    if not n:
-        verdict = "no scores"
-    else:
-        m = round(mean, 9)
-        verdict = (
-            "concerning"
-            if m < 0.5
-            else "below ideal"
-            if m < 0.7
-            else "ideal"
-            if m <= 0.8
-            else "above ideal"
-            if m <= 0.9
-            else "too easy"
-        )
+    verdict = (policy or ScoringPolicy()).verdict(mean)
     misses: tuple[str, ...] = ()
     if kinds is not None:
         committed = pd.Series(kinds).reindex(s.index) == "committed"
@@ -214,17 +253,6 @@ def resolve_as_of(period: Period, as_of: Any = None) -> dt.date:
     return min(max(day, period.start), period.end) if as_of is None else day
 
 
-def _day_numbers(values: pd.Series) -> np.ndarray:
-    """Dates (date objects, strings or datetime64) as int64 day numbers; NaT -> min."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        arr = values.to_numpy(dtype="datetime64[D]")
-    else:
-        arr = pd.to_datetime(values, errors="coerce").to_numpy(dtype="datetime64[D]")
-    out = arr.astype("int64")
-    out[np.isnat(arr)] = np.iinfo("int64").min
-    return out
-
-
 def score_key_results(
     key_results: pd.DataFrame,
     checkins: pd.DataFrame | None,
@@ -235,7 +263,11 @@ def score_key_results(
     policy: ScoringPolicy | None = None,
     teams: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """The key-result scorecard frame (``KR_SCORE_COLUMNS``), one row per KR in order."""
+    """The key-result scorecard frame (``KR_SCORE_COLUMNS``), one row per KR in order.
+
+    Progress and "which check-in counts" are the rules of :mod:`okrkit.rules`; the status
+    and its reasons come from :func:`okrkit.pacing.derive_status`.
+    """
     p = policy or ScoringPolicy()
     krs = key_results.reset_index(drop=True)
     n = len(krs)
@@ -243,72 +275,31 @@ def score_key_results(
     baseline = krs["baseline"].to_numpy(dtype="float64")
     target = krs["target"].to_numpy(dtype="float64")
 
-    value = np.full(n, np.nan)
+    eff = rules.effective_checkins(krs, checkins, period, as_of)
+    state = rules.kr_progress(direction, baseline, target, eff)
+    has = state.count > 0
+    rows = state.last_row
     conf = np.full(n, np.nan)
-    count = np.zeros(n, dtype="int64")
-    last_day = np.full(n, np.iinfo("int64").min, dtype="int64")
     reported = np.full(n, None, dtype=object)
-    share = np.full(n, np.nan)
-    if checkins is not None and len(checkins) and n:
-        codes = _positions(krs["kr_id"], checkins["kr_id"].to_numpy(dtype=object))
-        days = _day_numbers(checkins["date"])
-        lo = np.datetime64(period.start, "D").astype("int64")
-        hi = np.datetime64(min(as_of, period.end), "D").astype("int64")
-        keep = (codes >= 0) & (days >= lo) & (days <= hi)
-        idx = np.flatnonzero(keep)
-        if len(idx):
-            c, d = codes[idx], days[idx]
-            # one stable sort by (KR, day, recorded_at); equal keys keep file order
-            key = c * (hi - lo + 1) + (d - lo)
-            rec = None
-            if "recorded_at" in checkins.columns and checkins["recorded_at"].notna().any():
-                rec = _recorded_numbers(checkins["recorded_at"])[idx]
-            order = (np.lexsort((rec, key)) if rec is not None
-                     else np.argsort(key, kind="stable"))
-            c, d, rows = c[order], d[order], idx[order]
-            # the effective check-in of a KR and day is the last recorded one
-            last_of_day = np.ones(len(c), dtype=bool)
-            last_of_day[:-1] = (c[:-1] != c[1:]) | (d[:-1] != d[1:])
-            c, d, rows = c[last_of_day], d[last_of_day], rows[last_of_day]
-            vals = checkins["value"].to_numpy(dtype="float64")[rows]
-            count = np.bincount(c, minlength=n)
-            last = np.ones(len(c), dtype=bool)
-            last[:-1] = c[:-1] != c[1:]
-            lc, lrows = c[last], rows[last]
-            value[lc] = vals[last]
-            last_day[lc] = d[last]
-            if "confidence" in checkins.columns:
-                conf[lc] = checkins["confidence"].to_numpy(dtype="float64")[lrows]
-            if "status" in checkins.columns:
-                reported[lc] = checkins["status"].to_numpy(dtype=object)[lrows]
-            kind = direction[c]
-            met = np.where(kind == "at_least", vals >= target[c], vals <= target[c])
-            is_thr = np.isin(kind, THRESHOLD)
-            if is_thr.any():
-                hits = np.bincount(c[is_thr], weights=met[is_thr].astype("float64"), minlength=n)
-                tot = np.bincount(c[is_thr], minlength=n)
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    share = np.where(tot > 0, hits / tot, np.nan)
+    if checkins is not None and has.any():
+        if "confidence" in checkins.columns:
+            conf[has] = checkins["confidence"].to_numpy(dtype="float64")[rows[has]]
+        if "status" in checkins.columns:
+            reported[has] = checkins["status"].to_numpy(dtype=object)[rows[has]]
 
-    has = count > 0
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        linear = (value - baseline) / (target - baseline)
-        ms = value / target
-    progress = np.where(
-        np.isin(direction, THRESHOLD), share, np.where(direction == "milestone", ms, linear)
-    )
-    progress = np.where(has, progress, 0.0)
-    progress = np.where(np.isnan(progress), 0.0, progress)
+    progress = state.progress
     score = np.clip(progress, 0.0, 1.0)
     expected = expected_progress(krs, period, as_of).to_numpy()
     pace = progress - expected
     day = np.datetime64(as_of, "D").astype("int64")
     start = np.datetime64(period.start, "D").astype("int64")
-    since = np.where(has, last_day, start)
+    since = np.where(has, state.last_day, start)
     stale = (day - since) > cadence_days
     stale &= day <= np.datetime64(period.end, "D").astype("int64") + cadence_days
-    can_complete = ~np.isin(direction, THRESHOLD) | (as_of >= period.end)
-    status = derive_status(
+    can_complete = ~np.isin(direction, rules.THRESHOLD) | (as_of >= period.end)
+    last_dates = np.where(has, state.last_day, 0).astype("datetime64[D]").astype(object)
+    last_checkin = np.where(has, last_dates, None)
+    status, why = derive_status(
         has_checkin=has,
         progress=progress,
         pace=pace,
@@ -316,10 +307,11 @@ def score_key_results(
         stale=stale,
         reported=reported,
         can_complete=can_complete,
+        silent_days=day - since,
+        last_checkin=last_checkin,
         behind_pace=p.behind_pace,
         low_confidence=p.low_confidence,
     )
-    last_dates = np.where(has, last_day, 0).astype("datetime64[D]").astype(object)
     out = pd.DataFrame(
         {
             "kr_id": krs["kr_id"].to_numpy(dtype=object),
@@ -331,9 +323,9 @@ def score_key_results(
             "baseline": baseline,
             "target": target,
             "weight": krs["weight"].to_numpy(dtype="float64"),
-            "value": value,
-            "checkins": count.astype("int64"),
-            "last_checkin": np.where(has, last_dates, None),
+            "value": state.value,
+            "checkins": state.count.astype("int64"),
+            "last_checkin": last_checkin,
             "confidence": conf,
             "reported_status": reported,
             "progress": progress,
@@ -343,103 +335,51 @@ def score_key_results(
             "pace": pace,
             "stale": stale.astype(bool),
             "status": status,
+            "why": why,
         }
     )
     return out[KR_SCORE_COLUMNS]
 
 
-def _recorded_numbers(values: pd.Series) -> np.ndarray:
-    arr = pd.to_datetime(values, errors="coerce").to_numpy(dtype="datetime64[us]")
-    out = arr.astype("int64")
-    out[np.isnat(arr)] = np.iinfo("int64").min
-    return out
-
-
-def _positions(ids: pd.Series, keys: Any) -> np.ndarray:
-    """Row position in ``ids`` (first occurrence) of each key; -1 where unknown."""
-    first = pd.Series(np.arange(len(ids)), index=ids.to_numpy(dtype=object))
-    first = first[~first.index.duplicated()]
-    found = pd.Series(keys, dtype=object).map(first)
-    return found.fillna(-1).to_numpy(dtype="int64")
-
-
-def _hierarchy(objectives: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Parent position per objective (-1 for roots or unknown parents) and depth.
-
-    Cycles (which validation rejects) are cut: an objective on one counts as a root.
-    """
-    parent = _positions(objectives["objective_id"], objectives["parent_id"])
-    n = len(parent)
-    depth = np.zeros(n, dtype="int64")
-    cur = parent.copy()
-    for _ in range(n + 1):
-        active = cur >= 0
-        if not active.any():
-            break
-        depth += active
-        cur = np.where(active, parent[np.maximum(cur, 0)], -1)
-    if (cur >= 0).any():
-        parent = np.where(cur >= 0, -1, parent)
-        return _hierarchy(objectives.assign(parent_id=_ids_or_none(objectives, parent)))
-    return parent, depth
-
-
-def _ids_or_none(objectives: pd.DataFrame, parent: np.ndarray) -> list[Any]:
-    ids = objectives["objective_id"].to_numpy(dtype=object)
-    return [ids[i] if i >= 0 else None for i in parent]
-
-
 def roll_up(
     objectives: pd.DataFrame,
     kr_frame: pd.DataFrame,
-    value_cols: tuple[str, ...] = ("score", "expected", "pace"),
+    value_cols: tuple[str, ...] = ("score", "expected"),
 ) -> pd.DataFrame:
-    """Weighted means of KR values up the objective hierarchy, through any depth.
+    """Weighted means of KR values up the objective hierarchy (:class:`okrkit.rules.RollUp`).
 
-    Each objective's value is the weighted mean over its own key results (KR
-    ``weight``) and its child objectives (objective ``weight``) that have a value.
-    Returns a frame indexed like ``objectives`` with ``value_cols`` plus
-    ``n_key_results`` and per-status descendant counts (``n_<status>``).
+    Returns a frame indexed like ``objectives`` with ``value_cols``, ``pace`` (the rolled
+    ``score`` minus the rolled ``expected``: an objective's pace is its score against its
+    expected score, so over-achievement above 1.0 on one key result never hides another
+    one's lag), ``n_key_results`` and per-status descendant counts (``n_<status>``).
     """
     obj = objectives.reset_index(drop=True)
-    n = len(obj)
-    parent, depth = _hierarchy(obj)
-    owner = _positions(obj["objective_id"], kr_frame["objective_id"].to_numpy(dtype=object))
-    on = owner >= 0
+    rollup = rules.RollUp(obj, kr_frame["objective_id"].to_numpy(dtype=object))
     kw = kr_frame["weight"].to_numpy(dtype="float64")
     ow = obj["weight"].to_numpy(dtype="float64")
     result: dict[str, np.ndarray] = {}
     for col in value_cols:
         v = kr_frame[col].to_numpy(dtype="float64")
-        ok = on & ~np.isnan(v)
-        num = np.bincount(owner[ok], weights=kw[ok] * v[ok], minlength=n)
-        den = np.bincount(owner[ok], weights=kw[ok], minlength=n)
-        final = np.full(n, np.nan)
-        for d in range(int(depth.max(initial=0)), -1, -1):
-            at = np.flatnonzero(depth == d)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                final[at] = np.where(den[at] > 0, num[at] / den[at], np.nan)
-            if d == 0:
-                break
-            child = at[~np.isnan(final[at]) & (parent[at] >= 0)]
-            num += np.bincount(parent[child], weights=ow[child] * final[child], minlength=n)
-            den += np.bincount(parent[child], weights=ow[child], minlength=n)
-        result[col] = final
+        if np.isnan(v).any():  # only KRs with a value count
+            w = np.where(np.isnan(v), 0.0, kw)
+            result[col] = rollup.apply(np.nan_to_num(v), w, ow)
+        else:
+            result[col] = rollup.apply(v, kw, ow)
     out = pd.DataFrame(result)
-    out["n_key_results"] = np.bincount(owner[on], minlength=n).astype("int64")
+    if "score" in out and "expected" in out:
+        out["pace"] = out["score"] - out["expected"]
+    out["n_key_results"] = np.bincount(
+        rollup.owner[rollup.owner >= 0], minlength=len(obj)).astype("int64")
     if "status" in kr_frame.columns:
         status = kr_frame["status"].to_numpy(dtype=object)
-        for name in STATUS_ORDER:
-            counts = np.bincount(owner[on & (status == name)], minlength=n).astype("float64")
-            for d in range(int(depth.max(initial=0)), 0, -1):
-                at = np.flatnonzero((depth == d) & (parent >= 0))
-                counts += np.bincount(parent[at], weights=counts[at], minlength=n)
+        for name in STATUSES:
+            counts = rollup.totals((status == name).astype("float64"))
             out["n_" + name.lower().replace(" ", "_")] = counts.astype("int64")
     return out
 
 
 def _objective_status(counts: pd.DataFrame) -> np.ndarray:
-    total = sum(counts["n_" + s.lower().replace(" ", "_")] for s in STATUS_ORDER)
+    total = sum(counts["n_" + s.lower().replace(" ", "_")] for s in STATUSES)
     risk = counts["n_at_risk"] > 0
     done = (counts["n_complete"] == total) & (total > 0)
     idle = counts["n_not_started"] == total
@@ -509,13 +449,9 @@ def score(
             "final_band": bands(final, p),
         }
     )[OBJECTIVE_SCORE_COLUMNS]
-    parent, _ = _hierarchy(obj)
-    roots = (parent < 0) & objectives["score"].notna().to_numpy()
-    w = objectives["weight"].to_numpy()[roots]
-    overall = (
-        float(np.average(objectives["score"].to_numpy()[roots], weights=w))
-        if roots.any() and w.sum() > 0
-        else float("nan")
+    overall = rules.overall(
+        objectives["score"].to_numpy(), objectives["weight"].to_numpy(),
+        Hierarchy.of(obj).roots,
     )
     return Scorecard(
         period=plan.period,

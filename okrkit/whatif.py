@@ -2,8 +2,9 @@
 
 * ``targets`` — ``{kr_id: new target}``.
 * ``values`` — ``{kr_id: value}``: "the latest value as of ``as_of`` becomes X"; a
-  synthetic check-in is appended at ``as_of`` (clipped into the period), recorded after
-  every real one, so it replaces a check-in of the same day.
+  synthetic check-in is appended at ``as_of`` (clipped into the period), not yet
+  recorded, so by the rule of :func:`okrkit.rules.effective_checkins` it replaces a
+  check-in of the same day.
 * ``weights`` — ``{kr_id or objective_id: weight}`` (> 0).
 * ``stretch`` — multiplies the distance ``target - baseline`` of every KR with a baseline
   (``increase``, ``decrease``, ``at_least``, ``at_most``); ``stretch=1.2`` is 20% more
@@ -28,10 +29,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from okrkit import rules
 from okrkit.errors import OKRKitError
-from okrkit.forecast import Forecast, RollUp, effective_checkins, forecast, kr_progress
+from okrkit.forecasting import Forecast, forecast
 from okrkit.frames import Plan, conform, empty
-from okrkit.pacing import THRESHOLD
+from okrkit.rules import RollUp
 from okrkit.scoring import Scorecard, ScoringPolicy, bands, resolve_as_of, score
 
 DIFF_COLUMNS = [
@@ -72,6 +74,19 @@ def _check_number(kind: str, key: Any, value: Any, *, positive: bool = False) ->
     return x
 
 
+def checked_weights(weights: Mapping[str, Any]) -> dict[str, float]:
+    """What-if weights as floats; a weight that is not a positive finite number is refused.
+
+    The one weight rule of :func:`what_if` and :class:`WhatIfSession`.
+    """
+    return {k: _check_number("weight", k, x, positive=True) for k, x in weights.items()}
+
+
+def checked_values(kind: str, given: Mapping[str, Any]) -> dict[str, float]:
+    """What-if targets or values as finite floats (else :class:`OKRKitError`)."""
+    return {k: _check_number(kind, k, x) for k, x in given.items()}
+
+
 def _unknown(kind: str, ids: list[Any]) -> OKRKitError:
     shown = ", ".join(repr(i) for i in ids[:5]) + (" ..." if len(ids) > 5 else "")
     return OKRKitError(f"unknown {kind} in what-if: {shown}")
@@ -105,6 +120,7 @@ def scenario_inputs(
     missing = [k for k in weights if k not in kr_ids and k not in obj_ids]
     if missing:
         raise _unknown("id", missing)
+    weights = checked_weights(weights)
 
     direction = krs["direction"].to_numpy(dtype=object)
     base = krs["baseline"].to_numpy(dtype="float64")
@@ -124,8 +140,7 @@ def scenario_inputs(
         kw = krs["weight"].to_numpy(dtype="float64").copy()
         ow = obj["weight"].to_numpy(dtype="float64").copy()
         opos = {k: i for i, k in enumerate(obj["objective_id"])}
-        for k, x in weights.items():
-            w = _check_number("weight", k, x, positive=True)
+        for k, w in weights.items():
             if k in pos:
                 kw[pos[k]] = w
             if k in opos:
@@ -137,18 +152,12 @@ def scenario_inputs(
     new_checkins = checkins
     if values:
         day = _synthetic_day(plan, as_of)
-        stamp = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
-        if checkins is not None and "recorded_at" in checkins.columns and len(checkins):
-            rec = pd.to_datetime(checkins["recorded_at"], errors="coerce").max()
-            if pd.notna(rec) and rec.to_pydatetime() >= stamp:
-                stamp = rec.to_pydatetime().replace(tzinfo=None) + dt.timedelta(seconds=1)
         rows = pd.DataFrame(
             {
                 "kr_id": list(values),
                 "date": [day] * len(values),
                 "value": [_check_number("value", k, x) for k, x in values.items()],
                 "note": "what-if",
-                "recorded_at": [stamp] * len(values),
             }
         )
         base_ck = checkins if checkins is not None else empty("checkins")
@@ -296,36 +305,25 @@ class WhatIfSession:
         self._target = krs["target"].to_numpy(dtype="float64")
         self._kw = krs["weight"].to_numpy(dtype="float64")
         self._ow = obj["weight"].to_numpy(dtype="float64")
-        self._thr = np.isin(self._direction, THRESHOLD)
-        self._at_least = self._direction == "at_least"
         self._stretchable = np.isin(self._direction, STRETCHABLE) & np.isfinite(self._baseline)
         self._ids = obj["objective_id"].to_numpy(dtype=object)
         self._titles = obj["title"].to_numpy(dtype=object)
-        eff = effective_checkins(krs, checkins, plan.period, self.as_of)
-        self._count = np.bincount(eff.kr, minlength=n)
-        last = np.r_[eff.kr[1:] != eff.kr[:-1], True] if len(eff.kr) else np.zeros(0, bool)
-        self._value = np.full(n, np.nan)
-        self._value[eff.kr[last]] = eff.value[last]
-        self._last_day = np.full(n, np.iinfo("int64").min, dtype="int64")
-        self._last_day[eff.kr[last]] = eff.day[last]
-        keep = self._thr[eff.kr]
-        self._tc, self._tv = eff.kr[keep], eff.value[keep]
+        self._eff = rules.effective_checkins(krs, checkins, plan.period, self.as_of)
         syn = _synthetic_day(plan, self.as_of)
         self._syn_day = int(np.datetime64(syn, "D").astype("int64"))
         # a synthetic check-in counts only if scoring keeps it (as_of inside the period)
         self._syn_counts = self.as_of >= plan.period.start
         self._rollup = RollUp(obj, krs["objective_id"].to_numpy(dtype=object))
-        self._roots = self._rollup.parent < 0
         self.overall = float("nan")
 
     def _positions(self, given: Mapping[str, float], kind: str) -> tuple[np.ndarray, np.ndarray]:
         idx, vals = [], []
-        for k, x in given.items():
+        for k, x in checked_values(kind, given).items():
             i = self._kr_pos.get(k)
             if i is None:
-                raise _unknown(kind, [k])
+                raise _unknown("key result", [k])
             idx.append(i)
-            vals.append(float(x))
+            vals.append(x)
         return np.asarray(idx, dtype="int64"), np.asarray(vals, dtype="float64")
 
     def apply(
@@ -337,65 +335,37 @@ class WhatIfSession:
         stretch: float = 1.0,
     ) -> pd.DataFrame:
         """Objective scores of the scenario (objective_id, title, score, band)."""
+        stretch = _check_number("stretch", "stretch", stretch, positive=True)
         target = self._target
         if stretch != 1.0:
             target = np.where(
                 self._stretchable, self._baseline + stretch * (target - self._baseline), target
             )
         if targets:
-            i, x = self._positions(targets, "key result")
+            i, x = self._positions(targets, "target")
             target = target.copy() if target is self._target else target
             target[i] = x
-        value, count = self._value, self._count
-        vi = np.zeros(0, dtype="int64")
-        vx = np.zeros(0)
-        if values and self._syn_counts:
-            vi, vx = self._positions(values, "key result")
-            value, count = value.copy(), count.copy()
-            value[vi] = vx
-            count[vi] += self._last_day[vi] != self._syn_day
+        eff = self._eff
+        if values:
+            vi, vx = self._positions(values, "value")
+            if self._syn_counts:
+                eff = eff.add(vi, self._syn_day, vx)
         kw, ow = self._kw, self._ow
         if weights:
             kw, ow = kw.copy(), ow.copy()
-            for k, x in weights.items():
+            for k, x in checked_weights(weights).items():
                 i = self._kr_pos.get(k)
                 j = self._obj_pos.get(k)
                 if i is None and j is None:
                     raise _unknown("id", [k])
                 if i is not None:
-                    kw[i] = float(x)
+                    kw[i] = x
                 if j is not None:
-                    ow[j] = float(x)
-
-        progress = kr_progress(self._direction, self._baseline, target, value)
-        if self._thr.any():
-            t = target[self._tc]
-            met = np.where(self._at_least[self._tc], self._tv >= t, self._tv <= t)
-            hits = np.bincount(self._tc, met.astype("float64"), minlength=self._n)
-            if len(vi):
-                th = self._thr[vi]
-                vi_t, vx_t = vi[th], vx[th]
-                tt = target[vi_t]
-                new = np.where(self._at_least[vi_t], vx_t >= tt, vx_t <= tt)
-                same = self._last_day[vi_t] == self._syn_day
-                # the replaced same-day check-in no longer counts
-                old_v = self._value[vi_t]
-                old = np.where(self._at_least[vi_t], old_v >= tt, old_v <= tt) & same
-                np.add.at(hits, vi_t, new.astype("float64") - old.astype("float64"))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                share = np.where(count > 0, hits / count, np.nan)
-            progress = np.where(self._thr, share, progress)
-        progress = np.where(count > 0, progress, 0.0)
-        progress = np.where(np.isnan(progress), 0.0, progress)
+                    ow[j] = x
+        progress = rules.kr_progress(self._direction, self._baseline, target, eff).progress
         kr_score = np.clip(progress, 0.0, 1.0)
         obj_score = self._rollup.apply(kr_score, kw, ow)
-        roots = self._roots & ~np.isnan(obj_score)
-        w = ow[roots]
-        self.overall = (
-            float(np.average(obj_score[roots], weights=w))
-            if roots.any() and w.sum() > 0
-            else float("nan")
-        )
+        self.overall = self._rollup.overall(obj_score, ow)
         return pd.DataFrame(
             {
                 "objective_id": self._ids,

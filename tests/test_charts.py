@@ -359,7 +359,9 @@ def test_burnup_progress_points_and_pace(card, checkins) -> None:
     assert churn == [pytest.approx(0.2)]  # (9 - 10) / (5 - 10)
     krs = card.key_results.set_index("kr_id")
     eng = [r["progress"] for r in actual if r["kr"].startswith("ENG-1.1")]
-    assert eng == [pytest.approx(krs.loc["ENG-1.1", "progress"])] * 2  # flat final progress
+    # a threshold KR plots its running share of check-ins that met the threshold,
+    # ending at the scored progress
+    assert eng == [pytest.approx(1.0), pytest.approx(krs.loc["ENG-1.1", "progress"])]
     expected = sorted((r["date"], r["progress"]) for r in rows
                       if r["kind"] == "expected" and r["kr"].startswith("SAL-1.1"))
     assert expected == [("2026-01-01", 0.0), ("2026-03-31", 1.0)]

@@ -11,7 +11,7 @@ import pytest
 from conftest import checkins_frame
 
 from okrkit.errors import OKRKitError
-from okrkit.forecast import KR_FORECAST_COLUMNS, OBJECTIVE_FORECAST_COLUMNS, Forecast, forecast
+from okrkit.forecasting import KR_FORECAST_COLUMNS, OBJECTIVE_FORECAST_COLUMNS, Forecast, forecast
 from okrkit.plan import parse_plan
 from okrkit.scoring import score
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from okrkit.frames import Plan, conform
-from okrkit.lint import findings_frame, lint
+from okrkit.linting import findings_frame, lint
 from okrkit.period import Period
 from okrkit.plan import parse_plan
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from okrkit.lint import lint
+from okrkit.linting import lint
 from okrkit.plan import load_plan
 from okrkit.sample import SAMPLE_AS_OF, SAMPLE_PERIOD, load_sample, sample_files
 from okrkit.scoring import score

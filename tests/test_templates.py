@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from okrkit.errors import OKRKitError
-from okrkit.lint import findings_frame, lint
+from okrkit.linting import findings_frame, lint
 from okrkit.models import ObjectiveModel
 from okrkit.plan import parse_plan
 from okrkit.templates import (

@@ -9,7 +9,7 @@ import pytest
 from conftest import checkins_frame
 
 from okrkit.errors import OKRKitError
-from okrkit.forecast import forecast
+from okrkit.forecasting import forecast
 from okrkit.plan import parse_plan
 from okrkit.whatif import DIFF_COLUMNS, WhatIfSession, suggest_targets, what_if
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from okrkit.forecast import forecast
+from okrkit.forecasting import forecast
 from okrkit.scoring import score
 from okrkit.whatif import suggest_targets, what_if
 from okrkit.widgets.whatif_app import (

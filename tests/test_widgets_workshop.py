@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from okrkit.errors import Problem
-from okrkit.lint import Finding
+from okrkit.linting import Finding
 from okrkit.plan import load_plan, parse_plan
 from okrkit.widgets.workshop import (
     PlanningWorkshopApp,

@@ -227,25 +227,13 @@ def heading(text: str, level: int = 4) -> widgets.HTML:
     return widgets.HTML(f"<h{level} style='margin:8px 0 4px 0'>{esc(text)}</h{level}>")
 
 
-def risk_reasons(kr: Mapping[Any, Any], policy: Any, as_of: dt.date | None = None) -> str:
-    """Why a scored key result (a ``Scorecard.key_results`` record) is At Risk, in words."""
-    reasons: list[str] = []
-    if bool(kr.get("stale")):
-        last = kr.get("last_checkin")
-        if last is None or (isinstance(last, float) and math.isnan(last)):
-            reasons.append("no check-in yet")
-        else:
-            days = f" ({(as_of - last).days} days)" if as_of is not None else ""
-            reasons.append(f"no check-in since {last}{days}")
-    pace = kr.get("pace")
-    if pace is not None and not math.isnan(float(pace)) and float(pace) < policy.behind_pace:
-        reasons.append(f"behind pace ({float(pace):+.2f})")
-    conf = kr.get("confidence")
-    if conf is not None and not math.isnan(float(conf)) and float(conf) < policy.low_confidence:
-        reasons.append(f"low confidence ({float(conf):.2f})")
-    if kr.get("reported_status") == "At Risk":
-        reasons.append("reported At Risk")
-    return "; ".join(reasons)
+def risk_reasons(kr: Mapping[Any, Any], policy: Any = None, as_of: dt.date | None = None) -> str:
+    """Why a scored key result (a ``Scorecard.key_results`` record) is At Risk, in words.
+
+    The words come with the status (``why``, from :func:`okrkit.pacing.derive_status`).
+    """
+    why = kr.get("why")
+    return why if isinstance(why, str) else ""
 
 
 class App:

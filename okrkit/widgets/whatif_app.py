@@ -26,7 +26,7 @@ import pandas as pd
 
 from okrkit import charts
 from okrkit.errors import OKRKitError, Problem
-from okrkit.forecast import Forecast, forecast
+from okrkit.forecasting import Forecast, forecast
 from okrkit.frames import Plan, empty
 from okrkit.scoring import Scorecard, resolve_as_of, score
 from okrkit.whatif import (

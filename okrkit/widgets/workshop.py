@@ -45,7 +45,7 @@ import yaml
 
 from okrkit.errors import ConflictError, OKRKitError, PlanError, Problem
 from okrkit.frames import DIRECTIONS, KINDS, LEVELS, Plan, conform, empty, is_blank
-from okrkit.lint import Finding, lint
+from okrkit.linting import Finding, lint
 from okrkit.period import Period
 from okrkit.widgets.common import (
     MessageBox,

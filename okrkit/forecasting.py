@@ -1,8 +1,8 @@
 """Monte Carlo forecast: where each key result and objective will likely end the period.
 
 For every key result the effective check-in history is taken with the scoring rules
-(check-ins in the period, dated on or before ``as_of``, the latest recorded one winning
-for a KR and day; see :func:`effective_checkins`). The value at the period end is then
+(:func:`okrkit.rules.effective_checkins`: check-ins in the period, dated on or before
+``as_of``, the latest recorded one winning for a KR and day). The value at the period end is then
 projected from the **anchor** (the latest check-in, or ``(period start, baseline)`` when
 there is none) over the **horizon** (days from the anchor to the period end; 0 once
 ``as_of`` is on or after the period end, when the forecast is the scored state):
@@ -18,17 +18,15 @@ there is none) over the **horizon** (days from the anchor to the period end; 0 o
   ``|target - baseline|`` (so ``0.1 * |target - baseline| * sqrt(horizon / period days)``
   over the horizon).
 
-Each simulated end value becomes a progress and a score with the scoring directions:
-
-* ``increase`` / ``decrease``: ``(value - baseline) / (target - baseline)``;
-* ``at_least`` / ``at_most``: one future check-in is assumed at the end of every step;
-  progress is the share of all check-ins (observed and simulated) meeting the threshold;
-* ``milestone``: ``value / target`` as in scoring (the count of milestones reached is
-  projected like any other value; a fractional count is not rounded).
+Each simulated end value becomes a progress and a score with the scoring rules
+(:func:`okrkit.rules.value_progress`); for ``at_least`` / ``at_most`` one future check-in
+is assumed at the end of every step, and progress is the share of all check-ins (observed
+and simulated) meeting the threshold. A ``milestone`` count is projected like any other
+value (a fractional count is not rounded).
 
 ``score = clip(progress, 0, 1)``; missing progress scores 0, as in scoring. Objectives are
 rolled up **per simulation** (weighted mean of KR scores, then of child objectives, with
-the same weights as :func:`okrkit.scoring.roll_up`), so ``p_score_07`` of an objective is
+the same :class:`okrkit.rules.RollUp` as scoring), so ``p_score_07`` of an objective is
 the probability that *its* score ends at or above the green threshold — not a mean of KR
 probabilities.
 
@@ -48,18 +46,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from okrkit import rules
 from okrkit.errors import OKRKitError
 from okrkit.frames import Plan
-from okrkit.pacing import THRESHOLD
 from okrkit.period import Period
-from okrkit.scoring import (
-    ScoringPolicy,
-    _day_numbers,
-    _hierarchy,
-    _positions,
-    _recorded_numbers,
-    resolve_as_of,
-)
+from okrkit.rules import THRESHOLD, RollUp, value_progress
+from okrkit.scoring import ScoringPolicy, resolve_as_of
 
 KR_FORECAST_COLUMNS = [
     "kr_id",
@@ -89,124 +81,6 @@ class Forecast:
     objectives: pd.DataFrame  # OBJECTIVE_FORECAST_COLUMNS
     simulations: int
     seed: int
-
-
-@dataclass(frozen=True)
-class EffectiveCheckins:
-    """The check-ins scoring uses: one per KR and day, sorted by (KR position, day)."""
-
-    kr: np.ndarray  # int64 KR position in plan order
-    day: np.ndarray  # int64 day number (days since 1970-01-01)
-    value: np.ndarray  # float64
-    row: np.ndarray  # int64 row position in the input frame
-
-
-def effective_checkins(
-    key_results: pd.DataFrame, checkins: pd.DataFrame | None, period: Period, as_of: dt.date
-) -> EffectiveCheckins:
-    """Check-ins as scoring sees them (same selection as ``score_key_results``).
-
-    In the period, dated on or before ``as_of``, of a known KR; for one KR and day the
-    latest ``recorded_at`` wins (equal or missing ``recorded_at``: the later row).
-    """
-    none = np.array([], dtype="int64")
-    out = EffectiveCheckins(none, none, np.array([], dtype="float64"), none)
-    if checkins is None or not len(checkins) or not len(key_results):
-        return out
-    krs = key_results.reset_index(drop=True)
-    codes = _positions(krs["kr_id"], checkins["kr_id"].to_numpy(dtype=object))
-    days = _day_numbers(checkins["date"])
-    lo = np.datetime64(period.start, "D").astype("int64")
-    hi = np.datetime64(min(as_of, period.end), "D").astype("int64")
-    idx = np.flatnonzero((codes >= 0) & (days >= lo) & (days <= hi))
-    if not len(idx):
-        return out
-    c, d = codes[idx], days[idx]
-    key = c * (hi - lo + 1) + (d - lo)
-    rec = None
-    if "recorded_at" in checkins.columns and checkins["recorded_at"].notna().any():
-        rec = _recorded_numbers(checkins["recorded_at"])[idx]
-    order = np.lexsort((rec, key)) if rec is not None else np.argsort(key, kind="stable")
-    c, d, rows = c[order], d[order], idx[order]
-    last_of_day = np.ones(len(c), dtype=bool)
-    last_of_day[:-1] = (c[:-1] != c[1:]) | (d[:-1] != d[1:])
-    c, d, rows = c[last_of_day], d[last_of_day], rows[last_of_day]
-    vals = checkins["value"].to_numpy(dtype="float64")[rows]
-    return EffectiveCheckins(c, d, vals, rows)
-
-
-class RollUp:
-    """The objective roll-up of :func:`okrkit.scoring.roll_up`, precomputed for reuse.
-
-    ``apply(values, kr_weight, objective_weight)`` takes KR values as a vector (n_krs)
-    or a matrix (n_krs x n_columns, e.g. simulations) without NaN and returns the
-    objective values (NaN where an objective has neither KRs nor valued children).
-    """
-
-    def __init__(self, objectives: pd.DataFrame, kr_objective_ids: Any) -> None:
-        obj = objectives.reset_index(drop=True)
-        self.n = len(obj)
-        self.parent, self.depth = _hierarchy(obj)
-        self.owner = _positions(obj["objective_id"], np.asarray(kr_objective_ids, dtype=object))
-        on = np.flatnonzero(self.owner >= 0)
-        self.kr_order = on[np.argsort(self.owner[on], kind="stable")]
-        grp = self.owner[self.kr_order]
-        self.kr_starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]]) if len(grp) else grp
-        self.kr_groups = grp[self.kr_starts] if len(grp) else grp
-        self.levels = [
-            np.flatnonzero(self.depth == d) for d in range(int(self.depth.max(initial=0)), -1, -1)
-        ]
-
-    def apply(
-        self, values: np.ndarray, kr_weight: np.ndarray, objective_weight: np.ndarray
-    ) -> np.ndarray:
-        vec = values.ndim == 1
-        m = values[:, None] if vec else values
-        cols = m.shape[1]
-        num = np.zeros((self.n, cols))
-        den = np.bincount(
-            self.owner[self.kr_order], weights=kr_weight[self.kr_order], minlength=self.n
-        )
-        if len(self.kr_order):
-            o = self.kr_order
-            num[self.kr_groups] = np.add.reduceat(m[o] * kr_weight[o, None], self.kr_starts, 0)
-        final = np.full((self.n, cols), np.nan)
-        for i, at in enumerate(self.levels):
-            ok = at[den[at] > 0]
-            final[ok] = num[ok] / den[ok, None]
-            if i == len(self.levels) - 1:
-                break
-            child = ok[self.parent[ok] >= 0]
-            if len(child):
-                child = child[np.argsort(self.parent[child], kind="stable")]
-                par = self.parent[child]
-                starts = np.flatnonzero(np.r_[True, par[1:] != par[:-1]])
-                num[par[starts]] += np.add.reduceat(
-                    final[child] * objective_weight[child, None], starts, 0
-                )
-                den += np.bincount(par, weights=objective_weight[child], minlength=self.n)
-        return final[:, 0] if vec else final
-
-
-def kr_progress(
-    direction: np.ndarray,
-    baseline: np.ndarray,
-    target: np.ndarray,
-    value: np.ndarray,
-) -> np.ndarray:
-    """Progress of increase/decrease/milestone KRs from a value (vector or matrix rows).
-
-    The scoring formulas; threshold KRs get NaN here (their progress is a share of
-    check-ins).
-    """
-    shape = (-1,) + (1,) * (value.ndim - 1)
-    b, t = baseline.reshape(shape), target.reshape(shape)
-    kind = direction.reshape(shape)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        linear = (value - b) / (t - b)
-        ms = value / t
-    out = np.where(kind == "milestone", ms, linear)
-    return np.where(np.isin(kind, THRESHOLD), np.nan, out)
 
 
 def forecast(
@@ -256,7 +130,7 @@ def forecast(
     start = int(np.datetime64(period.start, "D").astype("int64"))
     end = int(np.datetime64(period.end, "D").astype("int64"))
 
-    eff = effective_checkins(krs, checkins, period, day)
+    eff = rules.effective_checkins(krs, checkins, period, day)
     ok = ~np.isnan(eff.value)
     c, d, v = eff.kr[ok], eff.day[ok], eff.value[ok]
     count = np.bincount(c, minlength=n)
@@ -308,8 +182,8 @@ def forecast(
 
     # threshold KRs: observed hits and the number of future check-ins (one per step)
     thr = np.isin(direction, THRESHOLD)
-    met = np.where(direction[c] == "at_least", v >= target[c], v <= target[c])
-    hits_obs = np.bincount(c[thr[c]], met[thr[c]].astype("float64"), minlength=n)
+    met = np.nan_to_num(value_progress(direction[c], baseline[c], target[c], v))
+    hits_obs = np.bincount(c[thr[c]], met[thr[c]], minlength=n)
     n_steps_kr = -(-horizon // cadence)
     steps = int(n_steps_kr.max(initial=0))
 
@@ -320,7 +194,6 @@ def forecast(
     pw = perm[n_r : n_r + n_w]
     thr_p = np.flatnonzero(thr[perm])
     thr_kr = perm[thr_p]
-    at_least_p = direction[thr_kr] == "at_least"
     step_len = np.clip(horizon[perm, None] - cadence * np.arange(steps)[None, :], 0, cadence)
     step_len = step_len.astype("float64")
     rollup = RollUp(obj, krs["objective_id"].to_numpy(dtype=object)[perm])
@@ -353,10 +226,9 @@ def forecast(
                 z = rng.standard_normal((n_w, cols))
                 x[n_r : n_r + n_w] += z * (sigma_day[pw] * np.sqrt(h[n_r : n_r + n_w]))[:, None]
             if len(thr_p):
-                xt = x[thr_p]
-                m = np.where(at_least_p[:, None], xt >= t_p[thr_p, None], xt <= t_p[thr_p, None])
-                hits += m & (h[thr_p] > 0)[:, None]
-        prog = kr_progress(dir_p, b_p, t_p, x)
+                met = value_progress(dir_p[thr_p], b_p[thr_p], t_p[thr_p], x[thr_p]) == 1.0
+                hits += met & (h[thr_p] > 0)[:, None]
+        prog = value_progress(dir_p, b_p, t_p, x)
         if len(thr_p):
             with np.errstate(invalid="ignore", divide="ignore"):
                 prog[thr_p] = hits / total_thr[:, None]
