@@ -31,7 +31,7 @@ _EXPORTS = {
     "Plan": "okrkit.frames",
     "load_plan": "okrkit.plan",
     "dump_plan": "okrkit.plan",
-    "read_checkins": "okrkit.plan",
+    "read_checkins": "okrkit.checkins",
     "score": "okrkit.scoring",
     "Scorecard": "okrkit.scoring",
     "lint": "okrkit.linting",

@@ -1,7 +1,8 @@
-"""Where things live: the default store URL and the project folder."""
+"""Where things live and who is working: the store URL, the project folder, the user."""
 
 from __future__ import annotations
 
+import getpass
 import os
 from pathlib import Path
 
@@ -22,12 +23,30 @@ def project_root(start: Path | None = None) -> Path:
     return here
 
 
+def store_url_from_env() -> str | None:
+    """``$OKRKIT_DB`` when set (and not blank), else ``None``: the one place it is read."""
+    return os.environ.get("OKRKIT_DB", "").strip() or None
+
+
 def default_store_url() -> str:
     """``$OKRKIT_DB`` if set, else the embedded SQLite file ``data/okrkit.db``."""
-    env = os.environ.get("OKRKIT_DB")
-    if env:
-        return env
-    return f"sqlite:///{project_root() / 'data' / 'okrkit.db'}"
+    return store_url_from_env() or f"sqlite:///{project_root() / 'data' / 'okrkit.db'}"
+
+
+def current_user() -> str | None:
+    """Who is working: ``$JUPYTERHUB_USER`` on a JupyterHub, else the login name.
+
+    The one identity rule: the author of check-ins, plan revisions and reviews, and the
+    default participant of a workshop vote. ``None`` when neither is known (some
+    containers have no login name).
+    """
+    hub = os.environ.get("JUPYTERHUB_USER", "").strip()
+    if hub:
+        return hub
+    try:
+        return getpass.getuser() or None
+    except Exception:  # no login name (KeyError/OSError in containers without a passwd entry)
+        return None
 
 
 def sample_dir() -> Path:

@@ -21,6 +21,7 @@ functions; none of them computes progress or picks check-ins on its own.
   own key results (KR weights) and its child objectives (objective weights) that have a
   value, through any depth; the overall score is the weighted mean of the root objectives
   (:func:`overall`).
+* **A score override** (:func:`override_problems`): a number from 0 to 1 with a reason.
 * **A reported status against the numbers** (:func:`status_conflicts`): ``Complete``
   needs the value to reach the target, ``Not Started`` needs the value still at the
   baseline. Every entry path refuses a contradiction; scoring derives the status and lets
@@ -283,6 +284,46 @@ def status_conflicts(direction: Any, baseline: Any, target: Any, value: Any, sta
             msg = (f"status 'Not Started' but {value[i]:g} of {target[i]:g} milestones are "
                    "reached")
         out.append(msg)
+    return out
+
+
+# ---------------------------------------------------------------------------- reviews
+
+
+def override_problems(score_override: Any, override_reason: Any) -> list[tuple[str, str, str]]:
+    """What is wrong with a retrospective score override: ``[(field, code, message)]``.
+
+    The one override rule (plan files, spreadsheets, the store and the retrospective app
+    call it): an override is a number from 0 to 1, it needs a reason (it never erases the
+    computed score, it says why that score is not the right one), and a reason needs an
+    override.
+
+    >>> override_problems(0.8, None)[0][2]
+    'a score override needs an override_reason: say why the computed score is not the right one'
+    >>> override_problems(None, None)
+    []
+    """
+    out: list[tuple[str, str, str]] = []
+    blank = lambda v: v is None or (isinstance(v, float) and v != v) or (  # noqa: E731
+        isinstance(v, str) and not v.strip())
+    if blank(score_override):
+        if not blank(override_reason):
+            out.append(("override_reason", "override-without-score",
+                        "an override_reason without a score_override: set the override or "
+                        "clear the reason"))
+        return out
+    try:
+        x = float(score_override)
+    except (TypeError, ValueError):
+        return [("score_override", "not-a-number",
+                 f"score_override {score_override!r} is not a number")]
+    if not (0.0 <= x <= 1.0):
+        out.append(("score_override", "out-of-range",
+                    f"score_override {x:g} must be between 0 and 1"))
+    if blank(override_reason):
+        out.append(("override_reason", "override-needs-reason",
+                    "a score override needs an override_reason: say why the computed score "
+                    "is not the right one"))
     return out
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from okrkit.checkins import read_checkins
 from okrkit.config import sample_dir
-from okrkit.plan import load_plan, read_checkins
+from okrkit.plan import load_plan
 
 #: The sample's "today": mid-quarter of the in-progress period 2026-Q1.
 SAMPLE_AS_OF = "2026-02-13"

@@ -20,10 +20,11 @@ from typing import Any
 
 import pandas as pd
 
+from okrkit.checkins import checkins_to_csv
 from okrkit.errors import PlanError, Problem
 from okrkit.frames import Plan
 from okrkit.models import validate_plan_data
-from okrkit.plan import checkins_to_csv, dump_plan, plan_from_model, write_atomic
+from okrkit.plan import dump_plan, plan_from_model, write_atomic
 
 FLAT_COLUMNS = [
     "period",

@@ -11,8 +11,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from okrkit.checkins import parse_checkins_csv, validate_checkins
 from okrkit.errors import OKRKitError
-from okrkit.plan import load_plan, parse_checkins_csv, parse_plan, validate_checkins
+from okrkit.plan import load_plan, parse_plan
 from okrkit.tables import flat_to_plan
 
 CORPUS = Path(__file__).parent / "corpus"

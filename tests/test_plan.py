@@ -9,15 +9,13 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
+from okrkit.checkins import parse_checkins_csv, read_checkins, validate_checkins
 from okrkit.errors import CheckinError, OKRKitError, PlanError
 from okrkit.plan import (
     dump_plan,
     load_plan,
-    parse_checkins_csv,
     parse_plan,
-    read_checkins,
     save_plan_yaml,
-    validate_checkins,
     write_atomic,
 )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import getpass
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -13,6 +12,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.engine import URL
 
+from okrkit.config import current_user
 from okrkit.errors import StoreError
 from okrkit.frames import Plan
 from okrkit.period import Period
@@ -23,12 +23,7 @@ from okrkit.store.schema import objectives, periods, plan_revisions
 
 
 def _author(author: str | None) -> str | None:
-    if author is not None:
-        return author
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return None
+    return author if author is not None else current_user()
 
 
 def _label(period: str | Period) -> str:

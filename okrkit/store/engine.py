@@ -33,12 +33,12 @@ _WRITE = "okrkit_write"
 
 def resolve_url(url: str | URL | None) -> tuple[URL, bool]:
     """The store URL: ``url`` > ``$OKRKIT_DB`` > the default file; and whether it is the default."""
+    from okrkit.config import default_store_url, store_url_from_env
+
     default = False
     if url is None:
-        url = os.environ.get("OKRKIT_DB") or None
+        url = store_url_from_env()
         if url is None:
-            from okrkit.config import default_store_url
-
             url, default = default_store_url(), True
     try:
         parsed = make_url(url)

@@ -17,7 +17,6 @@ Nothing is saved while any problem remains; problems are shown next to the field
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -26,9 +25,10 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
+from okrkit.checkins import validate_checkins
+from okrkit.config import current_user
 from okrkit.errors import CheckinError, OKRKitError, Problem
 from okrkit.frames import CHECKIN_COLUMNS, STATUSES, Plan, conform, empty
-from okrkit.plan import validate_checkins
 from okrkit.scoring import Scorecard, resolve_as_of, score
 from okrkit.widgets.common import (
     MessageBox,
@@ -397,10 +397,7 @@ def weekly_summary(
 
 
 def _login() -> str | None:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return None
+    return current_user()
 
 
 # -- the app -----------------------------------------------------------------------

@@ -15,7 +15,6 @@ exercise directly —
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -24,6 +23,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
+from okrkit.config import current_user
 from okrkit.errors import OKRKitError, Problem
 from okrkit.frames import Plan, conform, empty, is_blank
 from okrkit.period import Period
@@ -230,10 +230,7 @@ def merge_carried(
 
 
 def _login() -> str | None:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return None
+    return current_user()
 
 
 class ReviewForm:

@@ -31,7 +31,6 @@ Numbers may be typed as text (``"85%"`` is accepted for a ``%`` unit, as in plan
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -43,6 +42,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from okrkit.config import current_user
 from okrkit.errors import ConflictError, OKRKitError, PlanError, Problem
 from okrkit.frames import DIRECTIONS, KINDS, LEVELS, Plan, conform, empty, is_blank
 from okrkit.linting import Finding, lint
@@ -653,10 +653,7 @@ def _w(width: str) -> widgets.Layout:
 
 
 def _login() -> str | None:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return None
+    return current_user()
 
 
 class KRForm:

@@ -1,0 +1,196 @@
+"""Plans: ``score``, ``lint``, ``import``, ``export``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from okrkit.cli.base import DbOption, app, echo, fail, handles_errors, jsonable, parse_date, records
+
+
+def _load_any_plan(plan: str, db: str | None, team: str | None = None):  # type: ignore[no-untyped-def]
+    """A plan from a file (YAML/CSV/XLSX) or, for a period label, from the store."""
+    from okrkit.plan import load_plan
+    from okrkit.tables import read_flat
+
+    path = Path(plan)
+    if path.exists():
+        if path.suffix.lower() in (".csv", ".xlsx", ".xlsm"):
+            loaded = read_flat(path)
+        else:
+            loaded = load_plan(path)
+        return loaded.for_team(team), None
+    if path.suffix.lower() in (".yaml", ".yml", ".csv", ".xlsx"):
+        fail(f"{plan}: no such file")
+    from okrkit.store import open_store
+
+    store = open_store(db)
+    return store.load_plan(plan, team=team), store
+
+
+@app.command()
+@handles_errors
+def score(
+    plan: Annotated[
+        str, typer.Argument(help="Plan file (YAML/CSV/XLSX) or a period in the store.")
+    ],
+    checkins: Annotated[
+        Path | None, typer.Option("--checkins", "-c", help="Check-ins CSV.")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Score as of this date.")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
+    level: Annotated[
+        str, typer.Option(help="csv only: key_results or objectives.")
+    ] = "key_results",
+    team: Annotated[str | None, typer.Option(help="Only this team (and its ancestors).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Score a plan: progress, score, band, expected pace and status per KR and objective."""
+    from okrkit.checkins import read_checkins
+    from okrkit.scoring import score as score_plan
+
+    if fmt not in ("table", "csv", "json"):
+        fail(f"--format '{fmt}' is not one of table, csv, json")
+    loaded, store = _load_any_plan(plan, db, team)
+    if checkins is not None:
+        ck = read_checkins(checkins, plan=loaded)
+    elif store is not None:
+        ck = store.checkins(period=loaded.period.label)
+    else:
+        ck = None
+    card = score_plan(loaded, ck, as_of=parse_date(as_of))
+    if fmt == "json":
+        out = {
+            "period": card.period.label,
+            "as_of": card.as_of.isoformat(),
+            "overall": jsonable(card.overall),
+            "key_results": records(card.key_results),
+            "objectives": records(card.objectives),
+        }
+        echo(json.dumps(out, indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        frame = card.objectives if level.startswith("obj") else card.key_results
+        frame.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        from okrkit.console import print_scorecard
+
+        print_scorecard(card)
+
+
+@app.command()
+@handles_errors
+def lint(
+    plan: Annotated[
+        str, typer.Argument(help="Plan file (YAML/CSV/XLSX) or a period in the store.")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Check a plan against the OKR DO/DON'T list. Exit 1 if any error-level finding."""
+    from okrkit.console import print_findings
+    from okrkit.linting import lint as lint_plan
+
+    loaded, _ = _load_any_plan(plan, db)
+    findings = lint_plan(loaded)
+    print_findings(findings, source=plan)
+    if any(f.severity == "error" for f in findings):
+        raise typer.Exit(1)
+
+
+@app.command("import")
+@handles_errors
+def import_(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Plan files (YAML/CSV/XLSX) and check-in CSVs.")
+    ],
+    db: DbOption = None,
+    author: Annotated[str | None, typer.Option(help="Recorded in the revision history.")] = None,
+) -> None:
+    """Load plans and check-ins into the store; each file is one all-or-nothing transaction."""
+    from okrkit.checkins import read_checkins
+    from okrkit.plan import load_plan
+    from okrkit.store import open_store
+    from okrkit.tables import read_flat
+
+    store = open_store(db)
+    try:
+        for path in paths:
+            if not path.exists():
+                fail(f"{path}: no such file")
+            kind = _file_kind(path)
+            if kind == "checkins":
+                frame = read_checkins(path)
+                n = store.add_checkins(frame, source=str(path))
+                echo(f"{path}: {n} check-ins added")
+            else:
+                known = _store_objective_ids(store)
+                plan = (
+                    read_flat(path, known_ids=known)
+                    if kind == "table"
+                    else load_plan(path, known_ids=known)
+                )
+                rev = store.save_plan(
+                    plan, author=author, message=f"import {path.name}", force=True
+                )
+                echo(
+                    f"{path}: plan {plan.period} saved ({len(plan.objectives)} objectives, "
+                    f"{len(plan.key_results)} key results, revision {rev})"
+                )
+    finally:
+        store.close()
+
+
+def _store_objective_ids(store: Any) -> set[str]:
+    ids: set[str] = set()
+    for period in store.periods():
+        ids |= set(store.load_plan(period).objectives["objective_id"])
+    return ids
+
+
+def _file_kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        return "yaml"
+    if suffix in (".xlsx", ".xlsm"):
+        return "table"
+    if suffix == ".csv":
+        with path.open("rb") as fh:
+            head = fh.readline().decode("utf-8-sig", errors="replace")
+        cols = {c.strip() for c in head.split(",")}
+        return "checkins" if "kr_id" in cols and "objective_id" not in cols else "table"
+    fail(f"{path}: cannot import '{suffix}' files (use .yaml, .csv or .xlsx)")
+    return ""
+
+
+@app.command()
+@handles_errors
+def export(
+    period: Annotated[str, typer.Option("--period", "-p", help="Period, e.g. 2026-Q1.")],
+    to: Annotated[str, typer.Option("--to", help="yaml, csv or xlsx.")] = "yaml",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Output file.")] = None,
+    team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export a period's plan from the store (YAML to stdout unless --out)."""
+    from okrkit.plan import dump_plan
+    from okrkit.store import open_store
+    from okrkit.tables import export_plan
+
+    if to not in ("yaml", "csv", "xlsx"):
+        fail(f"--to '{to}' is not one of yaml, csv, xlsx")
+    store = open_store(db)
+    try:
+        plan = store.load_plan(period, team=team)
+        if out is None and to == "yaml":
+            echo(dump_plan(plan), nl=False)
+            return
+        target = out or Path(f"okr-{period}{'-' + team if team else ''}.{to}")
+        checkins = store.checkins(period=period, team=team) if to == "xlsx" else None
+        export_plan(plan, target, to, checkins=checkins)
+        echo(f"wrote {target}")
+    finally:
+        store.close()
+
