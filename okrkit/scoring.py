@@ -30,7 +30,7 @@ import pandas as pd
 from okrkit import rules
 from okrkit.frames import STATUSES, Plan, empty
 from okrkit.hierarchy import Hierarchy
-from okrkit.pacing import derive_status, expected_progress
+from okrkit.pacing import derive_status, expected_progress, outcomes
 from okrkit.period import Period, as_date
 
 KR_SCORE_COLUMNS = [
@@ -247,6 +247,11 @@ def team_rollup(objectives: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["team", "n_objectives", "score"])
 
 
+def is_closed(period: Period, as_of: dt.date) -> bool:
+    """Whether the period has ended at ``as_of`` (on or after its last day): final outcomes."""
+    return as_of >= period.end
+
+
 def resolve_as_of(period: Period, as_of: Any = None) -> dt.date:
     """``as_of`` as a date; ``None`` is today clipped into the period."""
     day = as_date(as_of) or dt.date.today()
@@ -299,19 +304,25 @@ def score_key_results(
     can_complete = ~np.isin(direction, rules.THRESHOLD) | (as_of >= period.end)
     last_dates = np.where(has, state.last_day, 0).astype("datetime64[D]").astype(object)
     last_checkin = np.where(has, last_dates, None)
-    status, why = derive_status(
-        has_checkin=has,
-        progress=progress,
-        pace=pace,
-        confidence=conf,
-        stale=stale,
-        reported=reported,
-        can_complete=can_complete,
-        silent_days=day - since,
-        last_checkin=last_checkin,
-        behind_pace=p.behind_pace,
-        low_confidence=p.low_confidence,
-    )
+    band_values = bands(score, p)
+    if is_closed(period, as_of):  # final outcomes: nothing left to pace
+        status, why = outcomes(band_values), np.full(n, None, dtype=object)
+        pace = np.full(n, np.nan)
+        stale = np.zeros(n, dtype=bool)
+    else:
+        status, why = derive_status(
+            has_checkin=has,
+            progress=progress,
+            pace=pace,
+            confidence=conf,
+            stale=stale,
+            reported=reported,
+            can_complete=can_complete,
+            silent_days=day - since,
+            last_checkin=last_checkin,
+            behind_pace=p.behind_pace,
+            low_confidence=p.low_confidence,
+        )
     out = pd.DataFrame(
         {
             "kr_id": krs["kr_id"].to_numpy(dtype=object),
@@ -330,7 +341,7 @@ def score_key_results(
             "reported_status": reported,
             "progress": progress,
             "score": score,
-            "band": bands(score, p),
+            "band": band_values,
             "expected": expected,
             "pace": pace,
             "stale": stale.astype(bool),
@@ -427,6 +438,11 @@ def score(
     override = obj["objective_id"].map(reviews["score_override"]).astype("float64")
     reason = obj["objective_id"].map(reviews["override_reason"]).astype(object)
     final = override.where(override.notna(), rolled["score"]).to_numpy(dtype="float64")
+    final_band = bands(final, p)
+    if is_closed(plan.period, day):  # the outcome follows the final (reviewed) score
+        status, pace = outcomes(final_band), np.full(len(obj), np.nan)
+    else:
+        status, pace = _objective_status(rolled), rolled["pace"].to_numpy()
     objectives = pd.DataFrame(
         {
             "objective_id": obj["objective_id"].to_numpy(dtype=object),
@@ -441,12 +457,12 @@ def score(
             "score": rolled["score"].to_numpy(),
             "band": bands(rolled["score"], p),
             "expected": rolled["expected"].to_numpy(),
-            "pace": rolled["pace"].to_numpy(),
-            "status": _objective_status(rolled),
+            "pace": pace,
+            "status": status,
             "score_override": override.to_numpy(),
             "override_reason": reason.where(reason.notna(), None).to_numpy(dtype=object),
             "final_score": final,
-            "final_band": bands(final, p),
+            "final_band": final_band,
         }
     )[OBJECTIVE_SCORE_COLUMNS]
     overall = rules.overall(

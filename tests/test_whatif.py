@@ -221,3 +221,14 @@ def test_session_calls_are_independent(plan, ck) -> None:
     pdt.assert_frame_equal(session.apply(), first)
     with pytest.raises(OKRKitError):
         session.apply(targets={"nope": 1})
+
+
+@pytest.mark.parametrize("bad", [{"weights": {"A": -1}}, {"weights": {"A1": float("nan")}},
+                                 {"values": {"A1": float("inf")}}, {"stretch": 0}])
+def test_session_refuses_what_what_if_refuses(plan, ck, bad) -> None:
+    """One weight/number rule: the slider session refuses the same input as what_if."""
+    with pytest.raises(OKRKitError, match="must be a") as a:
+        what_if(plan, ck, AS_OF, **bad)
+    with pytest.raises(OKRKitError, match="must be a") as b:
+        WhatIfSession(plan, ck, AS_OF).apply(**bad)
+    assert str(a.value) == str(b.value)
