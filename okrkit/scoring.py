@@ -396,7 +396,7 @@ def score_key_results(
             "pace": pace,
             "stale": stale.astype(bool),
             "status": status,
-            "why": why,
+            "why": pd.Series(why, dtype=object),
         }
     )
     return out[KR_SCORE_COLUMNS]
