@@ -24,12 +24,14 @@ calibration" and :mod:`okrkit.forecasting` describe them in words):
   three points only, its uncertainty the days they span, and the noise pools the
   innovations about each part's own rate.
 
-**Threshold key results** (``at_least`` / ``at_most``) are a level with independent noise:
-each future check-in is ``level + noise``, the level the mean of the values observed
-(uncertain by ``noise / sqrt(n)``) and the noise their standard deviation pooled with
-``PRIOR_WEIGHT`` pseudo-values of a prior: ``FALLBACK_NOISE`` of ``|target - baseline|``,
-or, with no baseline, the values' mean distance from the threshold (times
-``Prior.margin_noise``, 1 unless learned from closed periods).
+**Threshold key results** (``at_least`` / ``at_most``) with a baseline are a level with
+independent noise: each future check-in is ``level + noise``, the level the mean of the
+values observed (uncertain by ``noise / sqrt(n)``) and the noise their standard deviation
+pooled with ``PRIOR_WEIGHT`` pseudo-values of ``FALLBACK_NOISE`` of ``|target - baseline|``.
+Without a baseline nothing says how far a value is from trouble, so the forecast counts:
+each future check-in meets the threshold with a probability whose beta prior has mean
+``Prior.hit_rate`` (0.8, or the team's rate in closed periods) and the weight of
+``Prior.hit_weight`` (2) check-ins, updated by the hits and misses so far.
 
 The noise scale's degrees of freedom are ``observed - estimated + PRIOR_WEIGHT``, at
 least ``MIN_DOF``.
@@ -68,9 +70,10 @@ class Prior:
     drift: float | np.ndarray = 0.0
     drift_sd: float | np.ndarray = float("inf")
     noise: float | np.ndarray = FALLBACK_NOISE
-    #: a threshold key result without a baseline: its prior noise as a multiple of the
-    #: values' mean distance from the threshold
-    margin_noise: float | np.ndarray = 1.0
+    #: a threshold key result without a baseline: the prior share of check-ins meeting it
+    #: and that prior's weight in check-ins
+    hit_rate: float | np.ndarray = 0.8
+    hit_weight: float | np.ndarray = 2.0
 
 
 NO_PRIOR = Prior()
@@ -101,6 +104,8 @@ class Model:
     lead_dropped: np.ndarray  # the baseline test rejected the baseline point
     changed: np.ndarray  # the change test found a stall or a speed-up
     p_done: np.ndarray  # a single milestone not reached yet: P(reached by the end), else NaN
+    hit_a: np.ndarray  # a threshold without a baseline: beta posterior of its hit rate
+    hit_b: np.ndarray  # (NaN for the others)
 
 
 def significant(t: np.ndarray, dof: np.ndarray) -> np.ndarray:
@@ -247,9 +252,12 @@ def estimate(krs: pd.DataFrame, eff: rules.Effective, period: Period, day: dt.da
         drift = np.where(use, post, drift)
         drift_sd = np.where(use, post_sd, drift_sd)
 
-    # threshold key results: a level with independent noise
+    # threshold key results: a level with independent noise, or counted hits
     level = np.full(n, np.nan)
     level_sd = np.ones(n)
+    hit_a, hit_b = np.full(n, np.nan), np.full(n, np.nan)
+    met = np.nan_to_num(value_progress(direction[c], baseline[c], target[c], v))
+    hits = np.bincount(c[thr[c]], met[thr[c]], minlength=n)
     if thr.any():
         tc = thr[c]
         k, vals = c[tc], v[tc]
@@ -257,26 +265,26 @@ def estimate(krs: pd.DataFrame, eff: rules.Effective, period: Period, day: dt.da
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.bincount(k, vals, minlength=n) / cnt
             dev = np.bincount(k, (vals - mean[k]) ** 2, minlength=n)
-            margin = np.bincount(k, np.abs(vals - target[k]), minlength=n) / cnt
-        prior_t = np.where(np.isnan(baseline), np.nan_to_num(margin) * prior.margin_noise,
-                           prior.noise * spread)
-        prior_t = np.where(np.isfinite(prior_t), prior_t, 0.0)
         dof_t = np.maximum(cnt - 1, 0)
         level = np.where(thr & (cnt > 0), mean, base0)
         level_sd = np.where(thr & (cnt > 0), 1 / np.sqrt(np.maximum(cnt, 1)), 1.0)
+        prior_t = np.where(np.isfinite(spread), prior.noise * spread, 0.0)
         sig_t = np.sqrt((np.nan_to_num(dev) + PRIOR_WEIGHT * prior_t**2) / (dof_t + PRIOR_WEIGHT))
         sigma = np.where(thr, sig_t, sigma)
         dof = np.where(thr, np.maximum(dof_t + PRIOR_WEIGHT, MIN_DOF), dof)
         drift = np.where(thr, 0.0, drift)
+        counted = thr & np.isnan(baseline) & (cnt > 0)
+        rate = np.clip(np.broadcast_to(np.asarray(prior.hit_rate, "float64"), (n,)), 0.01, 0.99)
+        weight = np.broadcast_to(np.asarray(prior.hit_weight, "float64"), (n,))
+        hit_a = np.where(counted, rate * weight + hits, np.nan)
+        hit_b = np.where(counted, (1 - rate) * weight + cnt - hits, np.nan)
 
     anchor = np.where(count > 0, value_now, base0)
     horizon = np.where(day >= period.end, 0, end - last_day).clip(0)
-    met = np.nan_to_num(value_progress(direction[c], baseline[c], target[c], v))
-    hits = np.bincount(c[thr[c]], met[thr[c]], minlength=n)
     p_done = _single_milestone(direction, target, value_now, count, last_day - start, horizon,
                                prior, period.days)
     return Model(anchor, value_now, horizon, drift, drift_sd, sigma, dof, count, hits, level,
-                 level_sd, lead_dropped, changed, p_done)
+                 level_sd, lead_dropped, changed, p_done, hit_a, hit_b)
 
 
 def _single_milestone(direction: np.ndarray, target: np.ndarray, value_now: np.ndarray,

@@ -172,6 +172,8 @@ def forecast(
                  prior or DEFAULT_PRIOR)
     thr = np.isin(direction, THRESHOLD)
     step = np.flatnonzero(~np.isnan(m.p_done) & (m.horizon > 0))  # a single milestone
+    counted = np.flatnonzero(~np.isnan(m.hit_a) & (m.horizon > 0))  # a threshold's hits
+    counted_pos = np.searchsorted(np.flatnonzero(np.isin(direction, THRESHOLD)), counted)
     moving = (m.horizon > 0) & ((m.sigma > 0) | (m.drift != 0) | thr) & np.isnan(m.p_done)
     mv = np.flatnonzero(moving)
     n_steps_kr = -(-m.horizon // cadence)
@@ -211,7 +213,7 @@ def forecast(
                 (len(w), cols), dtype=np.float32)
             x[mv[w]] = np.clip(xw, lo[w], hi[w])
             # a threshold KR is checked in at every step: a level with independent noise
-            tr = np.flatnonzero(~walk)
+            tr = np.flatnonzero(~walk & np.isnan(m.hit_a[mv]))
             if len(tr):
                 kt = mv[tr]
                 pos = np.searchsorted(np.flatnonzero(thr), kt)
@@ -226,6 +228,10 @@ def forecast(
                     hits[pos] += met & h
                     xt = np.where(h, new, xt)
                 x[kt] = xt
+        if len(counted):  # a threshold without a baseline: future hits at a beta rate
+            theta = rng.beta(m.hit_a[counted, None], m.hit_b[counted, None],
+                             (len(counted), cols))
+            hits[counted_pos] += rng.binomial(n_steps_kr[counted, None], theta)
         if len(step):  # a single milestone is reached by the end, or not
             done = rng.random((len(step), cols)) < m.p_done[step, None]
             x[step] = np.where(done, target[step, None], x[step])

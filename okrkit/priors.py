@@ -17,9 +17,9 @@ period, and how unevenly. :func:`learn_priors` turns that history into a
   - ``noise``: the median noise (progress per square root of a period, as the forecast
     estimates it at each period's end), shrunk the same way, at least ``MIN_NOISE``;
 
-* per team for threshold key results without a baseline: ``noise`` is the median spread
-  of the values as a multiple of their mean distance from the threshold (the prior's
-  ``margin_noise``), shrunk the same way;
+* for threshold key results, ``drift`` is the mean share of check-ins that met the
+  threshold (the prior's ``hit_rate`` for a threshold without a baseline), shrunk the
+  same way;
 
 * a kind needs ``MIN_HISTORY`` key results in the history, else the plan is its prior
   (:data:`okrkit.forecast_model.PLAN_PRIOR`); a team without history of a kind gets
@@ -70,20 +70,13 @@ def history(plan: Plan, checkins: pd.DataFrame | None) -> pd.DataFrame:
     baseline = krs["baseline"].to_numpy(dtype="float64")
     target = krs["target"].to_numpy(dtype="float64")
     state = rules.kr_progress(direction, baseline, target, eff)
-    # the noise as the forecast sees it (per sqrt(day) in value units) just before the end
+    # the noise as the forecast sees it at the end (per sqrt(day), in value units)
     model = estimate(krs, eff, period, period.end, NO_PRIOR)
     span = np.abs(target - np.where(np.isnan(baseline), 0.0, baseline))
     kinds = kind_of(direction)
     with np.errstate(invalid="ignore", divide="ignore"):
         noise = model.sigma * np.sqrt(period.days) / span
-        # a threshold: the values' spread as a multiple of their mean distance from it
-        c, v = eff.kr, eff.value
-        cnt = np.bincount(c, minlength=len(krs)).astype("float64")
-        mean = np.bincount(c, v, minlength=len(krs)) / cnt
-        sd = np.sqrt(np.bincount(c, (v - mean[c]) ** 2, minlength=len(krs)) / (cnt - 1))
-        margin = np.bincount(c, np.abs(v - target[c]), minlength=len(krs)) / cnt
-        ratio = np.where((cnt >= 2) & (margin > 0) & np.isnan(baseline), sd / margin, np.nan)
-    noise = np.where(kinds == "threshold", ratio, noise)
+    noise = np.where(kinds == "threshold", 0.0, noise)  # a threshold's prior is its hit rate
     team_of = plan.objectives.drop_duplicates("objective_id").set_index("objective_id")["team"]
     out = pd.DataFrame({
         "period": period.label,
@@ -113,17 +106,17 @@ class Priors:
         drift = np.full(n, float(PLAN_PRIOR.drift))
         drift_sd = np.full(n, float(PLAN_PRIOR.drift_sd))
         noise = np.full(n, FALLBACK_NOISE)
-        margin = np.ones(n)
+        hit_rate = np.full(n, 0.8)
         rows = {(r.team, r.kind): r for r in self.table.itertuples()}
         for i in range(n):
             r = rows.get((teams[i], kinds[i])) or rows.get((ALL_TEAMS, kinds[i]))
             if r is None:
                 continue
             if kinds[i] == "threshold":
-                margin[i] = r.noise
+                hit_rate[i] = r.drift
             else:
                 drift[i], drift_sd[i], noise[i] = r.drift, r.drift_sd, r.noise
-        return Prior(drift=drift, drift_sd=drift_sd, noise=noise, margin_noise=margin)
+        return Prior(drift=drift, drift_sd=drift_sd, noise=noise, hit_rate=hit_rate)
 
 
 def learn_priors(frame: pd.DataFrame) -> Priors:
@@ -133,8 +126,8 @@ def learn_priors(frame: pd.DataFrame) -> Priors:
         if len(g) < MIN_HISTORY:
             continue
         mean, var = float(g["progress"].mean()), float(g["progress"].var(ddof=0))
-        noise2 = float((g["noise"] ** 2).mean())
         med = float(g["noise"].median())
+        noise2 = med**2
         rows.append(_row(ALL_TEAMS, kind, len(g), mean, var, noise2, med))
         for team, t in g.groupby("team", sort=True):
             k = len(t)
@@ -142,7 +135,7 @@ def learn_priors(frame: pd.DataFrame) -> Priors:
             rows.append(_row(team, kind, k,
                              w * t["progress"].mean() + (1 - w) * mean,
                              w * t["progress"].var(ddof=0) + (1 - w) * var,
-                             w * (t["noise"] ** 2).mean() + (1 - w) * noise2,
+                             (w * t["noise"].median() + (1 - w) * med) ** 2,
                              w * t["noise"].median() + (1 - w) * med))
     table = pd.DataFrame(rows, columns=PRIOR_COLUMNS)
     return Priors(table, tuple(sorted(set(frame["period"]))) if len(frame) else ())
