@@ -103,7 +103,7 @@ class Model:
     level_sd: np.ndarray  # threshold key results: the level's sd per unit of noise
     lead_dropped: np.ndarray  # the baseline test rejected the baseline point
     changed: np.ndarray  # the change test found a stall or a speed-up
-    p_done: np.ndarray  # a single milestone not reached yet: P(reached by the end), else NaN
+    p_done: np.ndarray  # a single milestone: P(reached by the end) (1 once reached), else NaN
     hit_a: np.ndarray  # a threshold without a baseline: beta posterior of its hit rate
     hit_b: np.ndarray  # (NaN for the others)
 
@@ -290,7 +290,7 @@ def estimate(krs: pd.DataFrame, eff: rules.Effective, period: Period, day: dt.da
 def _single_milestone(direction: np.ndarray, target: np.ndarray, value_now: np.ndarray,
                       count: np.ndarray, exposure: np.ndarray, horizon: np.ndarray,
                       prior: Prior, days: int) -> np.ndarray:
-    """P(a single milestone not reached yet is reached by the end), else NaN.
+    """P(a single milestone is reached by the end): 1 once reached, else NaN for others.
 
     A single milestone is an event: its rate per day has a gamma prior with the drift
     prior's mean and sd (one milestone per period at drift 1.0), updated by the days
@@ -300,9 +300,10 @@ def _single_milestone(direction: np.ndarray, target: np.ndarray, value_now: np.n
     n = len(direction)
     mu = np.broadcast_to(np.asarray(prior.drift, dtype="float64"), (n,))
     tau = np.broadcast_to(np.asarray(prior.drift_sd, dtype="float64"), (n,))
-    single = (direction == "milestone") & (target == 1) & (count > 0) & (
-        np.nan_to_num(value_now) < 1) & np.isfinite(tau) & (tau > 0)
-    out = np.full(n, np.nan)
+    one = (direction == "milestone") & (target == 1) & (count > 0)
+    reached = one & (np.nan_to_num(value_now) >= 1)
+    single = one & ~reached & np.isfinite(tau) & (tau > 0)
+    out = np.where(reached, 1.0, np.nan)  # reached stays reached
     if not single.any():
         return out
     with np.errstate(invalid="ignore", divide="ignore"):
