@@ -36,7 +36,7 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import sample_history  # noqa: E402
+import sample_history
 
 ROOT = Path(__file__).resolve().parents[1]
 D = dt.date
@@ -474,9 +474,14 @@ def caio_history(period: str) -> list[dict[str, Any]]:
     ]
 
 
+def history_plan(period: str, teams: list[dict[str, Any]]) -> dict[str, Any]:
+    """A history quarter: the company and CAIO objectives, then the teams' ``teams``."""
+    return {"period": period, "description": HISTORY_TITLES[period], "cadence_days": 14,
+            "objectives": top(period) + caio_history(period) + teams}
+
+
 def plan_2025_q1() -> dict[str, Any]:
-    T = "2025-Q1"
-    objectives = top(T) + caio_history(T) + [
+    return history_plan("2025-Q1", [
         obj("BOT-1", "Prove that customers want a conversational assistant", parent="CS-1",
             team="chatbot", owner="Product Manager", krs=[
                 kr("BOT-1.1", "Prototype answers 50% of the top billing questions correctly",
@@ -581,14 +586,11 @@ def plan_2025_q1() -> dict[str, Any]:
                 kr("GEN-3.3", "Use cases ranked by time saved and risk: 8", "use cases",
                    "increase", 0, 8),
             ]),
-    ]
-    return {"period": T, "description": HISTORY_TITLES[T], "cadence_days": 14,
-            "objectives": objectives}
+    ])
 
 
 def plan_2025_q2() -> dict[str, Any]:
-    T = "2025-Q2"
-    objectives = top(T) + caio_history(T) + [
+    return history_plan("2025-Q2", [
         obj("BOT-1", "Launch the chatbot pilot on the web", parent="CS-1", team="chatbot",
             owner="Product Manager", krs=[
                 kr("BOT-1.1", "Reach 65% CSAT for pilot chatbot interactions", "%", "increase",
@@ -696,14 +698,11 @@ def plan_2025_q2() -> dict[str, Any]:
                 kr("GEN-3.3", "Weekly active trial users outside the pilot departments: 40",
                    "users", "increase", 0, 40),
             ]),
-    ]
-    return {"period": T, "description": HISTORY_TITLES[T], "cadence_days": 14,
-            "objectives": objectives}
+    ])
 
 
 def plan_2025_q3() -> dict[str, Any]:
-    T = "2025-Q3"
-    objectives = top(T) + caio_history(T) + [
+    return history_plan("2025-Q3", [
         obj("BOT-1", "Open the chatbot pilot to all web customers", parent="CS-1",
             team="chatbot", owner="Product Manager", review={
                 "lessons": "Key results stopped moving once they were safely green",
@@ -814,9 +813,7 @@ def plan_2025_q3() -> dict[str, Any]:
                 kr("GEN-3.3", "Departments with pilot support staffed: 5", "departments",
                    "increase", 0, 5),
             ]),
-    ]
-    return {"period": T, "description": HISTORY_TITLES[T], "cadence_days": 14,
-            "objectives": objectives}
+    ])
 
 
 # ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import checkins_frame
+from conftest import checkins_frame, one_objective_plan
 
 from okrkit import rules
 from okrkit.forecast_model import (
@@ -19,28 +19,19 @@ from okrkit.forecast_model import (
     significant,
 )
 from okrkit.forecasting import forecast
-from okrkit.plan import parse_plan
 
-PLAN = """period: 2026-Q1
-cadence_days: 14
-objectives:
-  - id: O
-    title: O
-    team: t
-    owner: x
-    key_results:
-      - {id: L, title: Line, unit: u, direction: increase, baseline: 0, target: 100}
-      - {id: T, title: Uptime, unit: "%", direction: at_least, target: 99.5}
-      - {id: M, title: Sign-off, unit: sign-off, direction: milestone, target: 1}
-      - {id: N, title: Never checked in, unit: u, direction: increase, baseline: 0,
-         target: 100}
-"""
+KRS = [
+    "{id: L, title: Line, unit: u, direction: increase, baseline: 0, target: 100}",
+    '{id: T, title: Uptime, unit: "%", direction: at_least, target: 99.5}',
+    "{id: M, title: Sign-off, unit: sign-off, direction: milestone, target: 1}",
+    "{id: N, title: Never checked in, unit: u, direction: increase, baseline: 0, target: 100}",
+]
 DAY0 = dt.date(2026, 1, 1)
 
 
 @pytest.fixture
 def plan():
-    return parse_plan(PLAN)
+    return one_objective_plan(KRS, cadence_days=14)
 
 
 def d(n: int) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from conftest import checkins_frame
+from conftest import checkins_frame, one_objective_plan
 
 from okrkit.errors import OKRKitError
 from okrkit.habits import (
@@ -17,7 +17,6 @@ from okrkit.habits import (
     sandbagging,
     trend,
 )
-from okrkit.plan import parse_plan
 
 STORE = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1"]
 MID_Q1 = dt.date(2026, 2, 13)
@@ -66,18 +65,12 @@ def test_sandbagging_needs_most_periods_at_100_with_confidences_of_90() -> None:
     assert not sandbagging(*outcomes_and_forecasts(once))["flagged"].any()  # 1 of 2
 
 
-PLAN = """period: 2026-Q1
-objectives:
-  - id: O
-    title: O
-    team: t
-    owner: x
-    key_results:
-      - {id: R, title: Ratchets, unit: u, direction: increase, baseline: 0, target: 100}
-      - {id: S, title: Steady, unit: u, direction: increase, baseline: 0, target: 100}
-      - {id: L, title: Late green, unit: u, direction: decrease, baseline: 100, target: 0}
-      - {id: F, title: Finishes, unit: u, direction: increase, baseline: 0, target: 100}
-"""
+KRS = [
+    "{id: R, title: Ratchets, unit: u, direction: increase, baseline: 0, target: 100}",
+    "{id: S, title: Steady, unit: u, direction: increase, baseline: 0, target: 100}",
+    "{id: L, title: Late green, unit: u, direction: decrease, baseline: 100, target: 0}",
+    "{id: F, title: Finishes, unit: u, direction: increase, baseline: 0, target: 100}",
+]
 
 
 def day(n: int) -> str:
@@ -85,7 +78,7 @@ def day(n: int) -> str:
 
 
 def test_ratchets_by_hand() -> None:
-    plan = parse_plan(PLAN)
+    plan = one_objective_plan(KRS)
     rows = []
     for n, r, s, lt, f in ((13, 30, 14, 95, 30), (27, 60, 29, 90, 60), (41, 75, 44, 80, 75),
                            (55, 76, 60, 60, 90), (69, 77, 75, 40, 100), (83, 78, 90, 25, 100)):

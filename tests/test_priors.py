@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import checkins_frame
+from conftest import checkins_frame, one_objective_plan
 
 from okrkit.forecast_model import FALLBACK_NOISE, PLAN_PRIOR
-from okrkit.plan import parse_plan
 from okrkit.priors import (
     ALL_TEAMS,
     MIN_DRIFT_SD,
@@ -19,22 +18,16 @@ from okrkit.priors import (
     store_priors,
 )
 
-PLAN = """period: 2025-Q4
-objectives:
-  - id: O
-    title: O
-    team: alpha
-    owner: x
-    key_results:
-      - {id: L, title: Line, unit: u, direction: increase, baseline: 0, target: 100}
-      - {id: D, title: Down, unit: u, direction: decrease, baseline: 100, target: 0}
-      - {id: T, title: Keep, unit: "%", direction: at_most, target: 1}
-      - {id: S, title: Silent, unit: u, direction: increase, baseline: 0, target: 10}
-"""
+KRS = [
+    "{id: L, title: Line, unit: u, direction: increase, baseline: 0, target: 100}",
+    "{id: D, title: Down, unit: u, direction: decrease, baseline: 100, target: 0}",
+    '{id: T, title: Keep, unit: "%", direction: at_most, target: 1}',
+    "{id: S, title: Silent, unit: u, direction: increase, baseline: 0, target: 10}",
+]
 
 
 def test_history_of_a_closed_period() -> None:
-    plan = parse_plan(PLAN)
+    plan = one_objective_plan(KRS, period="2025-Q4", team="alpha")
     ck = checkins_frame([("L", "2025-10-15", 30), ("L", "2025-11-15", 60),
                          ("L", "2025-12-20", 120), ("D", "2025-11-01", 50),
                          ("T", "2025-10-10", 0.5), ("T", "2025-11-10", 1.5),
