@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from okrkit import rules
-from okrkit.confidence import brier, kr_outcomes
+from okrkit.confidence import brier, is_green, kr_outcomes
 from okrkit.errors import OKRKitError
 from okrkit.forecasting import forecast
 from okrkit.frames import Plan
@@ -216,7 +216,7 @@ def backtest(
             "cutoff": cut,
             "p_model": fc.key_results["p_score_07"].to_numpy(dtype="float64")[scored],
             "p_confidence": conf[scored],
-            "p_pacing": (np.round(proj[scored], 9) >= p.green_from).astype("float64"),
+            "p_pacing": is_green(proj[scored], p),
             "projection": proj[scored],
             "outcome": outcome[scored],
             "final_score": final[scored],

@@ -65,8 +65,13 @@ ALL = "(all)"
 # ---------------------------------------------------------------------------- outcomes
 
 
-def _is_green(scores: np.ndarray, policy: ScoringPolicy) -> np.ndarray:
-    return (bands(scores, policy) == "green").astype("float64")
+def is_green(scores: object, policy: ScoringPolicy | None = None) -> np.ndarray:
+    """1.0 where a score (or a projection of one) is green under ``policy``, else 0.0.
+
+    >>> is_green([0.7, 0.6999, 1.3]).tolist()
+    [1.0, 0.0, 1.0]
+    """
+    return (bands(np.asarray(scores, dtype="float64"), policy) == "green").astype("float64")
 
 
 def kr_outcomes(plan: Plan, checkins: pd.DataFrame | None,
@@ -95,7 +100,7 @@ def kr_outcomes(plan: Plan, checkins: pd.DataFrame | None,
         "direction": krs["direction"].to_numpy(dtype=object),
         "progress": krs["progress"].to_numpy(dtype="float64"),
         "final_score": final,
-        "outcome": _is_green(final, p),
+        "outcome": is_green(final, p),
     })[OUTCOME_COLUMNS]
 
 
@@ -133,7 +138,7 @@ def objective_outcomes(plan: Plan, checkins: pd.DataFrame | None,
     final = obj["score"].to_numpy(dtype="float64")
     return pd.DataFrame({"objective_id": obj["objective_id"].to_numpy(dtype=object),
                          "team": obj["team"].to_numpy(dtype=object),
-                         "final_score": final, "outcome": _is_green(final, p)})
+                         "final_score": final, "outcome": is_green(final, p)})
 
 
 def vote_forecasts(votes: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:

@@ -170,8 +170,8 @@ def ratchets(plan: Plan, checkins: pd.DataFrame | None,
     direction = krs["direction"].to_numpy(dtype=object)
     prog = rules.value_progress(direction[eff.kr], krs["baseline"].to_numpy("float64")[eff.kr],
                                 krs["target"].to_numpy("float64")[eff.kr], eff.value)
-    start = int(np.datetime64(period.start, "D").astype("int64"))
-    share = (eff.day - start + 1) / period.days
+    share = np.array([period.elapsed_share(d) for d in
+                      eff.day.astype("datetime64[D]").astype(object)], dtype="float64")
     rows = []
     for k in np.unique(eff.kr):
         if direction[k] not in rules.LINEAR:
