@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import jupyter_env
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from traitlets.config import PyFileConfigLoader
@@ -171,12 +172,12 @@ def alive(pid: int) -> bool:
     return True
 
 
-def stop_pid(pid: int, *, group: bool = False, timeout: float = 15) -> None:
-    """SIGTERM ``pid`` (its process group with ``group``), SIGKILL after ``timeout``."""
-    kill = os.killpg if group else os.kill
+def stop_pid(pid: int, timeout: float = 15) -> None:
+    """SIGTERM the process group that ``pid`` leads, SIGKILL after ``timeout``."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            kill(pid, sig)
+        for kill in (os.killpg, os.kill):  # the group it leads, and the process itself
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                kill(pid, sig)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and alive(pid):
             time.sleep(0.2)
@@ -223,15 +224,14 @@ class Hub:
         return path
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "OKRKIT"))}
-        for name in ("CONFIG", "DATA", "RUNTIME"):
-            d = self.dir / f"jupyter-{name.lower()}"
-            d.mkdir(exist_ok=True)
-            env[f"JUPYTER_{name}_DIR"] = str(d)
+        """The hub's environment: private JUPYTER_* folders and HOME, the deployment's
+        settings for a test (dummy login, simple spawner, homes under tmp_path)."""
+        env = jupyter_env(self.dir)
+        for name in [n for n in env if n.startswith(("OKRKIT_", "JUPYTERHUB_"))]:
+            del env[name]
         env.update(
             PATH=os.pathsep.join([str(CHP_BIN), str(BIN), env.get("PATH", "")]),
             HOME=str(self.dir),
-            IPYTHONDIR=str(self.dir / "ipython"),
             OKRKIT_DB=self.store_url,
             OKRKIT_HUB_BIND_URL=f"{self.base}/",
             OKRKIT_HUB_AUTH="dummy",
@@ -328,11 +328,11 @@ class Hub:
                     self.record_server_pid(user)
                     self.request("DELETE", f"/hub/api/users/{user}/server", timeout=20)
         self.record_proxy_pid()
-        # kernels, then servers (each leads its own session: its group holds its children),
-        # then the hub (which stops the proxy it started), then the proxy if it is still up
+        # kernels, then servers, then the hub (which stops the proxy it started), then the
+        # proxy if it is still up; each leads its own session, so its group is its own
         order = sorted(self.pids.items(), key=lambda kv: ORDER.index(kv[0].split()[0]))
-        for what, pid in order:
-            stop_pid(pid, group=what.startswith(("server", "kernel")))
+        for _what, pid in order:
+            stop_pid(pid)
         if self.proc is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.proc.wait(timeout=5)
