@@ -126,3 +126,21 @@ def stop_group(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def good_draft(period: str = "2026-Q1", team: str = "bots") -> dict:
+    """A valid planning-workshop draft: 3 objectives under CS-1, 3 key results each."""
+    from okrkit.drafts import blank_draft, blank_key_result, blank_objective
+
+    draft = blank_draft(period, team)
+    for n in (1, 2, 3):
+        o = blank_objective(f"B-{n}", team)
+        o.update(title=f"Delight customers with assistant number {'I' * n}", owner="PM",
+                 parent="CS-1")
+        for m in (1, 2, 3):
+            k = blank_key_result(f"B-{n}.{m}")
+            k.update(title=f"Customer satisfaction of flow {m}", unit="%", baseline="60",
+                     target="80", owner="PM")
+            o["key_results"].append(k)
+        draft["objectives"].append(o)
+    return draft
