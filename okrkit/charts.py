@@ -26,8 +26,8 @@ import pandas as pd
 
 from okrkit import rules
 from okrkit.errors import MissingDependencyError, ReportError
-from okrkit.period import Period, as_date
-from okrkit.scoring import ScoringPolicy, band
+from okrkit.period import Period
+from okrkit.scoring import ScoringPolicy, band, resolve_as_of
 
 BAND_DOMAIN = ["red", "yellow", "green"]
 BAND_RANGE = ["#d62728", "#e6b000", "#2ca02c"]
@@ -196,15 +196,14 @@ def burnup_chart(key_results: pd.DataFrame, checkins: pd.DataFrame, period: Any,
     """Progress over time per key result against the linear expected-pace line.
 
     One small panel per KR (3 columns), a dashed line from (period start, 0) to
-    (period end, 1) and an amber rule at ``as_of``. ``increase``/``decrease`` KRs plot
-    ``(value - baseline) / (target - baseline)`` per check-in; other directions plot the
-    KR's final progress at each check-in date. Check-ins after ``as_of`` are left out.
+    (period end, 1) and an amber rule at ``as_of``. Each point is the KR's progress after
+    that check-in, by the scoring rules (:func:`_progress_points`). Check-ins after
+    ``as_of`` are left out.
     """
     if _empty(key_results) or _empty(checkins):
         return _no_data("no check-ins yet")
     per = period if isinstance(period, Period) else Period.parse(str(period))
-    day = (min(max(dt.date.today(), per.start), per.end) if as_of is None
-           else as_date(as_of))
+    day = resolve_as_of(per, as_of)
     pts = _progress_points(key_results, checkins, per, day)
     if not len(pts):
         return _no_data("no check-ins yet")
@@ -324,8 +323,12 @@ def score_distribution(scores: pd.DataFrame, column: str = "score",
               f"{p.ideal_from:g}–{p.ideal_to:g}")
 
 
-def heatmap(objectives: pd.DataFrame) -> Chart:
-    """Objective scores: team (rows) × objective (columns), coloured red → green (0..1)."""
+def heatmap(objectives: pd.DataFrame, policy: ScoringPolicy | None = None) -> Chart:
+    """Objective scores: team (rows) × objective (columns), coloured red → green (0..1).
+
+    Each cell's tooltip names its band: the ``band`` column where given, else the band
+    under ``policy``.
+    """
     if _empty(objectives):
         return _no_data("no objectives")
     df = pd.DataFrame({
@@ -333,9 +336,12 @@ def heatmap(objectives: pd.DataFrame) -> Chart:
         "objective": _text(objectives, "objective_id", "?"),
         "title": _text(objectives, "title"),
         "score": _num(objectives, "score"),
+        "band": _col(objectives, "band"),
     }).dropna(subset=["score"])
     if not len(df):
         return _no_data("no scores yet")
+    df["band"] = [b if b in BAND_DOMAIN else band(s, policy)
+                  for b, s in zip(df["band"], df["score"], strict=True)]
     df["label"] = [f"{s:.2f}" for s in df["score"]]
     objs = list(dict.fromkeys(df["objective"]))
     teams = list(dict.fromkeys(df["team"]))
@@ -346,7 +352,7 @@ def heatmap(objectives: pd.DataFrame) -> Chart:
         color=alt.Color("score:Q", title="score",
                         scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1])),
         tooltip=[alt.Tooltip("team:N"), alt.Tooltip("objective:N"), alt.Tooltip("title:N"),
-                 alt.Tooltip("score:Q", format=".2f")])
+                 alt.Tooltip("score:Q", format=".2f"), alt.Tooltip("band:N")])
     text = base.mark_text(fontSize=10, color="#1f2328").encode(text="label:N")
     return alt.layer(rect, text, data=_data(df)).properties(
         width=max(240, 34 * len(objs)), height=max(60, 26 * len(teams)),

@@ -113,7 +113,7 @@ def test_team_and_company_reports_render(batch) -> None:
     for text in (team, company):
         assert_self_contained(text)
         # no code cells and no papermill/nbclient error output
-        assert "rv.build" not in text and "display(HTML" not in text
+        assert "gather(" not in text and "display(HTML" not in text
         assert "Traceback" not in text and "An Exception was encountered" not in text
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for name in ("2026-Q1-chatbot.html", "2026-Q1-company.html", "index.html"):
