@@ -17,12 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-from okrkit import htmlkit
 from okrkit.htmlkit import (
     DASH,
     alignment_tree_html,
     amount,
     badge,
+    calibration_html,
     esc,
     num,
     status_html,
@@ -202,9 +202,9 @@ def hierarchy_html(r: ReportData) -> str:
                     alignment_tree_html(r.card.objectives, policy=r.policy))
 
 
-def calibration_html(r: ReportData) -> str:
+def calibration_section(r: ReportData) -> str:
     """The calibration verdict of the report's objectives and the table per team."""
-    return _section("Calibration", htmlkit.calibration_html(
+    return _section("Calibration", calibration_html(
         r.calibration, r.policy, groups=r.calibration_groups, inline=False))
 
 

@@ -22,7 +22,7 @@ from okrkit.scoring import ScoringPolicy, score
 
 PERIOD, AS_OF = "2026-Q1", "2026-02-13"
 SECTIONS = (rv.header_html, rv.objectives_html, rv.hierarchy_html, rv.charts_html,
-            rv.risks_html, rv.changes_html, rv.calibration_html, rv.forecast_html,
+            rv.risks_html, rv.changes_html, rv.calibration_section, rv.forecast_html,
             rv.notes_html, rv.review_html)
 
 
@@ -100,7 +100,7 @@ def test_team_sections_structure(team: ReportData) -> None:
     assert len(forecast.select("tbody tr")) == len(team.forecast)
     charts = soup(rv.charts_html(team))
     assert len(charts.select("figure.okr-chart > svg")) == 4
-    cal = soup(rv.calibration_html(team))
+    cal = soup(rv.calibration_section(team))
     assert cal.select_one("b.verdict").get_text() == team.calibration.verdict
 
 
@@ -117,7 +117,7 @@ def test_company_sections_structure(company: ReportData) -> None:
     assert [r["why"] for r in top] == company.at_risk["reason"].head(10).tolist()
     stale = table_rows(str(risks.select("table")[1]))
     assert [r["KR"] for r in stale] == company.stale["kr_id"].tolist()
-    groups = table_rows(rv.calibration_html(company))
+    groups = table_rows(rv.calibration_section(company))
     assert [g["team"] for g in groups] == company.calibration_groups["group"].tolist()
     assert len(soup(rv.charts_html(company)).select("figure.okr-chart > svg")) == 3
 
