@@ -197,27 +197,24 @@ def draft_from_template(
     return draft_from_data(data, team, period), notes
 
 
+def _next_id(used: set[str], stem: str, sep: str) -> str:
+    """``<stem><sep><n>`` with n one more than the largest number used, and not used."""
+    pat = re.compile(rf"^{re.escape(stem)}{re.escape(sep)}(\d+)$")
+    n = max((int(m.group(1)) for i in used if (m := pat.match(i))), default=0) + 1
+    while f"{stem}{sep}{n}" in used:
+        n += 1
+    return f"{stem}{sep}{n}"
+
+
 def next_objective_id(draft: Mapping[str, Any], prefix: str) -> str:
     """``<prefix>-<n>`` with n one more than the largest number used in the draft."""
-    used = {str(o.get("id")) for o in draft.get("objectives", [])}
-    pat = re.compile(rf"^{re.escape(prefix)}-(\d+)$")
-    nums = [int(m.group(1)) for i in used if (m := pat.match(i))]
-    n = max(nums, default=0) + 1
-    while f"{prefix}-{n}" in used:
-        n += 1
-    return f"{prefix}-{n}"
+    return _next_id({str(o.get("id")) for o in draft.get("objectives", [])}, prefix, "-")
 
 
 def next_kr_id(objective: Mapping[str, Any]) -> str:
     """``<objective id>.<m>`` with m one more than the largest used."""
-    oid = str(objective.get("id") or "KR")
-    used = {str(k.get("id")) for k in objective.get("key_results", [])}
-    pat = re.compile(rf"^{re.escape(oid)}\.(\d+)$")
-    nums = [int(found.group(1)) for i in used if (found := pat.match(i))]
-    n = max(nums, default=0) + 1
-    while f"{oid}.{n}" in used:
-        n += 1
-    return f"{oid}.{n}"
+    return _next_id({str(k.get("id")) for k in objective.get("key_results", [])},
+                    str(objective.get("id") or "KR"), ".")
 
 
 def team_prefix(team: str, plan: Plan | None = None) -> str:

@@ -94,18 +94,11 @@ def merge_team_plan(
     old_ids = set(obj.loc[mine, "objective_id"])
     others = obj[~mine]
     other_krs = stored.key_results[~stored.key_results["objective_id"].isin(old_ids)]
-    other_teams = dict(zip(others["objective_id"], others["team"], strict=True))
-    for oid in incoming.objectives["objective_id"]:
-        if oid in other_teams:
-            problems.append(Problem(
-                f"objective id '{oid}' is already used by team '{other_teams[oid]}' in "
-                f"{label}: choose another id", field="id", id=oid))
-    kr_owner = dict(zip(other_krs["kr_id"], other_krs["objective_id"], strict=True))
-    for kid in incoming.key_results["kr_id"]:
-        if kid in kr_owner:
-            problems.append(Problem(
-                f"key result id '{kid}' is already used by objective '{kr_owner[kid]}' in "
-                f"{label}: choose another id", field="id", id=kid))
+    problems += _taken(incoming.objectives["objective_id"], "objective", label, {
+        o: f"team '{t}'" for o, t in zip(others["objective_id"], others["team"], strict=True)})
+    problems += _taken(incoming.key_results["kr_id"], "key result", label, {
+        k: f"objective '{o}'"
+        for k, o in zip(other_krs["kr_id"], other_krs["objective_id"], strict=True)})
     removed = old_ids - set(incoming.objectives["objective_id"])
     for o in others.to_dict("records"):
         if o["parent_id"] in removed:
@@ -128,6 +121,13 @@ def merge_team_plan(
                           & ~stored.reviews["objective_id"].isin(renewed)]
     reviews = pd.concat([kept, incoming.reviews], ignore_index=True) if len(renewed) else kept
     return stored.with_frames(objectives=objectives, key_results=krs, reviews=reviews), []
+
+
+def _taken(ids: Iterable[Any], what: str, label: str, users: Mapping[Any, str]
+           ) -> list[Problem]:
+    """A problem for each of ``ids`` already used in the period (``users``: id -> by whom)."""
+    return [Problem(f"{what} id '{i}' is already used by {users[i]} in {label}: choose "
+                    "another id", field="id", id=i) for i in ids if i in users]
 
 
 def period_objectives(stored: Plan | None, draft_plan: Plan | None, team: str,

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from conftest import SHIP_PLAN, checkin_rows
 
 from okrkit.entries import (
     DERIVED,
@@ -20,31 +21,8 @@ from okrkit.entries import (
 from okrkit.plan import parse_plan
 from okrkit.scoring import ScoringPolicy
 
-PLAN = parse_plan(
-    """period: 2026-Q1
-objectives:
-  - id: T-1
-    title: Ship the thing
-    level: team
-    team: t
-    owner: Lead
-    key_results:
-      - {id: T-1.1, title: Users, unit: users, direction: increase, baseline: 0, target: 100}
-      - {id: T-1.2, title: Latency, unit: ms, direction: decrease, baseline: 500, target: 100}
-      - {id: T-1.3, title: Uptime, unit: "%", direction: at_least, target: 99}
-"""
-)
-
-
-def frame(rows):
-    recs = [
-        dict(zip(["kr_id", "date", "value", "confidence", "status", "note", "blockers",
-                  "achievements"], r, strict=False))
-        for r in rows
-    ]
-    out = pd.DataFrame(recs)
-    out["date"] = [dt.date.fromisoformat(d) for d in out["date"]]
-    return out
+PLAN = parse_plan(SHIP_PLAN)
+frame = checkin_rows
 
 
 def test_entries_to_checkins_skips_blank_rows():

@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import SHIP_PLAN, checkin_rows
 from htmltree import soup, tags
 
 from okrkit.forecasting import forecast
@@ -32,62 +33,8 @@ from okrkit.scoring import ScoringPolicy, score
 
 AS_OF = "2026-02-13"
 
-# A: team x, weight 2, own KR A.1 and child C (team y); B: team x, weight 1.
-PLAN_YAML = """period: 2026-Q1
-objectives:
-  - id: A
-    title: Grow <b>usage</b>
-    level: team
-    team: x
-    owner: Lead X
-    kind: committed
-    weight: 2
-    key_results:
-      - {id: A.1, title: Users, unit: users, direction: increase, baseline: 0, target: 100}
-  - id: B
-    title: Be fast
-    level: team
-    team: x
-    owner: Lead X
-    key_results:
-      - {id: B.1, title: Latency, unit: s, direction: decrease, baseline: 10, target: 0}
-  - id: C
-    title: Launch languages
-    level: project
-    parent: A
-    team: y
-    owner: Lead Y
-    key_results:
-      - {id: C.1, title: Languages, unit: languages, direction: increase, baseline: 0,
-         target: 10}
-"""
-CHECKINS = [
-    ("A.1", "2026-01-10", 20.0),  # before the month: A.1 = 0.2
-    ("A.1", "2026-02-10", 50.0),  # now: 0.5
-    ("B.1", "2026-01-05", 8.0),  # before: 0.2
-    ("B.1", "2026-02-01", 2.0),  # now: 0.8
-    ("C.1", "2026-02-05", 10.0),  # now: 1.0 (before: no check-in, 0)
-]
-
-
-@pytest.fixture
-def plan():
-    return parse_plan(PLAN_YAML)
-
-
-@pytest.fixture
-def checkins():
-    return conform(
-        pd.DataFrame(
-            [{"kr_id": k, "date": dt.date.fromisoformat(d), "value": v, "confidence": 0.8}
-             for k, d, v in CHECKINS]
-        ),
-        "checkins",
-    )
-
-
-def test_month_change_by_objective_hand_computed(plan, checkins):
-    out = month_change(plan, checkins, AS_OF).set_index("objective_id")
+def test_month_change_by_objective_hand_computed(teams_plan, teams_checkins):
+    out = month_change(teams_plan, teams_checkins, AS_OF).set_index("objective_id")
     assert list(out.index) == ["A", "B", "C"]
     assert set(out["before"]) == {dt.date(2026, 1, 14)}  # 30 days before 2026-02-13
     # A = mean(A.1, C) with weights 1, 1: now (0.5 + 1.0) / 2, before (0.2 + 0) / 2
@@ -102,8 +49,8 @@ def test_month_change_by_objective_hand_computed(plan, checkins):
     assert out.at["B", "band_now"] == "green"
 
 
-def test_month_change_by_team_hand_computed(plan, checkins):
-    out = month_change(plan, checkins, AS_OF, by="team").set_index("team")
+def test_month_change_by_team_hand_computed(teams_plan, teams_checkins):
+    out = month_change(teams_plan, teams_checkins, AS_OF, by="team").set_index("team")
     # team x: top objectives A (w 2) and B (w 1); C belongs to y (its top objective)
     assert out.at["x", "n_objectives"] == 2
     assert out.at["x", "score_now"] == pytest.approx((2 * 0.75 + 0.8) / 3)
@@ -112,19 +59,19 @@ def test_month_change_by_team_hand_computed(plan, checkins):
     assert out.at["y", "score_now"] == 1.0 and out.at["y", "change"] == 1.0
 
 
-def test_month_change_other_window_and_bad_by(plan, checkins):
-    out = month_change(plan, checkins, AS_OF, days=7).set_index("objective_id")
+def test_month_change_other_window_and_bad_by(teams_plan, teams_checkins):
+    out = month_change(teams_plan, teams_checkins, AS_OF, days=7).set_index("objective_id")
     # 2026-02-06: A.1 still 0.2, C.1 already 1.0 -> A = 0.6; B.1 = 0.8
     assert out.at["A", "score_before"] == pytest.approx(0.6)
     assert out.at["B", "change"] == pytest.approx(0.0)
     with pytest.raises(Exception, match="by must be"):
-        month_change(plan, checkins, AS_OF, by="nope")
+        month_change(teams_plan, teams_checkins, AS_OF, by="nope")
 
 
-def test_at_risk_and_stale_lists(plan, checkins):
+def test_at_risk_and_stale_lists(teams_plan, teams_checkins):
     low = conform(pd.DataFrame([{"kr_id": "B.1", "date": dt.date(2026, 2, 12), "value": 2.0,
                                  "confidence": 0.2}]), "checkins")
-    card = score(plan, pd.concat([checkins, low], ignore_index=True), "2026-02-26")
+    card = score(teams_plan, pd.concat([teams_checkins, low], ignore_index=True), "2026-02-26")
     risky = at_risk_list(card).set_index("kr_id")
     # A.1 last checked in 2026-02-10 (16 days: stale), B.1 (14 days) low confidence;
     # C.1 is stale too but Complete (complete wins, and it is no longer chased)
@@ -141,31 +88,8 @@ def test_at_risk_and_stale_lists(plan, checkins):
     assert set(stale["status"]) == {"At Risk"}
 
 
-WEEK_PLAN = parse_plan(
-    """period: 2026-Q1
-objectives:
-  - id: T-1
-    title: Ship the thing
-    level: team
-    team: t
-    owner: Lead
-    key_results:
-      - {id: T-1.1, title: Users, unit: users, direction: increase, baseline: 0, target: 100}
-      - {id: T-1.2, title: Latency, unit: ms, direction: decrease, baseline: 500, target: 100}
-      - {id: T-1.3, title: Uptime, unit: "%", direction: at_least, target: 99}
-"""
-)
-
-
-def frame(rows):
-    recs = [
-        dict(zip(["kr_id", "date", "value", "confidence", "status", "note", "blockers",
-                  "achievements"], r, strict=False))
-        for r in rows
-    ]
-    out = pd.DataFrame(recs)
-    out["date"] = [dt.date.fromisoformat(d) for d in out["date"]]
-    return out
+WEEK_PLAN = parse_plan(SHIP_PLAN)
+frame = checkin_rows
 
 
 def test_weekly_summary_insights_blockers_achievements():
@@ -270,21 +194,21 @@ def test_team_view_scores_and_calibration(sample_store):
     assert len(everything[1]) == len(card.objectives)
 
 
-def test_team_scores_roll_up_and_policy_bands(plan, checkins):
-    card = score(plan, checkins, AS_OF)
+def test_team_scores_roll_up_and_policy_bands(teams_plan, teams_checkins):
+    card = score(teams_plan, teams_checkins, AS_OF)
     out = team_scores(card).set_index("team")
     assert list(out.columns) == TEAM_COLUMNS[1:]
     # team x: top objectives A (weight 2, 0.75) and B (weight 1, 0.8)
     assert out.at["x", "score"] == pytest.approx((2 * 0.75 + 0.8) / 3)
     assert out.at["x", "band"] == "green" and out.at["x", "n_objectives"] == 2
     assert out.at["x", "owner"] == "Lead X" and out.at["y", "n_key_results"] == 1
-    strict = team_scores(score(plan, checkins, AS_OF, ScoringPolicy(green_from=0.8)))
+    strict = team_scores(score(teams_plan, teams_checkins, AS_OF, ScoringPolicy(green_from=0.8)))
     assert strict.set_index("team").at["x", "band"] == "yellow"
 
 
-def test_forecast_table_per_objective(plan, checkins):
-    card = score(plan, checkins, AS_OF)
-    fc = forecast(plan, checkins, AS_OF, simulations=200, seed=0)
+def test_forecast_table_per_objective(teams_plan, teams_checkins):
+    card = score(teams_plan, teams_checkins, AS_OF)
+    fc = forecast(teams_plan, teams_checkins, AS_OF, simulations=200, seed=0)
     out = forecast_table(card, fc)
     assert list(out.columns) == FORECAST_COLUMNS
     assert out["objective_id"].tolist() == ["A", "B", "C"]
@@ -295,8 +219,8 @@ def test_forecast_table_per_objective(plan, checkins):
     assert only["objective_id"].tolist() == ["C", "A"]
 
 
-def test_stale_list_counts_from_the_period_start(plan):
-    card = score(plan, None, "2026-02-13")
+def test_stale_list_counts_from_the_period_start(teams_plan):
+    card = score(teams_plan, None, "2026-02-13")
     out = stale_list(card)
     assert set(out["kr_id"]) == {"A.1", "B.1", "C.1"}
     assert set(out["days_silent"]) == {43} and out["last_checkin"].isna().all()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import checkins_frame
+from conftest import EVIL_PLAN, checkins_frame
 from htmltree import soup, table_rows, tags
 
 from okrkit import reportview as rv
@@ -133,20 +133,10 @@ def test_a_finished_period_has_final_scores_and_no_forecast(sample_url: str) -> 
         li.get_text() for li in lessons.select("li")]
 
 
-EVIL = """period: 2026-Q2
-objectives:
-  - id: EV-1
-    title: <script>alert(1)</script> Delight customers
-    team: evil
-    owner: <img src=x onerror=alert(2)>
-    key_results:
-      - {id: EV-1.1, title: "Reach <b onmouseover=alert(3)>90%</b> CSAT", unit: "%",
-         direction: increase, baseline: 60, target: 90}
-"""
 
 
 def test_user_text_stays_text(sample_store) -> None:
-    sample_store.save_plan(parse_plan(EVIL, source="evil.yaml"))
+    sample_store.save_plan(parse_plan(EVIL_PLAN, source="evil.yaml"))
     sample_store.add_checkins(checkins_frame([("EV-1.1", "2026-04-10", 70)],
                                              blockers="<iframe src=//evil.example>"))
     r = gather("2026-Q2", "evil", store=sample_store, as_of="2026-04-30")

@@ -9,9 +9,7 @@ import pandas as pd
 import pytest
 from htmltree import row_cells, soup, table_rows
 
-from okrkit.frames import conform
 from okrkit.insights import month_change
-from okrkit.plan import parse_plan
 from okrkit.store import open_store
 from okrkit.widgets import MonthlyReviewApp
 from okrkit.widgets.review import ALL_TEAMS
@@ -19,60 +17,6 @@ from okrkit.widgets.review import ALL_TEAMS
 REPO = Path(__file__).resolve().parent.parent
 PERIOD = "2026-Q1"
 AS_OF = "2026-02-13"
-
-# A: team x, weight 2, own KR A.1 and child C (team y); B: team x, weight 1.
-PLAN_YAML = """period: 2026-Q1
-objectives:
-  - id: A
-    title: Grow <b>usage</b>
-    level: team
-    team: x
-    owner: Lead X
-    kind: committed
-    weight: 2
-    key_results:
-      - {id: A.1, title: Users, unit: users, direction: increase, baseline: 0, target: 100}
-  - id: B
-    title: Be fast
-    level: team
-    team: x
-    owner: Lead X
-    key_results:
-      - {id: B.1, title: Latency, unit: s, direction: decrease, baseline: 10, target: 0}
-  - id: C
-    title: Launch languages
-    level: project
-    parent: A
-    team: y
-    owner: Lead Y
-    key_results:
-      - {id: C.1, title: Languages, unit: languages, direction: increase, baseline: 0,
-         target: 10}
-"""
-CHECKINS = [
-    ("A.1", "2026-01-10", 20.0),  # before the month: A.1 = 0.2
-    ("A.1", "2026-02-10", 50.0),  # now: 0.5
-    ("B.1", "2026-01-05", 8.0),  # before: 0.2
-    ("B.1", "2026-02-01", 2.0),  # now: 0.8
-    ("C.1", "2026-02-05", 10.0),  # now: 1.0 (before: no check-in, 0)
-]
-
-
-@pytest.fixture
-def plan():
-    return parse_plan(PLAN_YAML)
-
-
-@pytest.fixture
-def checkins():
-    return conform(
-        pd.DataFrame(
-            [{"kr_id": k, "date": dt.date.fromisoformat(d), "value": v, "confidence": 0.8}
-             for k, d, v in CHECKINS]
-        ),
-        "checkins",
-    )
-
 
 # -- the app on the sample ---------------------------------------------------------
 
@@ -138,10 +82,10 @@ def test_review_app_refreshes_on_date_period_and_team(app):
     assert set(app.change["team"]) <= {"chatbot", "customer-service", "company"}
 
 
-def test_review_app_escapes_titles(tmp_path, plan, checkins):
+def test_review_app_escapes_titles(tmp_path, teams_plan, teams_checkins):
     with open_store(f"sqlite:///{tmp_path / 'small.db'}") as s:
-        s.save_plan(plan)
-        s.add_checkins(checkins)
+        s.save_plan(teams_plan)
+        s.add_checkins(teams_checkins)
         a = MonthlyReviewApp(store=s, period=PERIOD, as_of=AS_OF)
         rows = {r["objective"]: r for r in table_rows(a.change_table.value)}
         assert rows["A"]["title"] == "Grow <b>usage</b>"  # shown as text
