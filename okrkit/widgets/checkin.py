@@ -29,13 +29,11 @@ from okrkit.htmlkit import amount, chart_html, esc, num, problems_html, table_ht
 from okrkit.insights import weekly_summary
 from okrkit.scoring import Scorecard, ScoringPolicy, score
 from okrkit.widgets.common import (
-    MessageBox,
     TeamApp,
     default_day,
     default_period,
     heading,
     period_dropdown,
-    resolve_store,
     team_dropdown,
 )
 
@@ -179,16 +177,13 @@ class CheckinApp(TeamApp):
         author: str | None = None,
         policy: ScoringPolicy | None = None,
     ) -> None:
-        self.store, self._owns_store = resolve_store(store, db)
-        self.policy = policy or ScoringPolicy()
-        self.message = MessageBox()
+        self._start(store, db, policy)
         self.plan: Plan | None = None
         self.checkins = empty("checkins")
         self.rows: dict[str, KRRow] = {}
         self.preview_frame = pd.DataFrame(columns=PREVIEW_COLUMNS)
         self.card: Scorecard | None = None
         self.saved = 0
-        self._busy = False
 
         periods = self.store.periods()
         label = period or default_period(periods, as_of)

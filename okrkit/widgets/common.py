@@ -130,6 +130,15 @@ class App:
     _owns_store: bool
     widget: widgets.Widget
     policy: ScoringPolicy
+    message: MessageBox
+    _busy: bool
+
+    def _start(self, store: Any, db: str | None, policy: ScoringPolicy | None = None) -> None:
+        """Open the store (an explicit ``store`` wins), set the policy and the message box."""
+        self.store, self._owns_store = resolve_store(store, db)
+        self.policy = policy or ScoringPolicy()
+        self.message = MessageBox()
+        self._busy = False
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
@@ -144,8 +153,8 @@ class App:
 class TeamApp(App):
     """An app on one team of one period: the period dropdown fills the team dropdown.
 
-    Subclasses set ``message``, ``period`` and ``team`` (dropdowns) and ``_busy``, and
-    implement ``_load_team`` (and may replace ``_load_period``); ``_on_period`` and
+    Subclasses call ``_start`` (store, policy, ``message``), set ``period`` and ``team``
+    (dropdowns), and implement ``_load_team`` (and may replace ``_load_period``); ``_on_period`` and
     ``_on_team`` are the dropdowns' observers.
     """
 

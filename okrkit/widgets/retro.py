@@ -25,11 +25,9 @@ from okrkit.period import Period
 from okrkit.planning import carry_forward, merge_carried, reviews_from_entries
 from okrkit.scoring import Calibration, Scorecard, ScoringPolicy, score
 from okrkit.widgets.common import (
-    MessageBox,
     TeamApp,
     heading,
     period_dropdown,
-    resolve_store,
     team_dropdown,
 )
 
@@ -130,11 +128,9 @@ class RetrospectiveApp(TeamApp):
         author: str | None = None,
         policy: ScoringPolicy | None = None,
     ) -> None:
-        self.store, self._owns_store = resolve_store(store, db)
-        self.policy = policy or ScoringPolicy()
+        self._start(store, db, policy)
         self.as_of = as_of
         self.author = author or current_user()
-        self.message = MessageBox()
         self.plan: Plan | None = None
         self.card: Scorecard | None = None
         self.krs = pd.DataFrame()
@@ -142,7 +138,6 @@ class RetrospectiveApp(TeamApp):
         self.cal: Calibration | None = None
         self.carried: Plan | None = None
         self.reviews: dict[str, ReviewForm] = {}
-        self._busy = False
 
         periods = self.store.periods()
         label = period or _default_retro_period(periods)

@@ -29,12 +29,10 @@ from okrkit.period import Period
 from okrkit.scoring import Scorecard, ScoringPolicy, resolve_as_of, score
 from okrkit.widgets.common import (
     App,
-    MessageBox,
     default_day,
     default_period,
     heading,
     period_dropdown,
-    resolve_store,
 )
 
 ALL_TEAMS = "(all teams)"
@@ -75,9 +73,7 @@ class MonthlyReviewApp(App):
         team: str | None = None,
         policy: ScoringPolicy | None = None,
     ) -> None:
-        self.store, self._owns_store = resolve_store(store, db)
-        self.policy = policy or ScoringPolicy()
-        self.message = MessageBox()
+        self._start(store, db, policy)
         self.plan: Plan | None = None
         self.checkins = empty("checkins")
         self.card: Scorecard | None = None
@@ -87,7 +83,6 @@ class MonthlyReviewApp(App):
         self.team_change = pd.DataFrame(columns=TEAM_CHANGE_COLUMNS)
         self.calibration = pd.DataFrame(columns=["group", "n", "mean", "verdict",
                                                  "committed_misses"])
-        self._busy = False
 
         periods = self.store.periods()
         label = period or default_period(periods, as_of)

@@ -36,12 +36,10 @@ from okrkit.period import as_date
 from okrkit.scoring import Scorecard, ScoringPolicy, resolve_as_of, score
 from okrkit.whatif import DIFF_COLUMNS, WhatIfSession, scenario_inputs, score_diff
 from okrkit.widgets.common import (
-    MessageBox,
     TeamApp,
     default_period,
     heading,
     period_dropdown,
-    resolve_store,
     team_dropdown,
 )
 
@@ -213,12 +211,10 @@ class WhatIfApp(TeamApp):
         seed: int = 0,
         policy: ScoringPolicy | None = None,
     ) -> None:
-        self.store, self._owns_store = resolve_store(store, db)
-        self.policy = policy or ScoringPolicy()
+        self._start(store, db, policy)
         self.as_of = as_date(as_of)
         self.simulations = simulations
         self.seed = seed
-        self.message = MessageBox()
         self.plan: Plan | None = None
         self.checkins = empty("checkins")
         self.card: Scorecard | None = None
@@ -230,7 +226,6 @@ class WhatIfApp(TeamApp):
         self.suggestions = pd.DataFrame()
         self.krs: dict[str, KRSliders] = {}
         self.weights: dict[str, widgets.FloatSlider] = {}
-        self._busy = False
 
         periods = self.store.periods()
         label = period or default_period(periods, self.as_of)

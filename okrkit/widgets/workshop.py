@@ -37,12 +37,10 @@ from okrkit.linting import Finding
 from okrkit.period import Period
 from okrkit.planning import add_votes, merge_team_plan, period_objectives
 from okrkit.widgets.common import (
-    MessageBox,
     TeamApp,
     default_period,
     heading,
     period_dropdown,
-    resolve_store,
 )
 from okrkit.widgets.workshop_forms import (
     NO_PARENT,
@@ -95,8 +93,7 @@ class PlanningWorkshopApp(TeamApp):
         store: Any = None,
         author: str | None = None,
     ) -> None:
-        self.store, self._owns_store = resolve_store(store, db)
-        self.message = MessageBox()
+        self._start(store, db)
         self.stored: Plan | None = None
         self.plan: Plan | None = None
         self.problems: list[Problem] = []
@@ -105,7 +102,6 @@ class PlanningWorkshopApp(TeamApp):
         self.votes: dict[str, dict[str, float]] = {}
         self.revealed = False
         self.saved_revision: int | None = None
-        self._busy = False
         self._parent_options: list[tuple[str, str]] = []
 
         periods = self.store.periods()
