@@ -192,36 +192,49 @@ def calibration_html(
 ) -> str:
     """The calibration verdict in the scoring guide's words, then the details.
 
+    The verdict is ``cal.label``: final once the period is closed, a projection from the
+    forecast before, or no verdict yet (:meth:`okrkit.scoring.Scorecard.calibration`).
     The guide is the policy's (:meth:`ScoringPolicy.guide` and
     :meth:`ScoringPolicy.guide_line`, from the scoring guide of
     ``docs/seeds/okrs-framework-for-ai-projects.md``). With ``groups`` (a
     ``Scorecard.calibration`` frame) a table per group follows; without, the committed
-    OKRs that missed 1.0 are listed (``titles``: objective id -> title).
+    OKRs below 1.0 are listed (``titles``: objective id -> title): missed once the period
+    is closed, at risk before.
     """
     p = policy or ScoringPolicy()
     colour = VERDICT_COLOURS.get(cal.verdict, "#263238")
+    what = {"final": "Mean objective score", "projected": "Mean expected final score"}.get(
+        cal.basis, "Mean objective score so far")
+    guide = p.guide().get(cal.verdict) if cal.basis != "in progress" else None
     n = cal.n
-    out = (f'<p class="okr-calibration">Mean objective score <b>{esc(num(cal.mean))}</b> '
-           f'over {n} objective{"s" * (n != 1)}: <b class="verdict" style="color:{colour}">'
-           f"{esc(cal.verdict)}</b> <small>({esc(p.guide().get(cal.verdict, ''))})</small></p>"
+    out = (f'<p class="okr-calibration">{what} <b>{esc(num(cal.mean))}</b> over {n} '
+           f'objective{"s" * (n != 1)}: <b class="verdict" style="color:{colour}">'
+           f"{esc(cal.label)}</b>{f' <small>({esc(guide)})</small>' if guide else ''}</p>"
            f'<p class="meta">Scoring guide: {esc(p.guide_line())}; committed OKRs are '
            "expected at 1.0.</p>")
     if groups is not None:
         view = groups.assign(
             mean=[badge(m, policy=p) for m in groups["mean"]],
-            committed_misses=[m or DASH for m in groups["committed_misses"]])
+            misses=[m or DASH for m in (groups["committed_misses"] if cal.basis == "final"
+                                        else groups["committed_at_risk"])])
+        below = "committed below 1.0" + ("" if cal.basis == "final" else " so far")
         return out + table_html(
             view, {"group": "team", "n": "objectives", "mean": "mean score",
-                   "verdict": "verdict", "committed_misses": "committed below 1.0"},
+                   "label": "verdict", "misses": below},
             markup={"mean"}, numeric={"n"}, formats={"n": str}, empty="no scores",
             inline=inline)
-    if cal.committed_misses:
-        names = titles or {}
-        items = "".join(f"<li><code>{esc(o)}</code> {esc(names.get(o))}</li>"
-                        for o in cal.committed_misses)
-        return out + ("<p><b>Committed OKRs that missed 1.0</b> (committed means 100% is "
-                      f"expected: say what got in the way):</p><ul>{items}</ul>")
-    return out + "<p>No committed OKR missed 1.0.</p>"
+    final = cal.basis == "final"
+    below_ids = cal.committed_misses if final else cal.committed_at_risk
+    if not below_ids:
+        return out + ("<p>No committed OKR missed 1.0.</p>" if final
+                      else "<p>No committed OKR is below 1.0 so far.</p>")
+    names = titles or {}
+    items = "".join(f"<li><code>{esc(o)}</code> {esc(names.get(o))}</li>" for o in below_ids)
+    head = ("<b>Committed OKRs that missed 1.0</b> (committed means 100% is expected: say "
+            "what got in the way):" if final else
+            "<b>Committed OKRs below 1.0 so far</b> (committed means 100% is expected by "
+            "the end):")
+    return out + f"<p>{head}</p><ul>{items}</ul>"
 
 
 _LEVEL_ORDER = {lvl: i for i, lvl in enumerate(LEVELS)}

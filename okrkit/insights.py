@@ -12,7 +12,8 @@ by the apps, the reports and scripts; none imports ipywidgets.
   the status rule's own (``why``, :func:`okrkit.pacing.derive_status`);
 * :func:`latest_notes` — the latest blockers, achievements or notes;
 * :func:`team_scores` (one row per team), :func:`team_view` (one team's key results and
-  objectives), :func:`team_calibration`;
+  objectives), :func:`team_calibration` (the scorecard's rule: final, projected or none
+  yet), :func:`status_line`;
 * :func:`forecast_table`, :func:`suggestions_table` — the forecast per objective and the
   targets a goal score would need.
 """
@@ -27,7 +28,7 @@ import pandas as pd
 
 from okrkit import rules
 from okrkit.errors import OKRKitError
-from okrkit.frames import Plan, conform, is_blank
+from okrkit.frames import OUTCOMES, Plan, conform, is_blank
 from okrkit.htmlkit import esc, num
 from okrkit.period import as_date
 from okrkit.scoring import (
@@ -35,7 +36,6 @@ from okrkit.scoring import (
     Scorecard,
     ScoringPolicy,
     band,
-    calibration,
     resolve_as_of,
     score,
     team_rollup,
@@ -56,6 +56,8 @@ AT_RISK_COLUMNS = ["team", "kr_id", "title", "score", "pace", "confidence", "las
 STALE_COLUMNS = ["team", "kr_id", "title", "last_checkin", "days_silent", "status"]
 TEAM_COLUMNS = ["team", "owner", "levels", "n_objectives", "n_key_results", "score", "band",
                 "at_risk", "stale"]
+#: The order statuses are counted in (open periods; closed ones have outcomes).
+STATUS_ORDER = ("Complete", "In Progress", "At Risk", "Not Started")
 FORECAST_COLUMNS = ["objective_id", "title", "score", "expected_score", "p_score_07"]
 
 
@@ -238,11 +240,32 @@ def team_view(card: Scorecard, team: str | None) -> tuple[pd.DataFrame, pd.DataF
     return krs.reset_index(drop=True), obj.reset_index(drop=True)
 
 
-def team_calibration(objectives: pd.DataFrame, policy: ScoringPolicy | None = None
+def team_calibration(card: Scorecard, team: str | None = None, forecast: Any = None
                      ) -> Calibration:
-    """Calibration of these objectives' computed scores (committed misses included)."""
-    frame = objectives.set_index("objective_id")
-    return calibration(frame["score"], frame["kind"], policy)
+    """The calibration of one team's objectives (``None``: all of the card's).
+
+    The scorecard's own rule (:meth:`okrkit.scoring.Scorecard.calibration`): final scores
+    once the period is closed; before, a projection from ``forecast``
+    (:class:`okrkit.forecasting.Forecast`) or no verdict yet.
+    """
+    frame = card.calibration(by=None if team is None else "team", forecast=forecast)
+    rows = frame if team is None else frame[frame["group"] == team]
+    if not len(rows):
+        return Calibration(mean=float("nan"), n=0, verdict=card.policy.verdict(float("nan")))
+    row = rows.iloc[0]
+
+    def ids(text: Any) -> tuple[str, ...]:  # the frame joins the ids with ", "
+        return tuple(i for i in str(text or "").split(", ") if i)
+
+    return Calibration(mean=float(row["mean"]), n=int(row["n"]), verdict=str(row["verdict"]),
+                       committed_misses=ids(row["committed_misses"]), basis=str(row["basis"]),
+                       committed_at_risk=ids(row["committed_at_risk"]))
+
+
+def status_line(statuses: Any) -> str:
+    """How many of each status or outcome: ``"3 Complete, 5 In Progress, 2 At Risk"``."""
+    counts = pd.Series(statuses, dtype=object).value_counts()
+    return ", ".join(f"{int(counts[s])} {s}" for s in (*STATUS_ORDER, *OUTCOMES) if s in counts)
 
 
 def forecast_table(card: Scorecard, fc: Forecast, objectives: pd.DataFrame | None = None
@@ -297,12 +320,9 @@ def weekly_summary(
         after = eff.day > np.datetime64(since_day, "D").astype("int64")
         week = ck.iloc[eff.row[after]]
     teams = sorted({t for t in krs["team"].dropna()})
-    counts = krs["status"].value_counts()
-    status_line = ", ".join(f"{int(counts[s])} {s}" for s in
-                            ("Complete", "In Progress", "At Risk", "Not Started") if s in counts)
     head = f"Weekly update — {', '.join(teams) or 'all teams'} — {card.period} — week to {as_of}"
     intro = [f"Overall score {num(card.overall)} across {len(krs)} key results "
-             f"({status_line or 'none'}).",
+             f"({status_line(krs['status']) or 'none'}).",
              f"{week['kr_id'].nunique()} of {len(krs)} key results checked in since "
              f"{since_day}."]
 

@@ -38,7 +38,9 @@ class ReportData:
     ``card`` is the whole period's scorecard; ``key_results``, ``objectives``,
     ``checkins`` (up to ``as_of``) and ``reviews`` are the report's own rows. ``teams`` is
     :func:`okrkit.insights.team_scores` of the card; ``overall`` / ``owner`` the report's
-    score and owner. ``changes`` (:func:`okrkit.insights.kr_changes`) compares with the
+    score and owner. ``calibration`` / ``calibration_groups`` follow the scorecard's rule:
+    final scores once the period is closed, else projected from the forecast (or no
+    verdict without one). ``changes`` (:func:`okrkit.insights.kr_changes`) compares with the
     previous check-in date (``None``: only one date so far). ``at_risk`` / ``stale`` are
     :func:`okrkit.insights.at_risk_list` / :func:`~okrkit.insights.stale_list` of the
     report's key results; ``notes`` maps ``blockers``, ``achievements`` and ``note`` to
@@ -155,20 +157,20 @@ def gather(period: str, team: str | None = None, db: str | None = None, as_of: A
     else:
         row = teams.set_index("team").loc[team]
         overall, owner = float(row["score"]), row["owner"]
-    groups = card.calibration(by="team")
-    if team is not None:
-        groups = groups[groups["group"] == team].reset_index(drop=True)
-    fc = None
-    if with_forecast and day < plan.period.end:
+    fc = run = None
+    if with_forecast and not card.closed:
         run = forecast(plan, checkins, as_of=day, simulations=SIMULATIONS, seed=SEED, policy=p)
         fc = insights.forecast_table(card, run, obj[obj["score"].notna()])
+    groups = card.calibration(by="team", forecast=run)
+    if team is not None:
+        groups = groups[groups["group"] == team].reset_index(drop=True)
     rev = plan.reviews[plan.reviews["objective_id"].isin(set(obj["objective_id"]))]
     rev = rev[rev["lessons"].notna() | rev["next_actions"].notna()].reset_index(drop=True)
     return ReportData(
         period=plan.period, team=team, as_of=day, policy=p, plan=plan, card=card,
         key_results=krs, objectives=obj, checkins=mine.reset_index(drop=True), reviews=rev,
         teams=teams, overall=overall, owner=owner,
-        calibration=insights.team_calibration(obj, p), calibration_groups=groups,
+        calibration=insights.team_calibration(card, team, run), calibration_groups=groups,
         previous_date=previous_date,
         changes=_only(insights.kr_changes(card, previous), ids),
         at_risk=_only(insights.at_risk_list(card), ids),

@@ -28,6 +28,7 @@ from okrkit.htmlkit import (
     status_html,
     table_html,
 )
+from okrkit.insights import status_line
 from okrkit.reportdata import ReportData
 
 CSS = """
@@ -43,7 +44,8 @@ CSS = """
  font-size:.85em;color:#fff}.okr .green{background:#1a7f37}.okr .yellow{background:#bf8700}
 .okr .red{background:#cf222e}.okr .none{background:#8c959f}
 .okr .big{font-size:2.2em;font-weight:700;margin-right:.3em}
-.okr .status-at-risk{color:#cf222e;font-weight:600}.okr .status-complete{color:#1a7f37}
+.okr .status-at-risk,.okr .status-missed{color:#cf222e;font-weight:600}
+.okr .status-complete,.okr .status-achieved{color:#1a7f37}.okr .status-partially-achieved{color:#9a6700}
 .okr ul.okr-tree{list-style:none;padding-left:1.2em}.okr ul.okr-tree>li{margin:.15em 0}
 .okr td:first-child,.okr [class^="status-"]{white-space:nowrap}.okr .muted{color:#8c959f}.okr figure.okr-chart{margin:.5em 0 1.2em}
 .okr figure.okr-chart svg{max-width:100%;height:auto}
@@ -64,16 +66,13 @@ def header_html(r: ReportData) -> str:
     p = r.period
     state = ("final scores" if r.as_of >= p.end
              else f"{p.elapsed_share(r.as_of):.0%} of the period elapsed")
-    counts = r.key_results["status"].value_counts()
-    parts = [f"{counts.get(s, 0)} {s}" for s in ("Complete", "In Progress", "At Risk",
-                                                 "Not Started") if counts.get(s, 0)]
     return (
         f'{CSS}<div class="okr"><h1>{esc(r.title)}</h1>'
         f'<p class="meta">{esc(p.label)} ({p.start:%d %b %Y} – {p.end:%d %b %Y}) · as of '
         f"{r.as_of:%d %b %Y} ({state}) · owner {esc(r.owner, DASH)}</p>"
         f'<p><span class="big">{num(r.overall)}</span>{badge(r.overall, policy=r.policy)} '
         f"overall score · {len(r.objectives)} objectives · {len(r.key_results)} key results"
-        f" · {esc(', '.join(parts))}</p></div>"
+        f" · {esc(status_line(r.key_results['status']))}</p></div>"
     )
 
 
@@ -246,7 +245,7 @@ def charts_html(r: ReportData, which: tuple[str, ...] | None = None) -> str:
         made.append(("Key results: score, expected pace (tick) and target (1.0)",
                      charts.kr_progress_chart(krs, policy=p)))
         made.append(("Burn-up against the expected pace",
-                     charts.burnup_chart(krs, r.checkins, r.period, r.as_of)))
+                     charts.burnup_chart(krs, r.checkins, r.period, r.as_of, r.plan)))
         made.append(("Check-in timeline", charts.checkin_timeline(r.checkins, krs)))
         made.append(("Score distribution (key results)",
                      charts.score_distribution(krs, policy=p)))

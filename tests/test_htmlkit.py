@@ -112,7 +112,9 @@ def test_calibration_html_words_come_from_the_policy():
     assert "0.6–0.75 ideal · < 0.3 concerning" in ok.select_one("p.meta").get_text()
     assert ok.find_all("p")[-1].get_text() == "No committed OKR missed 1.0."
     groups = pd.DataFrame({"group": ["a", "b"], "n": [2, 1], "mean": [0.75, 0.3],
-                           "verdict": ["ideal", "concerning"], "committed_misses": ["", "B-1"]})
+                           "verdict": ["ideal", "concerning"], "basis": ["final"] * 2,
+                           "label": ["ideal", "concerning"], "committed_misses": ["", "B-1"],
+                           "committed_at_risk": ["", ""]})
     table = calibration_html(Calibration(0.6, 3, "below ideal"), custom, groups=groups,
                              inline=False)
     assert table_rows(table) == [
@@ -163,7 +165,8 @@ def test_alignment_tree_with_scores_uses_the_policy():
     assert p1.select_one("span.badge")["class"] == ["badge", "yellow"]
     assert p1.select_one("span.badge").get_text() == "0.75"
     status = card.objectives.set_index("objective_id").at["P-1", "status"]
-    assert p1.select_one('[class^="status-"]').get_text() == status == "At Risk"
+    # the period is over: the outcome of a yellow score
+    assert p1.select_one('[class^="status-"]').get_text() == status == "Partially Achieved"
 
 
 def test_chart_html_is_svg_or_an_escaped_note():
@@ -180,3 +183,20 @@ def test_chart_html_is_svg_or_an_escaped_note():
 @pytest.mark.parametrize("value", [None, float("nan"), "", "  "])
 def test_missing_numbers_are_dashes(value):
     assert num(value) == DASH and amount(value) == DASH
+
+
+def test_calibration_html_before_the_end_is_projected_or_none():
+    projected = Calibration(mean=0.76, n=2, verdict="ideal", basis="projected",
+                            committed_at_risk=("X-1",))
+    page = soup(calibration_html(projected, titles={"X-1": "Ship"}))
+    head = page.select_one("p.okr-calibration")
+    assert head.get_text().startswith("Mean expected final score 0.76 over 2 objectives")
+    assert head.select_one("b.verdict").get_text() == "projected: ideal"
+    assert page.find_all("p")[-1].b.get_text() == "Committed OKRs below 1.0 so far"
+    assert [li.get_text() for li in page.select("ul li")] == ["X-1 Ship"]
+    none = soup(calibration_html(Calibration(mean=0.3, n=2, verdict="none yet",
+                                             basis="in progress")))
+    head = none.select_one("p.okr-calibration")
+    assert head.select_one("b.verdict").get_text() == "no verdict before the period ends"
+    assert head.small is None  # no guide words for a verdict not given
+    assert none.find_all("p")[-1].get_text() == "No committed OKR is below 1.0 so far."

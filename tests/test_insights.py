@@ -184,12 +184,16 @@ def test_team_view_scores_and_calibration(sample_store):
     krs, objs = team_view(card, "vision")
     assert list(objs["objective_id"]) == ["VIS-1", "VIS-2", "VIS-3"]
     assert len(krs) == 10 and set(krs["objective_id"]) <= set(objs["objective_id"])
-    cal = team_calibration(objs)
-    assert cal.n == 3
+    cal = team_calibration(card, "vision")
+    assert cal.n == 3 and cal.basis == "final"  # a closed period: final scores
     assert cal.mean == pytest.approx(objs["score"].mean())
-    assert cal.verdict == "above ideal"
+    assert cal.verdict == "above ideal" == cal.label
     # a stricter guide judges the same mean differently
-    assert team_calibration(objs, ScoringPolicy(ideal_to=0.9)).verdict == "ideal"
+    lenient = score(plan, sample_store.checkins(period="2025-Q4", team="vision"),
+                    policy=ScoringPolicy(ideal_to=0.9))
+    assert team_calibration(lenient, "vision").verdict == "ideal"
+    assert team_calibration(card).n == len(card.objectives.dropna(subset=["score"]))
+    assert team_calibration(card, "nobody").n == 0
     everything = team_view(card, None)
     assert len(everything[1]) == len(card.objectives)
 

@@ -101,7 +101,10 @@ def test_team_sections_structure(team: ReportData) -> None:
     charts = soup(rv.charts_html(team))
     assert len(charts.select("figure.okr-chart > svg")) == 4
     cal = soup(rv.calibration_section(team))
-    assert cal.select_one("b.verdict").get_text() == team.calibration.verdict
+    assert cal.select_one("b.verdict").get_text() == team.calibration.label
+    assert team.calibration.basis == "projected"  # open period: judged on the forecast
+    assert team.calibration.label == f"projected: {team.calibration.verdict}"
+    assert team.calibration_groups["basis"].tolist() == ["projected"]
 
 
 def test_company_sections_structure(company: ReportData) -> None:

@@ -333,11 +333,12 @@ class CheckinApp(TeamApp):
         if self.card is None:
             self.chart.value = self.burnup.value = ""
             return
-        card, ck = self.card, self.checkins
+        card, ck, plan = self.card, self.checkins, self.plan
         self.chart.value = chart_html(
             lambda charts: charts.kr_progress_chart(card.key_results, card.policy))
         self.burnup.value = chart_html(
-            lambda charts: charts.burnup_chart(card.key_results, ck, card.period, card.as_of)
+            lambda charts: charts.burnup_chart(card.key_results, ck, card.period, card.as_of,
+                                               plan)
         )
 
     def refresh(self) -> None:

@@ -198,7 +198,7 @@ class RetrospectiveApp(TeamApp):
         checkins = self.store.checkins(period=label, team=team)
         self.card = score(self.plan, checkins, self.as_of, self.policy)
         self.krs, self.team_objectives = team_view(self.card, team)
-        self.cal = team_calibration(self.team_objectives, self.policy)
+        self.cal = team_calibration(self.card, team)
         self.kr_table.value = table_html(self.krs, KR_TABLE, band_column="band")
         self.objective_table.value = table_html(self.team_objectives, OBJECTIVE_TABLE,
                                                 band_column="final_band")

@@ -26,7 +26,7 @@ from okrkit.insights import (
     stale_list,
 )
 from okrkit.period import Period
-from okrkit.scoring import Scorecard, ScoringPolicy, resolve_as_of, score
+from okrkit.scoring import CALIBRATION_COLUMNS, Scorecard, ScoringPolicy, resolve_as_of, score
 from okrkit.widgets.common import (
     App,
     default_day,
@@ -81,8 +81,7 @@ class MonthlyReviewApp(App):
         self.stale = pd.DataFrame(columns=STALE_COLUMNS)
         self.change = pd.DataFrame(columns=CHANGE_COLUMNS)
         self.team_change = pd.DataFrame(columns=TEAM_CHANGE_COLUMNS)
-        self.calibration = pd.DataFrame(columns=["group", "n", "mean", "verdict",
-                                                 "committed_misses"])
+        self.calibration = pd.DataFrame(columns=CALIBRATION_COLUMNS)
 
         periods = self.store.periods()
         label = period or default_period(periods, as_of)
@@ -219,8 +218,9 @@ class MonthlyReviewApp(App):
         )
         self.calibration_table.value = table_html(
             self.calibration,
-            {"group": "team", "n": "objectives", "mean": "mean score", "verdict": "verdict",
-             "committed_misses": "committed below 1.0"},
+            {"group": "team", "n": "objectives", "mean": "mean score", "label": "verdict",
+             "committed_misses": "committed below 1.0",
+             "committed_at_risk": "committed below 1.0 so far"},
             empty="no scores",
         )
         calib = self.calibration

@@ -402,7 +402,8 @@ class WhatIfApp(TeamApp):
             + table_html(self.suggestions,
                          {"kr_id": "KR", "title": "title", "baseline": "baseline",
                           "target": "target", "expected_end_value": "expected end",
-                          "suggested_target": f"target for {goal:.0%}"},
+                          "suggested_target": f"target for {goal:.0%}",
+                          "reason": "why none"},
                          formats={c: num for c in ("baseline", "target", "expected_end_value",
                                                    "suggested_target")}))
         return self.forecast_frame
