@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from okrkit import rules
-from okrkit.confidence import calibration_table
+from okrkit.confidence import FORECAST_COLUMNS, OUTCOME_COLUMNS, calibration_table
 from okrkit.errors import OKRKitError
 from okrkit.frames import Plan
 from okrkit.period import Period
@@ -60,21 +60,24 @@ RATCHET_FLAG_COLUMNS = ["team", "periods", "ratcheted", "flagged", "ratcheted_in
 # ---------------------------------------------------------------------------- periods
 
 
-def closed_periods(available: list[str], spec: str | None = None, *, every: bool = False,
-                   as_of: dt.date | None = None) -> list[str]:
+def closed_periods(available: list[Period] | list[str], spec: str | None = None, *,
+                   every: bool = False, as_of: dt.date | None = None) -> list[str]:
     """The closed periods ``spec`` (``P`` or ``A..B``) or ``every`` one names, in order.
 
-    ``available`` are the store's period labels in date order. Raises
-    :class:`~okrkit.errors.OKRKitError` (naming ``--period`` / ``--all``) for an unknown
-    period, an open one, a range with nothing in it, or no closed period at all.
+    ``available`` are the store's periods in date order (:class:`~okrkit.period.Period`,
+    or quarter labels). Raises :class:`~okrkit.errors.OKRKitError` (naming ``--period`` /
+    ``--all``) for an unknown period, an open one, a range ending before it starts, or no
+    closed period at all.
     """
     day = as_of or dt.date.today()
     if spec and every:
         raise OKRKitError("give --period or --all, not both")
     if not spec and not every:
         raise OKRKitError("give --period P, --period A..B or --all")
+    items = [p if isinstance(p, Period) else Period.parse(p) for p in available]
+    periods = {p.label: p for p in items}
+    available = [p.label for p in items]
     have = ", ".join(available) or "none"
-    periods = {label: _parse(label) for label in available}
     if every:
         chosen = [p for p in available if is_closed(periods[p], day)]
         if not chosen:
@@ -101,13 +104,6 @@ def closed_periods(available: list[str], spec: str | None = None, *, every: bool
             "are not known yet, so its confidences cannot be scored — choose a closed "
             "period, or --as-of a day after it ended")
     return chosen
-
-
-def _parse(label: str) -> Period:
-    try:
-        return Period.parse(label)
-    except OKRKitError:  # a custom period: its label does not say its dates
-        return Period(dt.date.min, dt.date.min, label)
 
 
 # ---------------------------------------------------------------------------- trends
@@ -262,9 +258,9 @@ def calibration_report(store: Any, periods: list[str], by: str | None = "team", 
         outs.append(kr_outcomes(plan, ck, policy))
         rs.append(ratchets(plan, ck, policy))
         teams[label] = linear_teams(plan)
-    f = _concat(fs)
-    o = _concat(outs)
-    r = _concat(rs)
+    f = _concat(fs, FORECAST_COLUMNS)
+    o = _concat(outs, OUTCOME_COLUMNS)
+    r = _concat(rs, RATCHET_COLUMNS)
     if by is not None and by not in ("team", "owner", "level"):
         raise OKRKitError(f"--by '{by}' is not one of team, owner, level")
     return CalibrationReport(
@@ -277,6 +273,6 @@ def calibration_report(store: Any, periods: list[str], by: str | None = "team", 
     )
 
 
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
     frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

@@ -358,3 +358,20 @@ def test_all_is_every_closed_period(sample_url: str) -> None:
         expect.append("2026-Q1")
     assert j["periods"] == expect
     assert np.isfinite([g["brier"] for g in j["groups"]]).all()
+
+
+def test_a_closed_period_without_confidences(tmp_path) -> None:
+    from okrkit.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'okr.db'}"
+    plan = parse_plan(PLAN.replace("2026-Q1", "2025-Q1"))
+    with open_store(url) as store:
+        store.save_plan(plan)
+        store.add_checkins(checkins_frame([("A1", "2025-02-01", 50), ("B1", "2025-03-01", 20)]))
+    r = run("calibration", "--all", "--db", url, "--format", "json")
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    assert out["groups"] == [{**out["groups"][0], "group": "(all)", "n": 0}]
+    assert out["groups"][0]["summary"] == "(all): no forecasts to score."
+    table = run("calibration", "--period", "2025-Q1", "--db", url)
+    assert table.exit_code == 0 and "no forecasts to score" in table.stdout

@@ -17,6 +17,7 @@ from okrkit.habits import (
     sandbagging,
     trend,
 )
+from okrkit.period import Period
 
 STORE = ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4", "2026-Q1"]
 MID_Q1 = dt.date(2026, 2, 13)
@@ -114,3 +115,13 @@ def test_trend_in_period_order() -> None:
     assert t[["team", "period"]].values.tolist() == [["a", "2025-Q1"], ["a", "2025-Q2"],
                                                      ["b", "2025-Q2"]]
     assert t["brier"].tolist() == pytest.approx([0.36, 0.01, 0.25])
+
+
+def test_closed_periods_of_custom_periods() -> None:
+    q4 = Period.parse("2025-Q4")
+    fy = Period.parse("FY2026", "2026-01-01", "2026-12-31")  # a label without dates in it
+    assert closed_periods([q4, fy], every=True, as_of=dt.date(2026, 6, 1)) == ["2025-Q4"]
+    assert closed_periods([q4, fy], "2025-Q4..FY2026", as_of=dt.date(2027, 1, 1)) == [
+        "2025-Q4", "FY2026"]
+    with pytest.raises(OKRKitError, match=r"FY2026 is still open \(it ends 2026-12-31"):
+        closed_periods([q4, fy], "FY2026", as_of=dt.date(2026, 6, 1))

@@ -48,7 +48,8 @@ def _periods(store: Any, period: str | None, every: bool, as_of: str | None) -> 
     from okrkit.habits import closed_periods
 
     day = parse_date(as_of) or dt.date.today()
-    return closed_periods(store.periods(), period, every=every, as_of=day), day
+    known = [store.load_plan(label).period for label in store.periods()]
+    return closed_periods(known, period, every=every, as_of=day), day
 
 
 def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
