@@ -152,4 +152,4 @@ def test_weights_must_be_positive() -> None:
         [{"objective_id": "A", "weight": 0.0}],
         [{"kr_id": "K", "objective_id": "A", "weight": -1.0}],
     )
-    assert sum(f.code == "bad-weight" for f in lint(plan)) == 2
+    assert sum(f.code == "out-of-range" for f in lint(plan)) == 2
