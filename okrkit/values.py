@@ -57,10 +57,11 @@ class ValueProblem(ValueError):
         self.message = message
 
 
-def visible(text: str, *, breaks: bool = False) -> str:
+def visible(text: str, *, breaks: bool = False, hidden: bool = True) -> str:
     r"""``text`` with control and hidden characters written as ``\xNN`` / ``\uNNNN``.
 
-    Tabs and line breaks stay unless ``breaks``. Used where text leaves okrkit
+    Tabs and line breaks stay unless ``breaks``; ``hidden=False`` leaves zero-width and
+    bidi characters alone. Used where text leaves okrkit
     (spreadsheet cells) and in messages quoting an id.
 
     >>> visible("bad\x1b[31m\u202e")
@@ -71,7 +72,7 @@ def visible(text: str, *, breaks: bool = False) -> str:
         c = ord(m.group())
         return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
 
-    return (_ID_BAD if breaks else _SHOWN).sub(show, text)
+    return (_ID_BAD if breaks else _SHOWN if hidden else CONTROL).sub(show, text)
 
 
 def id_problem(value: str, what: str = "id") -> tuple[str, str] | None:
