@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from okrkit.hierarchy import depths
+
 _BAND_STYLE = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
 
 
@@ -95,16 +97,7 @@ def _band_of(card: Any) -> str:
 
 
 def _depths(objectives: Any) -> dict[str, int]:
-    parents = dict(zip(objectives["objective_id"], objectives["parent_id"], strict=True))
-    out: dict[str, int] = {}
-    for oid in parents:
-        d, cur, seen = 0, parents.get(oid), {oid}
-        while cur is not None and cur in parents and cur not in seen:
-            seen.add(cur)
-            d += 1
-            cur = parents.get(cur)
-        out[oid] = d
-    return out
+    return depths(dict(zip(objectives["objective_id"], objectives["parent_id"], strict=True)))
 
 
 def print_findings(
