@@ -15,7 +15,8 @@ reviews        objective_id, period, lessons, next_actions, score_override,
 =============  ==========================================================================
 
 ``milestones`` holds ``None`` or a tuple of ``(datetime.date, float)`` pairs: the phased
-targets (the seed's Q1..Q4 dashboard targets) used for pacing.
+targets (the Q1..Q4 dashboard targets of ``docs/seeds/okrs-framework-for-ai-projects.md``)
+used for pacing.
 """
 
 from __future__ import annotations

@@ -28,7 +28,14 @@ from pydantic import (
 from pydantic import ValidationError as PydanticValidationError
 
 from okrkit.errors import PlanError, Problem, dotted
-from okrkit.values import ValueProblem, label_problem, parse_count, parse_date, parse_number
+from okrkit.values import (
+    ValueProblem,
+    label_problem,
+    parse_count,
+    parse_date,
+    parse_number,
+    visible,
+)
 
 Direction = Literal["increase", "decrease", "at_least", "at_most", "milestone"]
 Level = Literal["company", "business_unit", "team", "project"]
@@ -279,5 +286,5 @@ def _id_at(data: Any, loc: Sequence[Any]) -> str | None:
         except (KeyError, IndexError, TypeError):
             break
         if isinstance(cur, dict) and cur.get("id") is not None:
-            found = str(cur["id"])
+            found = visible(str(cur["id"]), breaks=True)
     return found

@@ -50,7 +50,7 @@ from okrkit.frames import COLUMNS, DIRECTIONS, KINDS, LEVELS, Plan, conform, emp
 from okrkit.hierarchy import find_cycles
 from okrkit.period import Period
 from okrkit.rules import override_problems
-from okrkit.values import MAX_LABEL, MAX_UNIT, id_problem, text_problem
+from okrkit.values import MAX_LABEL, MAX_UNIT, id_problem, text_problem, visible
 
 LINEAR = ("increase", "decrease")
 
@@ -345,15 +345,20 @@ def _reviews(rev: pd.DataFrame, seen: dict[str, int], out: list[Issue]) -> None:
 
 def problems(issues: Iterable[Issue], *, source: str | None = None,
              locate: Locate | None = None) -> list[Problem]:
-    """The issues as :class:`~okrkit.errors.Problem` (default: frame row, 1-based, and column)."""
+    """The issues as :class:`~okrkit.errors.Problem` (default: frame row, 1-based, and column).
+
+    Ids are quoted with their control and hidden characters made visible.
+    """
     out = []
     for i in issues:
         if locate is not None:
             line, row, field = locate(i)
         else:
             line, row, field = None, None if i.row is None else i.row + 1, i.field
+        shown = i.kr_id or i.objective_id
         out.append(Problem(i.message, file=source, line=line, row=row, field=field,
-                           id=i.kr_id or i.objective_id, code=i.code))
+                           id=None if shown is None else visible(shown, breaks=True),
+                           code=i.code))
     return out
 
 

@@ -20,7 +20,9 @@ Safety rules, each a :class:`~okrkit.errors.PlanError` naming the line:
 **Ids and text are kept as written.** Under the keys of :data:`TEXT_KEYS` (``id``,
 ``parent``, ``team``, ``title``, ...) an unquoted scalar that YAML would read as a
 number, boolean or date keeps its source text: ``id: 1.10`` is ``"1.10"`` (not 1.1),
-``id: 0x1F`` is ``"0x1F"`` (not 31), ``team: no`` is ``"no"``. Quoting is never needed.
+``id: 0x1F`` is ``"0x1F"`` (not 31). Plans have no yes/no fields, so ``yes``, ``no``,
+``on``, ``off`` are always text (``cadence_days: yes`` is "not a number", not 1).
+Quoting is never needed.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ _STR, _MAP, _SEQ, _MERGE = _Y + "str", _Y + "map", _Y + "seq", _Y + "merge"
 _CONSTRUCT = SafeConstructor.yaml_constructors
 _SCALARS = {t: _CONSTRUCT[t] for t in
             (_Y + "null", _Y + "bool", _Y + "int", _Y + "float", _Y + "timestamp")}
-_KEEP_TEXT = {_Y + "bool", _Y + "int", _Y + "float", _Y + "timestamp"}
+_BOOL = _Y + "bool"
+_KEEP_TEXT = {_Y + "int", _Y + "float", _Y + "timestamp"}
 
 
 class YamlDoc:
@@ -215,8 +218,8 @@ class _Builder:
 
     def scalar(self, node: ScalarNode, text: bool) -> Any:
         tag = node.tag
-        if tag == _STR or (text and node.style is None and tag in _KEEP_TEXT):
-            return node.value
+        if tag in (_STR, _BOOL) or (text and not node.style and tag in _KEEP_TEXT):
+            return node.value  # (libyaml gives plain scalars style '', PyYAML None)
         make = _SCALARS.get(tag)
         if make is None:
             raise self._unsafe(node)
