@@ -257,3 +257,21 @@ def test_lint_codes_are_documented() -> None:
         [{"kr_id": "K", "objective_id": "O0", "title": "Deploy it", "unit": None}],
     )
     assert {f.code for f in lint(plan)} <= set(CODES)
+
+
+def test_printed_findings_show_codes_and_escape_hidden_text() -> None:
+    import io
+
+    from rich.console import Console
+
+    from okrkit.console import print_findings
+
+    plan = frames_plan(
+        [{"objective_id": "A"}],
+        [{"kr_id": "K", "objective_id": "A", "title": "Deploy [bold]chat\u202ebot"}],
+    )
+    buf = io.StringIO()
+    print_findings(lint(plan), console=Console(file=buf, width=300, color_system=None))
+    out = buf.getvalue()
+    assert "[activity]" in out and "[hidden-character]" in out
+    assert "\u202e" not in out and "\\u202e" in out and "[bold]chat" in out
