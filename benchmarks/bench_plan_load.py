@@ -20,7 +20,7 @@ import argparse
 import json
 import sys
 import tempfile
-import time
+import timeit
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +34,7 @@ from okrkit.plan import dump_plan, load_plan
 
 
 def best_of(n: int, fn: Any) -> float:
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+    return min(timeit.repeat(fn, number=1, repeat=n))
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -120,15 +120,7 @@ def print_findings(
         return
     order = {"error": 0, "warning": 1}
     for f in sorted(findings, key=lambda f: order.get(f.severity, 2)):
-        where = ", ".join(
-            x
-            for x in (
-                f.objective_id and f"objective {f.objective_id}",
-                f.kr_id and f"KR {f.kr_id}",
-                f.field and f"field '{f.field}'",
-            )
-            if x
-        )
+        where = f.where()
         style = "red" if f.severity == "error" else "yellow"
         console.print(
             f"[{style}]{f.severity}[/] {_text('[' + f.code + ']')} {_text(where)}: "

@@ -96,17 +96,17 @@ class Finding:
     kr_id: str | None = None
     field: str | None = None
 
-    def __str__(self) -> str:
-        where = ", ".join(
-            x
-            for x in (
-                self.objective_id and f"objective {self.objective_id}",
-                self.kr_id and f"KR {self.kr_id}",
-                self.field and f"field '{self.field}'",
-            )
-            if x
+    def where(self) -> str:
+        """``objective X, KR Y, field 'z'`` (the parts that are set)."""
+        parts = (
+            self.objective_id and f"objective {self.objective_id}",
+            self.kr_id and f"KR {self.kr_id}",
+            self.field and f"field '{self.field}'",
         )
-        return f"{self.severity} [{self.code}] {where}: {self.message}"
+        return ", ".join(x for x in parts if x)
+
+    def __str__(self) -> str:
+        return f"{self.severity} [{self.code}] {self.where()}: {self.message}"
 
 
 def _bare_number(title: str) -> bool:

@@ -61,6 +61,11 @@ def _text_list(value: Any) -> str | None:
     return text or None
 
 
+def _weight_or_default(cls: type, v: Any) -> float | None:
+    """A weight: 1 when left out."""
+    return 1.0 if v is None else parse_number(v, None, "weight")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(
         extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True, frozen=True
@@ -107,10 +112,7 @@ class KeyResultModel(_Strict):
     def _numbers(cls, v: Any, info: ValidationInfo) -> float | None:
         return parse_number(v, info.data.get("unit"), info.field_name or "number")
 
-    @field_validator("weight", mode="before")
-    @classmethod
-    def _weight(cls, v: Any) -> float | None:
-        return 1.0 if v is None else parse_number(v, None, "weight")
+    _weight = field_validator("weight", mode="before")(_weight_or_default)
 
     @field_validator("due", mode="before")
     @classmethod
@@ -146,10 +148,7 @@ class ObjectiveModel(_Strict):
     key_results: list[KeyResultModel] = Field(default_factory=list)
     review: ReviewModel | None = None
 
-    @field_validator("weight", mode="before")
-    @classmethod
-    def _weight(cls, v: Any) -> float | None:
-        return 1.0 if v is None else parse_number(v, None, "weight")
+    _weight = field_validator("weight", mode="before")(_weight_or_default)
 
     @field_validator("key_results", mode="before")
     @classmethod

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from okrkit.checkins import parse_checkins_csv, validate_checkins
 from okrkit.errors import OKRKitError
+from okrkit.models import KeyResultModel, ObjectiveModel, PlanModel
 from okrkit.plan import load_plan, parse_plan, read_plan
 from okrkit.tables import flat_to_plan, read_flat
 
@@ -38,35 +39,10 @@ values = st.recursive(
     max_leaves=6,
 )
 
-FIELDS = {
-    "plan": ["period", "start", "end", "cadence_days", "objectives", "description", "extra"],
-    "objective": [
-        "id",
-        "title",
-        "level",
-        "parent",
-        "team",
-        "owner",
-        "kind",
-        "weight",
-        "key_results",
-        "review",
-        "targte",
-    ],
-    "kr": [
-        "id",
-        "title",
-        "metric",
-        "unit",
-        "direction",
-        "baseline",
-        "target",
-        "weight",
-        "owner",
-        "due",
-        "milestones",
-        "bogus",
-    ],
+FIELDS = {  # every key of the schema, plus one it does not have
+    "plan": [*PlanModel.model_fields, "extra"],
+    "objective": [*ObjectiveModel.model_fields, "targte"],
+    "kr": [*KeyResultModel.model_fields, "bogus"],
 }
 
 
@@ -195,9 +171,10 @@ CELLS = [f"{c}{r}" for c in "ABCDEFGHIJKLMNO" for r in (2, 3, 4)]
        st.sampled_from([None, "B3:B4", "C2:D2"]))
 def test_spreadsheets_fail_cleanly(tmp_path_factory, cells: dict, merge: str | None) -> None:
     from adversarial_files import xlsx_flat
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     path = tmp_path_factory.mktemp("x") / "plan.xlsx"
-    xlsx_flat(path, cells={k: (v.replace("\x00", "") if isinstance(v, str) else v)
+    xlsx_flat(path, cells={k: (ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
                            for k, v in cells.items()}, merge=merge)
     _expect_clean_failure(lambda: read_flat(path))
 
