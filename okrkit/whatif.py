@@ -47,7 +47,7 @@ DIFF_COLUMNS = [
     "changed",
 ]
 SUGGEST_COLUMNS = ["kr_id", "direction", "baseline", "target", "suggested_target",
-                   "expected_end_value"]
+                   "expected_end_value", "reason"]
 STRETCHABLE = ("increase", "decrease", "at_least", "at_most")
 
 
@@ -239,10 +239,13 @@ def suggest_targets(
 ) -> pd.DataFrame:
     """Targets that the forecast's expected end value would score at ``goal``.
 
-    For ``increase``/``decrease`` KRs: ``baseline + (expected_end - baseline) / goal``.
-    ``suggested_target`` is NaN for other directions and where the expected end value
-    does not move from the baseline in the KR's direction (no target would be honest).
-    Columns: kr_id, direction, baseline, target, suggested_target, expected_end_value.
+    For ``increase``/``decrease`` KRs: ``baseline + (expected_end - baseline) / goal``, if
+    that target lies inside the metric's physical range (:func:`okrkit.rules.physical_range`:
+    a CSAT cannot be 123 %, a handling time cannot be negative). Otherwise — and for other
+    directions, or where the forecast does not move from the baseline toward the target —
+    ``suggested_target`` is NaN and ``reason`` says why: no honest target exists.
+    Columns: kr_id, direction, baseline, target, suggested_target, expected_end_value,
+    reason.
     """
     goal = _check_number("goal", "goal", goal, positive=True)
     fc = forecast if forecast is not None else _forecast(plan, checkins, as_of)
@@ -254,11 +257,29 @@ def suggest_targets(
     direction = krs["direction"].to_numpy(dtype=object)
     base = krs["baseline"].to_numpy(dtype="float64")
     target = krs["target"].to_numpy(dtype="float64")
+    low, high = rules.physical_range(krs)
+    units = [f" {u}" if isinstance(u, str) and u.strip() else "" for u in krs["unit"]]
     with np.errstate(invalid="ignore"):
         moved = expected - base
         sign = np.sign(target - base)
-        ok = np.isin(direction, ("increase", "decrease")) & (moved * sign > 0)
-        suggested = np.where(ok, base + moved / goal, np.nan)
+        linear = np.isin(direction, rules.LINEAR)
+        toward = linear & (moved * sign > 0)
+        raw = np.where(toward, base + moved / goal, np.nan)
+        inside = (raw >= low - 1e-9) & (raw <= high + 1e-9)
+    suggested = np.where(toward & inside, raw, np.nan)
+    reasons: list[str | None] = []
+    for i in range(len(krs)):
+        if not linear[i]:
+            reasons.append(f"a '{direction[i]}' key result has no target to move")
+        elif not toward[i]:
+            reasons.append("the forecast does not move from the baseline toward the target: "
+                           "no target would be honest")
+        elif not inside[i]:
+            reasons.append(
+                f"no target inside the metric's range ({low[i]:g} to {high[i]:g}{units[i]}): an "
+                f"expected score of {goal:g} would need {raw[i]:.4g}{units[i]}")
+        else:
+            reasons.append(None)
     return pd.DataFrame(
         {
             "kr_id": krs["kr_id"].to_numpy(dtype=object),
@@ -267,6 +288,7 @@ def suggest_targets(
             "target": target,
             "suggested_target": suggested,
             "expected_end_value": expected,
+            "reason": pd.Series(reasons, dtype=object),
         }
     )[SUGGEST_COLUMNS]
 
