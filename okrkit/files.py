@@ -25,6 +25,16 @@ from typing import IO, Literal
 
 from okrkit.errors import OutputError, PlanError, Problem, ValidationError
 
+__all__ = [
+    "PLAN_SUFFIXES",
+    "decode_utf8",
+    "file_kind",
+    "names_a_file",
+    "open_atomic",
+    "read_bytes",
+    "write_atomic",
+]
+
 YAML_SUFFIXES = (".yaml", ".yml")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 PLAN_SUFFIXES = YAML_SUFFIXES + TABLE_SUFFIXES

@@ -12,8 +12,9 @@ import typer
 from okrkit.cli.base import DbOption, app, echo, fail, handles_errors, jsonable, parse_date, records
 
 
-def _load_any_plan(plan: str, db: str | None, team: str | None = None):  # type: ignore[no-untyped-def]
-    """A plan from a file (YAML/CSV/XLSX) or, for a period label, from the store."""
+def _plan_argument(plan: str, db: str | None, team: str | None = None):  # type: ignore[no-untyped-def]
+    """The plan a PLAN argument names: a file (any format, :func:`okrkit.plan.read_plan`)
+    or, for anything else, a period in the store (returned too, to read check-ins)."""
     from okrkit.files import names_a_file
     from okrkit.plan import read_plan
 
@@ -48,7 +49,7 @@ def score(
 
     if fmt not in ("table", "csv", "json"):
         fail(f"--format '{fmt}' is not one of table, csv, json")
-    loaded, store = _load_any_plan(plan, db, team)
+    loaded, store = _plan_argument(plan, db, team)
     if checkins is not None:
         ck = read_checkins(checkins, plan=loaded)
     elif store is not None:
@@ -86,7 +87,7 @@ def lint(
     from okrkit.console import print_findings
     from okrkit.linting import lint as lint_plan
 
-    loaded, _ = _load_any_plan(plan, db)
+    loaded, _ = _plan_argument(plan, db)
     findings = lint_plan(loaded)
     print_findings(findings, source=plan)
     if any(f.severity == "error" for f in findings):
