@@ -211,7 +211,8 @@ class _Builder:
 
     def duplicate(self, node: MappingNode, key_node: ScalarNode, k: Any, path: tuple[Any, ...]
                   ) -> None:
-        first = next(kn.start_mark.line + 1 for kn, _ in node.value if kn.value == key_node.value)
+        first = next(kn.start_mark.line + 1 for kn, _ in node.value
+                     if isinstance(kn, ScalarNode) and self.scalar(kn, False) == k)
         self.duplicates.append(Problem(
             f"key '{k}' appears twice (first on line {first})", file=self.source,
             line=key_node.start_mark.line + 1, field=dotted((*path, k)), code="duplicate-key"))

@@ -396,3 +396,9 @@ def test_one_utf8_decoder_for_plans_and_checkins(tmp_path: Path) -> None:
     with pytest.raises(CheckinError) as info:
         read_checkins(bad)
     assert (info.value.problems[0].code, info.value.problems[0].line) == ("not-utf8", 2)
+
+
+def test_duplicate_keys_compare_values_not_spelling() -> None:
+    problems = _problems("period: 2026-Q1\nobjectives:\n  - id: A\n    title: T\n    1: x\n    01: y\n")
+    assert [(p.code, p.line) for p in problems] == [("duplicate-key", 6)]
+    assert "first on line 5" in problems[0].message
