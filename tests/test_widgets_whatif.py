@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from htmltree import table_rows
 
 from okrkit.forecasting import forecast
 from okrkit.scoring import score
@@ -195,3 +196,14 @@ def test_forecast_of_the_scenario_and_suggested_targets(app):
     for k, t in sugg.items():
         assert app.krs[k].target.value == pytest.approx(t)
     assert app.diff["changed"].any()
+
+
+def test_forecast_panel_says_why_a_target_is_missing(app):
+    rows = table_rows(app.forecast_panel.value, "table:nth-of-type(2)")
+    sugg = app.suggestions.set_index("kr_id")
+    assert [r["KR"] for r in rows] == sugg.index.tolist()
+    for r in rows:
+        if pd.isna(sugg.at[r["KR"], "suggested_target"]):
+            assert r["why none"] == sugg.at[r["KR"], "reason"] and r["why none"]
+        else:
+            assert r["why none"] == ""
