@@ -6,7 +6,8 @@ the file, the line or row, and the field.
 
 Each problem also carries a stable ``code`` (``Problem.code``), so an app can put the
 message next to the right field without parsing strings. Lint's ``Finding.code`` uses the
-same words for the same rule. :data:`CODES` lists them all with their meaning; the message
+same words for the same rule (lint's codes came first and are kept: ``missing-id``,
+``missing-title``, ``bad-direction``, ``bad-weight``, ``not-measurable``, ...). :data:`CODES` lists them all with their meaning; the message
 may change wording between versions, the code does not.
 """
 
@@ -34,14 +35,19 @@ CODES: dict[str, str] = {
     "conflicting-rows": "rows of a flat plan disagree about the same objective or period",
     # one value
     "unknown-key": "a key or column the format does not have",
-    "missing": "a required field (id, title, target, ...) or column is missing or blank",
+    "missing": "a required field (target, ...) or column is missing or blank",
+    "missing-id": "an objective, key result or review without an id",
+    "missing-title": "an objective or key result without a title",
     "wrong-type": "a value of the wrong kind (a list where text belongs, yes/no for a number)",
     "not-a-number": "text where a number belongs",
     "not-finite": "a number that is infinite or NaN (1e309, .inf)",
     "not-a-date": "a date that is not YYYY-MM-DD (an Excel serial, 20260301, a time of day)",
-    "not-one-of": "a value outside its list (direction, level, kind)",
+    "not-one-of": "a value outside its list (level, kind)",
+    "bad-direction": "a direction that is not increase, decrease, at_least, at_most, milestone",
     "wrong-unit": "'85%' for a key result whose unit is not %",
-    "out-of-range": "a number outside its range (weights > 0, cadence 1..366, overrides 0..1)",
+    "out-of-range": "a number outside its range (cadence 1..366, overrides 0..1, a range that "
+                    "overflows)",
+    "bad-weight": "a weight that is not > 0",
     "too-long": "text longer than its limit (ids and teams 200, units and periods 64)",
     "bad-character": "control, zero-width or bidi-override characters where they are refused",
     "ambiguous-id": "an id a spreadsheet stored as a number (1.10 would become 1.1)",
@@ -51,7 +57,7 @@ CODES: dict[str, str] = {
     "unknown-parent": "a parent that is not an objective of the plan or the store",
     "unknown-objective": "a key result or review of an objective that does not exist",
     "cycle": "objectives that are their own ancestors",
-    "not-measurable": "a key result without what it needs to measure (baseline, unit)",
+    "not-measurable": "a key result without what it needs to measure (target, baseline, unit)",
     "target-equals-baseline": "target == baseline: progress cannot be measured",
     "direction-mismatch": "the direction contradicts baseline and target",
     "milestone-target": "a milestone key result's target (the number of milestones) below 1",

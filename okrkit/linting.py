@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 
 from okrkit.frames import Plan, is_blank
-from okrkit.structure import check_plan
+from okrkit.structure import check_plan, not_measurable
 from okrkit.values import hidden_characters
 
 _DOC = "docs/seeds/okrs-framework-for-ai-projects.md"
@@ -164,7 +164,11 @@ def lint(plan: Plan, known_ids: Iterable[str] = ()) -> list[Finding]:
             )
         )
 
+    unmeasured = {}  # kr row -> fields a not-measurable issue names
     for issue in check_plan(plan, known_ids):
+        if issue.code == "not-measurable" and issue.row is not None:
+            unmeasured[issue.row] = list(issue.fields)
+            continue
         add(issue.code, "error", issue.message, issue.objective_id, issue.kr_id,
             _FIELDS.get(issue.field, issue.field))
 
@@ -184,7 +188,7 @@ def lint(plan: Plan, known_ids: Iterable[str] = ()) -> list[Finding]:
         if is_blank(o["owner"]):
             add("missing-owner", "warning", "the objective has no owner", oid, field="owner")
 
-    for k in krs.to_dict("records"):
+    for r, k in enumerate(krs.to_dict("records")):
         kid, oid = k["kr_id"], k["objective_id"]
         title = "" if is_blank(k["title"]) else str(k["title"])
         if _ACTIVITY.match(title):
@@ -198,16 +202,11 @@ def lint(plan: Plan, known_ids: Iterable[str] = ()) -> list[Finding]:
                 "title",
             )
         _hidden(add, title, oid, kid)
+        unset = unmeasured.get(r, [])
         if is_blank(k["unit"]) and k["direction"] != "milestone":
-            add(
-                "not-measurable",
-                "error",
-                f"not measurable: set unit ({_DOC}, DO 3: use specific numbers, percentages, "
-                "timeframes)",
-                oid,
-                kid,
-                "unit",
-            )
+            unset.append("unit")  # lint asks for a unit too (DO 3: specific numbers)
+        if unset:
+            add("not-measurable", "error", not_measurable(unset), oid, kid, unset[0])
 
     own = obj[obj["level"].isin(_TEAM_LEVELS)]
     for team, group in own.groupby(own["team"].fillna("(no team)"), sort=True):

@@ -217,13 +217,11 @@ def validate_plan_data(
         raise PlanError(problems, file=source) from err
 
 
+#: a missing id or title has its own code (lint's)
+_MISSING = {"id": "missing-id", "title": "missing-title"}
 #: pydantic error types -> okrkit codes (the rest: "wrong-type")
 _CODES = {
     "extra_forbidden": "unknown-key",
-    "missing": "missing",
-    "string_too_short": "missing",
-    "too_short": "missing",
-    "literal_error": "not-one-of",
     "float_parsing": "not-a-number",
     "int_parsing": "not-a-number",
     "date_parsing": "not-a-date",
@@ -247,13 +245,15 @@ def _friendly(e: Any) -> tuple[str, str]:
         allowed = _allowed_keys(loc)
         hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
         return "unknown-key", f"unknown key '{loc[-1]}'{hint}"
+    missing = _MISSING.get(name, "missing")
     if kind == "missing" or (kind in ("float_type", "int_type", "string_type")
                              and e.get("input") is None):
-        return "missing", f"required field '{name}' is missing"
+        return missing, f"required field '{name}' is missing"
     if kind in ("string_too_short", "too_short"):
-        return "missing", f"'{name}' is blank"
+        return missing, f"'{name}' is blank"
     if kind == "literal_error":
-        return "not-one-of", f"{e['msg'].lower()}, got {e.get('input')!r}"
+        code = "bad-direction" if name == "direction" else "not-one-of"
+        return code, f"{e['msg'].lower()}, got {e.get('input')!r}"
     if kind == "string_type":
         return "wrong-type", f"{name} must be text, not {type(e.get('input')).__name__}"
     if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):

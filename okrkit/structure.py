@@ -8,8 +8,8 @@ or saved to the store (``okrkit.store.plans``) meets the same rules:
 ========================  ================================================================
 code                      rule
 ========================  ================================================================
-missing                   objectives and key results have an id and a title; KRs a
-                          direction and a target; reviews an objective
+missing-id, missing-title  objectives and key results have an id and a title; reviews an
+                          objective id
 duplicate-id              objective ids, key result ids and reviews are unique
 too-long, bad-character   ids, parents and teams are plain text of at most 200 characters
                           (:mod:`okrkit.values`); titles and notes hold no control
@@ -17,13 +17,14 @@ too-long, bad-character   ids, parents and teams are plain text of at most 200 c
 unknown-parent            a parent is an objective of the plan or ``known_ids`` (the store)
 cycle                     no objective is its own ancestor (:func:`okrkit.hierarchy.find_cycles`)
 unknown-objective         a key result or review belongs to an objective of the plan
-not-one-of                direction, level and kind are from their lists
+bad-direction, not-one-of  direction, level and kind are from their lists
 not-finite                baselines, targets, weights and milestone targets are finite
-not-measurable            an ``increase`` / ``decrease`` key result has a baseline
+not-measurable            a key result has a target, and an ``increase`` / ``decrease`` one
+                          a baseline (one issue per key result, naming what to set)
 target-equals-baseline    ``target != baseline`` (progress would divide by zero)
 direction-mismatch        ``increase`` means target above baseline, ``decrease`` below
-out-of-range              weights > 0; ``target - baseline`` does not overflow;
-                          ``cadence_days`` 1..366
+bad-weight                weights are > 0
+out-of-range              ``target - baseline`` does not overflow; ``cadence_days`` 1..366
 milestone-target          a ``milestone`` key result's target (milestones planned) is >= 1
 outside-period            milestone dates and ``due`` lie inside the period
 override-needs-reason,    the review override rule, :func:`okrkit.rules.override_problems`
@@ -61,7 +62,8 @@ class Issue:
 
     ``table`` is ``plan``, ``objectives``, ``key_results`` or ``reviews``; ``row`` the
     position in that frame (``None`` for the plan); ``field`` the frame column (or
-    ``period`` / ``cadence_days``); ``key`` a milestone's date.
+    ``period`` / ``cadence_days``); ``key`` a milestone's date; ``fields`` every field a
+    ``not-measurable`` issue asks to set.
     """
 
     code: str
@@ -72,6 +74,7 @@ class Issue:
     objective_id: str | None = None
     kr_id: str | None = None
     key: Any = None
+    fields: tuple[str, ...] = ()
 
 
 #: ``(table, row) -> "objectives[0].key_results[2]"``: how a message names another row
@@ -168,7 +171,7 @@ def _weight(out: list[Issue], table: str, row: int, value: float, oid: str | Non
         out.append(Issue("not-finite", "weight is not a finite number", table, row, "weight",
                          oid, kid))
     elif value <= 0:
-        out.append(Issue("out-of-range", f"weight {value:g} must be > 0", table, row, "weight",
+        out.append(Issue("bad-weight", f"weight {value:g} must be > 0", table, row, "weight",
                          oid, kid))
 
 
@@ -179,7 +182,7 @@ def _objectives(obj: pd.DataFrame, out: list[Issue], where: Where) -> dict[str, 
             zip(*(obj[c] for c in cols), strict=True)):
         me = None if is_blank(oid) else str(oid)
         if me is None:
-            out.append(Issue("missing", f"objective '{title}' has no id", "objectives", i,
+            out.append(Issue("missing-id", f"objective '{title}' has no id", "objectives", i,
                              "objective_id"))
         else:
             _ident(out, "objectives", i, "objective_id", me, "objective id", me)
@@ -189,7 +192,7 @@ def _objectives(obj: pd.DataFrame, out: list[Issue], where: Where) -> dict[str, 
                                  "objective_id", me))
             seen.setdefault(me, i)
         if is_blank(title):
-            out.append(Issue("missing", "the objective has no title", "objectives", i, "title",
+            out.append(Issue("missing-title", "the objective has no title", "objectives", i, "title",
                              me))
         _text(out, "objectives", i, "title", title, "title", me)
         for field, value, allowed in (("level", level, LEVELS), ("kind", kind, KINDS)):
@@ -250,11 +253,13 @@ def _key_results(krs: pd.DataFrame, seen: dict[str, int], period: Period | None,
         me = None if is_blank(kid) else str(kid)
         obj = None if is_blank(oid) else str(oid)
 
-        def add(code: str, message: str, field: str, key: Any = None) -> None:
-            out.append(Issue(code, message, "key_results", r, field, obj, me, key))  # noqa: B023
+        def add(code: str, message: str, field: str, key: Any = None,
+                fields: tuple[str, ...] = ()) -> None:
+            out.append(Issue(code, message, "key_results", r, field, obj, me, key,  # noqa: B023
+                             fields))
 
         if me is None:
-            add("missing", f"key result '{title}' has no id", "kr_id")
+            add("missing-id", f"key result '{title}' has no id", "kr_id")
         else:
             _ident(out, "key_results", r, "kr_id", me, "key result id", obj, me)
             if me in first:
@@ -265,16 +270,14 @@ def _key_results(krs: pd.DataFrame, seen: dict[str, int], period: Period | None,
             add("unknown-objective", f"objective '{oid}' of this key result does not exist",
                 "objective_id")
         if is_blank(title):
-            add("missing", "the key result has no title", "title")
+            add("missing-title", "the key result has no title", "title")
         _text(out, "key_results", r, "title", title, "title", obj, me)
         _text(out, "key_results", r, "metric", metric, "metric", obj, me)
         _text(out, "key_results", r, "owner", owner, "owner", obj, me)
         _text(out, "key_results", r, "unit", unit, "unit", obj, me, MAX_UNIT)
-        if is_blank(direction):
-            add("missing", "the key result has no direction", "direction")
-        elif direction not in DIRECTIONS:
-            add("not-one-of", f"direction '{direction}' is not one of " + ", ".join(DIRECTIONS),
-                "direction")
+        if direction not in DIRECTIONS:
+            add("bad-direction", f"direction '{direction}' is not one of "
+                + ", ".join(DIRECTIONS), "direction")
         _numbers(add, direction, base, target)
         _weight(out, "key_results", r, weight, obj, me)
         pairs = milestone_pairs(ms)
@@ -291,29 +294,33 @@ def _key_results(krs: pd.DataFrame, seen: dict[str, int], period: Period | None,
             add("outside-period", f"due date {due} is outside the period {period}", "due")
 
 
+def not_measurable(fields: Sequence[str]) -> str:
+    """The message of a key result that cannot be measured until ``fields`` are set."""
+    return ("not measurable: set " + ", ".join(fields) + " (docs/seeds/okrs-framework-for-"
+            "ai-projects.md: set baseline & target, use specific numbers)")
+
+
 def _numbers(add: Callable[..., None], direction: Any, base: float, target: float) -> None:
     for field, x in (("baseline", base), ("target", target)):
         if math.isinf(x):
             add("not-finite", f"{field} is not a finite number (infinite or too large)", field)
-    if math.isnan(target):
-        add("missing", "not measurable: set target (a specific number)", "target")
-    if direction in LINEAR:
-        if math.isnan(base):
-            add("not-measurable", f"a '{direction}' key result needs a baseline: set baseline "
-                "& target (docs/seeds/okrs-framework-for-ai-projects.md, DO 6)", "baseline")
-        elif math.isfinite(base) and math.isfinite(target):
-            if not math.isfinite(target - base):
-                add("out-of-range", f"target {target:g} minus baseline {base:g} overflows",
-                    "target")
-            elif math.isclose(base, target, rel_tol=0, abs_tol=1e-12):
-                add("target-equals-baseline",
-                    f"target equals baseline ({target:g}): progress cannot be measured",
-                    "target")
-            elif (direction == "increase") != (target > base):
-                other, side = (("decrease", "below") if direction == "increase"
-                               else ("increase", "above"))
-                add("direction-mismatch", f"direction is '{direction}' but target {target:g} is "
-                    f"{side} baseline {base:g} (use direction: {other})", "direction")
+    unset = [f for f, x in (("baseline", base), ("target", target))
+             if math.isnan(x) and (f == "target" or direction in LINEAR)]
+    if unset:
+        add("not-measurable", not_measurable(unset), unset[0], fields=tuple(unset))
+    if direction in LINEAR and math.isfinite(base) and math.isfinite(target):
+        if not math.isfinite(target - base):
+            add("out-of-range", f"target {target:g} minus baseline {base:g} overflows",
+                "target")
+        elif math.isclose(base, target, rel_tol=0, abs_tol=1e-12):
+            add("target-equals-baseline",
+                f"target equals baseline ({target:g}): progress cannot be measured",
+                "target")
+        elif (direction == "increase") != (target > base):
+            other, side = (("decrease", "below") if direction == "increase"
+                           else ("increase", "above"))
+            add("direction-mismatch", f"direction is '{direction}' but target {target:g} is "
+                f"{side} baseline {base:g} (use direction: {other})", "direction")
     if direction == "milestone" and math.isfinite(target) and target < 1:
         add("milestone-target", "a milestone key result's target is the number of milestones "
             f"(>= 1), not {target:g}", "target")
@@ -326,7 +333,7 @@ def _reviews(rev: pd.DataFrame, seen: dict[str, int], out: list[Issue]) -> None:
             zip(*(rev[c] for c in cols), strict=True)):
         me = None if is_blank(oid) else str(oid)
         if me is None:
-            out.append(Issue("missing", "a review without an objective id", "reviews", r,
+            out.append(Issue("missing-id", "a review without an objective id", "reviews", r,
                              "objective_id"))
         elif me not in seen:
             out.append(Issue("unknown-objective", f"review of unknown objective '{me}'",

@@ -155,7 +155,7 @@ def test_weights_must_be_positive() -> None:
         [{"objective_id": "A", "weight": 0.0}],
         [{"kr_id": "K", "objective_id": "A", "weight": -1.0}],
     )
-    assert sum(f.code == "out-of-range" for f in lint(plan)) == 2
+    assert sum(f.code == "bad-weight" for f in lint(plan)) == 2
 
 
 # ------------------------------------------------------------------ one rule, three paths
@@ -190,7 +190,8 @@ RULES = {
     "not-measurable": _krs(baseline=float("nan")),
     "target-equals-baseline": _krs(target=40.0),
     "direction-mismatch": _krs(target=10.0),
-    "out-of-range": _objs(weight=-1.0),
+    "bad-weight": _objs(weight=-1.0),
+    "out-of-range": _krs(baseline=-1.7e308, target=1.7e308),
     "not-finite": _krs(target=float("inf")),
     "milestone-target": _krs(direction="milestone", target=0.5, baseline=float("nan")),
     "outside-period": _krs(due=dt.date(2026, 5, 1)),
@@ -198,7 +199,9 @@ RULES = {
     "too-long": _objs(team="t" * 201),
     "override-needs-reason": _review(score_override=0.8),
     "override-without-score": _review(override_reason="because"),
-    "missing": _krs(title=None),
+    "missing-title": _krs(title=None),
+    "missing-id": _objs(objective_id=None),
+    "bad-direction": _krs(direction="sideways"),
 }
 
 
@@ -224,7 +227,7 @@ def test_each_rule_has_one_code_in_lint_files_and_the_store(code: str, tmp_path)
         with pytest.raises(PlanError) as read:
             parse_plan(dump_plan(plan), source="p.yaml")
         found = {p.code for p in read.value.problems}
-        assert code in found or (code == "missing" and "missing" in found), str(read.value)
+        assert code in found, str(read.value)
         assert all(p.line for p in read.value.problems), str(read.value)
 
 
@@ -275,3 +278,13 @@ def test_printed_findings_show_codes_and_escape_hidden_text() -> None:
     out = buf.getvalue()
     assert "[activity]" in out and "[hidden-character]" in out
     assert "\u202e" not in out and "\\u202e" in out and "[bold]chat" in out
+
+
+def test_one_not_measurable_finding_per_key_result_names_every_field() -> None:
+    plan = frames_plan(
+        [{"objective_id": "A"}],
+        [{"kr_id": "K", "objective_id": "A", "baseline": None, "target": None, "unit": None}],
+    )
+    found = [f for f in lint(plan) if f.code == "not-measurable"]
+    assert len(found) == 1 and found[0].field == "baseline"
+    assert found[0].message.startswith("not measurable: set baseline, target, unit")

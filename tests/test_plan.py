@@ -210,7 +210,7 @@ def test_yes_and_no_are_text_not_booleans() -> None:
         (("target: 90", "target: -.inf"), "not-finite", "target"),
         (("baseline: 65", "baseline: 1e400"), "not-finite", "baseline"),
         (("target: 90", "target: 90\n        weight: 1e999"), "not-finite", "weight"),
-        (("target: 90", "target: 90\n        weight: -2"), "out-of-range", "weight"),
+        (("target: 90", "target: 90\n        weight: -2"), "bad-weight", "weight"),
         (("baseline: 65", "baseline: -1.7e308\n"), "out-of-range", "target"),
         (("period: 2026-Q1", "period: 2026-Q1\ncadence_days: 2.5"), "wrong-type", "cadence_days"),
         (("period: 2026-Q1", "period: 2026-Q1\ncadence_days: 400"), "out-of-range",
