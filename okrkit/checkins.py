@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from okrkit.errors import CheckinError, Problem
+from okrkit.files import decode_utf8
 from okrkit.frames import CHECKIN_COLUMNS, Plan, conform
 
 
@@ -32,12 +33,7 @@ def read_checkins(path: str | os.PathLike[str], plan: Plan | None = None) -> pd.
         raw = Path(path).read_bytes()
     except OSError as err:
         raise CheckinError(f"cannot read check-ins: {err.strerror}", file=source) from err
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        msg = f"is not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start})"
-        raise CheckinError([Problem(msg, file=source, line=line)], file=source) from err
+    text = decode_utf8(raw, source, CheckinError)
     return parse_checkins_csv(text, source=source, plan=plan)
 
 

@@ -12,20 +12,14 @@ import typer
 from okrkit.cli.base import DbOption, app, echo, fail, handles_errors, jsonable, parse_date, records
 
 
-def _load_any_plan(plan: str, db: str | None, team: str | None = None):  # type: ignore[no-untyped-def]
-    """A plan from a file (YAML/CSV/XLSX) or, for a period label, from the store."""
-    from okrkit.plan import load_plan
-    from okrkit.tables import read_flat
+def _plan_argument(plan: str, db: str | None, team: str | None = None):  # type: ignore[no-untyped-def]
+    """The plan a PLAN argument names: a file (any format, :func:`okrkit.plan.read_plan`)
+    or, for anything else, a period in the store (returned too, to read check-ins)."""
+    from okrkit.files import names_a_file
+    from okrkit.plan import read_plan
 
-    path = Path(plan)
-    if path.exists():
-        if path.suffix.lower() in (".csv", ".xlsx", ".xlsm"):
-            loaded = read_flat(path)
-        else:
-            loaded = load_plan(path)
-        return loaded.for_team(team), None
-    if path.suffix.lower() in (".yaml", ".yml", ".csv", ".xlsx"):
-        fail(f"{plan}: no such file")
+    if names_a_file(plan):
+        return read_plan(plan).for_team(team), None
     from okrkit.store import open_store
 
     store = open_store(db)
@@ -55,7 +49,7 @@ def score(
 
     if fmt not in ("table", "csv", "json"):
         fail(f"--format '{fmt}' is not one of table, csv, json")
-    loaded, store = _load_any_plan(plan, db, team)
+    loaded, store = _plan_argument(plan, db, team)
     if checkins is not None:
         ck = read_checkins(checkins, plan=loaded)
     elif store is not None:
@@ -93,7 +87,7 @@ def lint(
     from okrkit.console import print_findings
     from okrkit.linting import lint as lint_plan
 
-    loaded, _ = _load_any_plan(plan, db)
+    loaded, _ = _plan_argument(plan, db)
     findings = lint_plan(loaded)
     print_findings(findings, source=plan)
     if any(f.severity == "error" for f in findings):
@@ -111,27 +105,21 @@ def import_(
 ) -> None:
     """Load plans and check-ins into the store; each file is one all-or-nothing transaction."""
     from okrkit.checkins import read_checkins
-    from okrkit.plan import load_plan
+    from okrkit.files import file_kind
+    from okrkit.plan import read_plan
     from okrkit.store import open_store
-    from okrkit.tables import read_flat
 
     store = open_store(db)
     try:
         for path in paths:
             if not path.exists():
                 fail(f"{path}: no such file")
-            kind = _file_kind(path)
-            if kind == "checkins":
+            if file_kind(path) == "checkins":
                 frame = read_checkins(path)
                 n = store.add_checkins(frame, source=str(path))
                 echo(f"{path}: {n} check-ins added")
             else:
-                known = _store_objective_ids(store)
-                plan = (
-                    read_flat(path, known_ids=known)
-                    if kind == "table"
-                    else load_plan(path, known_ids=known)
-                )
+                plan = read_plan(path, known_ids=_store_objective_ids(store))
                 rev = store.save_plan(
                     plan, author=author, message=f"import {path.name}", force=True
                 )
@@ -148,21 +136,6 @@ def _store_objective_ids(store: Any) -> set[str]:
     for period in store.periods():
         ids |= set(store.load_plan(period).objectives["objective_id"])
     return ids
-
-
-def _file_kind(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        return "yaml"
-    if suffix in (".xlsx", ".xlsm"):
-        return "table"
-    if suffix == ".csv":
-        with path.open("rb") as fh:
-            head = fh.readline().decode("utf-8-sig", errors="replace")
-        cols = {c.strip() for c in head.split(",")}
-        return "checkins" if "kr_id" in cols and "objective_id" not in cols else "table"
-    fail(f"{path}: cannot import '{suffix}' files (use .yaml, .csv or .xlsx)")
-    return ""
 
 
 @app.command()
