@@ -21,6 +21,7 @@ class Problem:
     row: int | None = None
     field: str | None = None
     id: str | None = None
+    code: str | None = None
 
     def location(self) -> str:
         parts: list[str] = []
