@@ -422,7 +422,8 @@ def check(raw: pd.DataFrame) -> Checked:
 def contract_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
     """A check-in frame with the contract's columns and dtypes (text stays ``object``)."""
     data = {c: pd.Series(columns[c], dtype="float64" if c in ("value", "confidence")
-                         else object, copy=False) for c in CHECKIN_COLUMNS}
+                         else object, copy=False) for c in CHECKIN_COLUMNS[:-1]}
+    data["recorded_at"] = pd.Series(columns["recorded_at"])  # datetime64[us] when any is set
     return pd.DataFrame(data, columns=CHECKIN_COLUMNS, copy=False)  # no block stacking
 
 

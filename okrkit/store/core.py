@@ -188,8 +188,8 @@ class Store:
             are assumed: line = row + 1).
         """
         with self._write() as conn:
-            rows = _checkins.prepare(conn, frame, source=source, lines=lines)
-            return _checkins.insert(conn, rows)
+            columns = _checkins.prepare(conn, frame, source=source, lines=lines)
+            return _checkins.insert_columns(conn, columns)
 
     def checkins(
         self,
