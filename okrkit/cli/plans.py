@@ -5,15 +5,26 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from okrkit.cli.base import DbOption, app, echo, fail, handles_errors, jsonable, parse_date, records
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def _load_any_plan(plan: str, db: str | None, team: str | None = None):  # type: ignore[no-untyped-def]
-    """A plan from a file (YAML/CSV/XLSX) or, for a period label, from the store."""
+    from okrkit.frames import Plan
+
+
+def _load_any_plan(
+    plan: str, db: str | None, team: str | None = None, *, checkins: bool = False
+) -> tuple[Plan, pd.DataFrame | None]:
+    """A plan from a file (YAML/CSV/XLSX) or, for a period label, from the store.
+
+    For a stored plan, ``checkins=True`` also returns the period's check-ins (read in
+    the same store session, which is closed before returning).
+    """
     from okrkit.plan import load_plan
     from okrkit.tables import read_flat
 
@@ -28,8 +39,9 @@ def _load_any_plan(plan: str, db: str | None, team: str | None = None):  # type:
         fail(f"{plan}: no such file")
     from okrkit.store import open_store
 
-    store = open_store(db)
-    return store.load_plan(plan, team=team), store
+    with open_store(db) as store:
+        stored = store.load_plan(plan, team=team)
+        return stored, store.checkins(period=stored.period.label) if checkins else None
 
 
 @app.command()
@@ -55,13 +67,8 @@ def score(
 
     if fmt not in ("table", "csv", "json"):
         fail(f"--format '{fmt}' is not one of table, csv, json")
-    loaded, store = _load_any_plan(plan, db, team)
-    if checkins is not None:
-        ck = read_checkins(checkins, plan=loaded)
-    elif store is not None:
-        ck = store.checkins(period=loaded.period.label)
-    else:
-        ck = None
+    loaded, stored = _load_any_plan(plan, db, team, checkins=checkins is None)
+    ck = read_checkins(checkins, plan=loaded) if checkins is not None else stored
     card = score_plan(loaded, ck, as_of=parse_date(as_of))
     if fmt == "json":
         out = {
@@ -115,18 +122,17 @@ def import_(
     from okrkit.store import open_store
     from okrkit.tables import read_flat
 
-    store = open_store(db)
-    try:
+    with open_store(db) as store:
         for path in paths:
             if not path.exists():
                 fail(f"{path}: no such file")
             kind = _file_kind(path)
             if kind == "checkins":
-                frame = read_checkins(path)
-                n = store.add_checkins(frame, source=str(path))
+                # fields checked once here; the store adds the stored KRs' rules and periods
+                n = store.add_checkins(read_checkins(path), source=str(path))
                 echo(f"{path}: {n} check-ins added")
             else:
-                known = _store_objective_ids(store)
+                known = store.objective_ids()
                 plan = (
                     read_flat(path, known_ids=known)
                     if kind == "table"
@@ -139,15 +145,6 @@ def import_(
                     f"{path}: plan {plan.period} saved ({len(plan.objectives)} objectives, "
                     f"{len(plan.key_results)} key results, revision {rev})"
                 )
-    finally:
-        store.close()
-
-
-def _store_objective_ids(store: Any) -> set[str]:
-    ids: set[str] = set()
-    for period in store.periods():
-        ids |= set(store.load_plan(period).objectives["objective_id"])
-    return ids
 
 
 def _file_kind(path: Path) -> str:
@@ -181,16 +178,13 @@ def export(
 
     if to not in ("yaml", "csv", "xlsx"):
         fail(f"--to '{to}' is not one of yaml, csv, xlsx")
-    store = open_store(db)
-    try:
+    with open_store(db) as store:
         plan = store.load_plan(period, team=team)
-        if out is None and to == "yaml":
-            echo(dump_plan(plan), nl=False)
-            return
-        target = out or Path(f"okr-{period}{'-' + team if team else ''}.{to}")
         checkins = store.checkins(period=period, team=team) if to == "xlsx" else None
-        export_plan(plan, target, to, checkins=checkins)
-        echo(f"wrote {target}")
-    finally:
-        store.close()
+    if out is None and to == "yaml":
+        echo(dump_plan(plan), nl=False)
+        return
+    target = out or Path(f"okr-{period}{'-' + team if team else ''}.{to}")
+    export_plan(plan, target, to, checkins=checkins)
+    echo(f"wrote {target}")
 

@@ -124,6 +124,27 @@ class Store:
             )
             return list(conn.execute(stmt).scalars())
 
+    def objective_ids(self) -> list[str]:
+        """Every objective id in the store (all periods), sorted: parents a plan may name."""
+        with self._read() as conn:
+            stmt = select(objectives.c.objective_id).distinct().order_by(objectives.c.objective_id)
+            return list(conn.execute(stmt).scalars())
+
+    def latest_period(self, team: str | None = None) -> str | None:
+        """The period with the latest start that has a plan (that ``team`` owns objectives in)."""
+        with self._read() as conn:
+            stmt = select(periods.c.period).order_by(
+                periods.c.start_date.desc(), periods.c.period.desc()).limit(1)
+            if team is not None:
+                stmt = stmt.where(periods.c.period.in_(
+                    select(objectives.c.period).where(objectives.c.team == team)))
+            return conn.execute(stmt).scalar()
+
+    def key_results(self, period: str | Period) -> pd.DataFrame:
+        """The key results of ``period`` (contract frame, plan order; empty if none)."""
+        with self._read() as conn:
+            return _plans.read_key_results(conn, _label(period))
+
     def save_reviews(
         self, frame: pd.DataFrame, period: str | Period, *, author: str | None = None
     ) -> None:
