@@ -39,6 +39,18 @@ def read_checkins(path: str | os.PathLike[str], plan: Plan | None = None) -> pd.
 
     Errors name the file, the line (the header is line 1) and the field.
     """
+    frame, lines = read_checkin_records(path)
+    return validate_checkins(frame, plan=plan, source=str(path), lines=lines)
+
+
+def read_checkin_records(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, Lines]:
+    """The records of a check-ins CSV, not validated yet, and the line each starts on.
+
+    File-level problems (unreadable, not UTF-8, empty, bad header, rows with the wrong
+    number of fields) are raised here; the records go to :func:`validate_checkins` or to
+    :meth:`Store.add_checkins <okrkit.store.Store.add_checkins>` (``lines=``), which
+    then reports every problem of the file at once.
+    """
     source = str(path)
     try:
         raw = Path(path).read_bytes()
@@ -52,7 +64,7 @@ def read_checkins(path: str | os.PathLike[str], plan: Plan | None = None) -> pd.
         msg = f"is not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start})"
         raise CheckinError([Problem(msg, file=source, line=line, code="not-utf8")],
                            file=source) from err
-    return _parse(text, raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw, source, plan)
+    return _records(text, raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw, source)
 
 
 def _fail(message: str, source: str | None, code: str, line: int | None = 1,
@@ -90,31 +102,28 @@ def parse_checkins_csv(
     text: str, *, source: str | None = None, plan: Plan | None = None
 ) -> pd.DataFrame:
     """Parse check-ins CSV text; see :func:`read_checkins`."""
-    return _parse(text, None, source, plan)
+    frame, lines = _records(text.removeprefix("\ufeff"), None, source)
+    return validate_checkins(frame, plan=plan, source=source, lines=lines)
 
 
-def _parse(text: str, data: bytes | None, source: str | None, plan: Plan | None
-           ) -> pd.DataFrame:
+def _records(text: str, data: bytes | None, source: str | None) -> tuple[pd.DataFrame, Lines]:
     if not text or text.isspace():
         raise _fail("the file is empty", source, "empty-file")
     header, _ = _header(text, source)
-    fast = _arrow_rows(text.encode("utf-8") if data is None else data, header)
+    data = text.encode("utf-8") if data is None else data
+    fast = _arrow_rows(data, header)
     if fast is None:
-        frame, lines = _python_rows(text, header, source)
-        return validate_checkins(frame, plan=plan, source=source, lines=lines)
+        return _python_rows(text, header, source)
     frame, kept, total = fast
     if not len(frame):
         raise _fail("has a header but no check-ins", source, "no-rows")
 
     def lines() -> Sequence[int] | None:
-        every = _record_lines(text)
-        return None if len(every) != total else np.asarray(every, dtype="int64")[kept]
+        """Only worked out when a problem is reported (None: they cannot be matched)."""
+        every = _record_lines(data)
+        return None if len(every) != total else every[kept]
 
-    chk = _checked(frame, plan)
-    if chk.found and lines() is None:  # pyarrow and the csv module split rows differently
-        frame, py_lines = _python_rows(text, header, source)
-        return validate_checkins(frame, plan=plan, source=source, lines=py_lines)
-    return _finish(chk, source, lines)
+    return frame, lines
 
 
 def _arrow_rows(data: bytes, header: list[str]) -> tuple[pd.DataFrame, np.ndarray, int] | None:
@@ -133,7 +142,8 @@ def _arrow_rows(data: bytes, header: list[str]) -> tuple[pd.DataFrame, np.ndarra
             read_options=pcsv.ReadOptions(column_names=header, skip_rows=1),
             parse_options=pcsv.ParseOptions(newlines_in_values=b'"' in data),
             convert_options=pcsv.ConvertOptions(
-                column_types={h: pa.string() for h in header}, strings_can_be_null=True),
+                column_types={h: pa.string() for h in header}, strings_can_be_null=True,
+                null_values=[""]),  # "nan", "NA", "null" are text (then "not a number")
         )
     except (pa.ArrowInvalid, pa.ArrowException):
         return None
@@ -170,16 +180,23 @@ def _arrow_column(name: str, col: Any) -> tuple[Any, np.ndarray]:
         empty[codes]
 
 
-def _record_lines(text: str) -> list[int]:
-    """The line each record starts on (empty lines skipped, as pyarrow does)."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    next(reader)
-    out, start = [], reader.line_num + 1
-    for rec in reader:
-        if rec:
-            out.append(start)
-        start = reader.line_num + 1
-    return out
+def _record_lines(data: bytes) -> np.ndarray:
+    """The line each data record starts on, as pyarrow splits them (numpy over the bytes).
+
+    A newline ends a record unless it is inside quotes (an odd number of ``"`` before
+    it); empty records (blank lines) are skipped, like pyarrow does; the header is the
+    first record.
+    """
+    b = np.frombuffer(data, dtype=np.uint8)
+    newline = np.flatnonzero(b == 10)
+    quotes = np.flatnonzero(b == 34)
+    ends = newline[np.searchsorted(quotes, newline) % 2 == 0]
+    starts = np.r_[0, ends + 1]
+    stops = np.r_[ends, len(b)]
+    body = stops - starts - (b[np.maximum(stops - 1, 0)] == 13)  # "\r\n" endings
+    line = np.searchsorted(newline, starts) + 1
+    keep = body > 0
+    return line[keep][1:]
 
 
 def _python_rows(text: str, header: list[str], source: str | None

@@ -117,7 +117,7 @@ def import_(
     author: Annotated[str | None, typer.Option(help="Recorded in the revision history.")] = None,
 ) -> None:
     """Load plans and check-ins into the store; each file is one all-or-nothing transaction."""
-    from okrkit.checkins import read_checkins
+    from okrkit.checkins import read_checkin_records
     from okrkit.plan import load_plan
     from okrkit.store import open_store
     from okrkit.tables import read_flat
@@ -128,8 +128,9 @@ def import_(
                 fail(f"{path}: no such file")
             kind = _file_kind(path)
             if kind == "checkins":
-                # fields checked once here; the store adds the stored KRs' rules and periods
-                n = store.add_checkins(read_checkins(path), source=str(path))
+                # checked once, by the store: the fields, the stored KRs and their periods
+                frame, lines = read_checkin_records(path)
+                n = store.add_checkins(frame, source=str(path), lines=lines)
                 echo(f"{path}: {n} check-ins added")
             else:
                 known = store.objective_ids()

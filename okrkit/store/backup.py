@@ -128,8 +128,8 @@ def load(conn: Connection, path: Path, *, replace: bool, where: str) -> dict[str
     existing = sum(conn.execute(select(func.count()).select_from(t)).scalar_one() for t in TABLES)
     if existing and not replace:
         raise StoreError(
-            f"the store {where} is not empty: restore into an empty store, or pass "
-            "replace=True to delete its contents first"
+            f"the store {where} is not empty: restore into an empty store, or delete its "
+            "contents first (okrkit restore --replace; Store.restore(..., replace=True))"
         )
     if replace:
         for table in reversed(TABLES):

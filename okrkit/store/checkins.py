@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-from collections.abc import Sequence
 from itertools import islice
 from typing import Any
 
@@ -92,7 +91,7 @@ def prepare(
     frame: pd.DataFrame,
     *,
     source: str | None = None,
-    lines: Sequence[int] | None = None,
+    lines: Any = None,
     now: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """Check check-in records against the stored plans; the columns to insert.
@@ -130,7 +129,8 @@ def _unplaced(chk: checkin_schema.Checked, krs: pd.DataFrame, placed: np.ndarray
     if not len(todo):
         return
     spans: dict[str, list[str]] = {}
-    for k, p, s, e in zip(krs["kr_id"], krs["period"], krs["start"], krs["end"], strict=True):
+    for k, p, s, e in zip(krs["kr_id"], krs["period"], krs["start"].dt.date, krs["end"].dt.date,
+                          strict=True):
         spans.setdefault(k, []).append(f"{p}: {s}..{e}")
     kr, day = chk.kr, chk.day
     unknown = np.array([kr[i] not in spans for i in todo], dtype=bool)

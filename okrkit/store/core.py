@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -193,20 +193,25 @@ class Store:
         frame: pd.DataFrame,
         *,
         source: str | None = None,
-        lines: Sequence[int] | None = None,
+        lines: Sequence[int] | Callable[[], Sequence[int] | None] | None = None,
     ) -> int:
         """Append check-ins (one transaction, all or nothing); returns the rows added.
 
-        Each row must name a stored key result and fall inside a period holding it; its
-        period is the one whose dates contain it. ``recorded_at`` defaults to now (UTC).
+        The records are checked by the one check-in validator (a frame it returned and
+        nobody changed is not checked again), then against the store: each row must name
+        a stored key result and fall inside a period holding it (its period is the one
+        whose dates contain it), a ``%`` value needs a ``%`` unit, and a reported status
+        must agree with the value (:func:`okrkit.rules.status_conflicts`). Every problem
+        is reported at once. ``recorded_at`` defaults to now (UTC).
 
         Raises
         ------
         CheckinError
             Listing every bad row: ``row`` is 1-based in ``frame``. The file ``line`` is
-            named instead when ``lines`` (one line number per row) is given, or when
-            ``source`` is an existing file (then a header line and one record per line
-            are assumed: line = row + 1).
+            named instead when ``lines`` (one line number per row, or a function giving
+            them) is given, when the frame came from :func:`okrkit.read_checkins` of that
+            file, or when ``source`` is an existing file (then a header line and one
+            record per line are assumed: line = row + 1).
         """
         with self._write() as conn:
             columns = _checkins.prepare(conn, frame, source=source, lines=lines)
