@@ -48,19 +48,24 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _placements(conn: Connection) -> pd.DataFrame:
-    """Every stored key result with its period's dates and the fields the KR rules need."""
+def _placements(conn: Connection, ids: np.ndarray) -> pd.DataFrame:
+    """The stored key results named ``ids`` (all of them for many ids), with their
+    period's dates and the fields the KR rules need."""
     k, p = key_results, periods
-    rows = conn.execute(
+    stmt = (
         select(k.c.kr_id, k.c.period, p.c.start_date, p.c.end_date, k.c.unit, k.c.direction,
                k.c.baseline, k.c.target)
         .join(p, p.c.period == k.c.period)
         .order_by(p.c.start_date, p.c.period)
-    ).all()
+    )
+    if len(ids) <= 500:  # a few check-ins (the app, the command line): only their KRs
+        stmt = stmt.where(k.c.kr_id.in_([str(i) for i in ids]))
+    rows = conn.execute(stmt).all()
     cols = ["kr_id", "period", "start", "end", "unit", "direction", "baseline", "target"]
-    out = pd.DataFrame(rows, columns=cols, dtype=object)
+    out = pd.DataFrame.from_records(rows, columns=cols)
     for c in ("start", "end"):
-        out[c] = np.array([np.datetime64(d, "D") for d in out[c]], dtype="datetime64[D]")
+        days = pd.Series(out[c].to_numpy(dtype=object), dtype=object)
+        out[c] = _by_distinct(days, lambda d: np.datetime64(d, "D")).astype("datetime64[D]")
     return out
 
 
@@ -86,6 +91,15 @@ def _place(chk: checkin_schema.Checked, krs: pd.DataFrame) -> np.ndarray:
     return placed
 
 
+def checked(frame: pd.DataFrame) -> tuple[checkin_schema.Checked, str | None, Any]:
+    """The fields checked by the one validator (no store needed: done before locking).
+
+    A frame the validator sealed is not checked again; its file and lines come along.
+    """
+    known = checkin_schema.sealed(frame)
+    return (checkin_schema.check(frame), None, None) if known is None else known
+
+
 def prepare(
     conn: Connection,
     frame: pd.DataFrame,
@@ -93,22 +107,21 @@ def prepare(
     source: str | None = None,
     lines: Any = None,
     now: dt.datetime | None = None,
+    checked_as: tuple[checkin_schema.Checked, str | None, Any] | None = None,
 ) -> dict[str, Any]:
     """Check check-in records against the stored plans; the columns to insert.
+
+    ``checked_as`` is :func:`checked` of ``frame`` when the caller ran it already.
 
     Raises
     ------
     CheckinError
         With every problem found (nothing is written), each naming the row or line.
     """
-    known = checkin_schema.sealed(frame)
-    if known is None:
-        chk = checkin_schema.check(frame)
-    else:
-        chk, sealed_source, sealed_lines = known
-        if lines is None and (source is None or source == sealed_source):
-            lines = sealed_lines
-    krs = _placements(conn)
+    chk, sealed_source, sealed_lines = checked_as or checked(frame)
+    if lines is None and sealed_lines is not None and source in (None, sealed_source):
+        lines = sealed_lines
+    krs = _placements(conn, chk.kr_ids)
     placed = _place(chk, krs)
     _unplaced(chk, krs, placed)
     rows = np.flatnonzero(placed >= 0)
@@ -223,9 +236,11 @@ def read(
 ) -> pd.DataFrame:
     """Check-ins as a contract frame sorted by kr_id, date, recorded_at (then insertion).
 
-    One plain query through the driver's cursor; the columns are converted once per
-    distinct value (dates, times) rather than per row. ``effective`` keeps the rows
-    :func:`okrkit.rules.latest_per_day` picks (per period, KR and day).
+    One plain query through the driver's cursor, in the order of the check-in index
+    (period, kr_id, date, recorded_at, id); the columns are converted once per distinct
+    value (dates, times) rather than per row. ``effective`` keeps the rows
+    :func:`okrkit.rules.latest_per_day` picks (per period, KR and day: the latest
+    recorded, then the latest inserted), by :func:`okrkit.rules.keep_latest`.
     """
     names = ["id", "period", *CHECKIN_COLUMNS]
     sql = f"SELECT {', '.join('c.' + n for n in names)} FROM checkins c"  # noqa: S608
@@ -240,20 +255,23 @@ def read(
         params.append(period)
     if where:
         sql += " WHERE " + " AND ".join(where)
-    frame = _frame(names, _fetch(conn, sql, params))
-    ids = frame["id"].to_numpy()
-    if len(ids) > 1 and (np.diff(ids) < 0).any():
-        frame = frame.iloc[np.argsort(ids, kind="stable")].reset_index(drop=True)
-    kr, day, stamp = (_sorted_codes(frame[c]) for c in ("kr_id", "date", "recorded_at"))
+    collate = "" if conn.dialect.name == "sqlite" else ' COLLATE "C"'  # code-point order
+    sql += (f" ORDER BY c.period{collate}, c.kr_id{collate}, c.date, c.recorded_at, c.id")
+    frame = _frame(names, _fetch(conn, sql, params))  # sorted: the index's own order
     if effective and len(frame):
-        group = _sorted_codes(frame["period"])
-        for codes in (kr, day):
-            group = group * (int(codes.max()) + 1) + codes
-        keep = keep_latest(group, stamp)  # the rule of okrkit.rules.latest_per_day
-        frame, kr, day, stamp = frame.iloc[keep], kr[keep], day[keep], stamp[keep]
-    order = np.lexsort((frame["id"].to_numpy(), stamp, day, kr))
+        change = np.zeros(len(frame), dtype=bool)
+        for c in ("period", "kr_id", "date"):
+            v = frame[c].to_numpy()
+            change[1:] |= v[1:] != v[:-1]
+        # rows are in recorded_at, id order within a day: the rule's "latest wins"
+        keep = keep_latest(np.cumsum(change), None)
+        frame = frame.iloc[keep]
+    if frame["period"].nunique() > 1:  # several periods: back to kr_id, date order
+        order = np.lexsort([_sorted_codes(frame[c]) for c in ("id", "recorded_at", "date",
+                                                                "kr_id")])
+        frame = frame.iloc[order]
     cols = (["period"] if with_period else []) + CHECKIN_COLUMNS
-    return frame.iloc[order][cols].reset_index(drop=True)
+    return frame[cols].reset_index(drop=True)
 
 
 def _fetch(conn: Connection, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:

@@ -213,8 +213,10 @@ class Store:
             file, or when ``source`` is an existing file (then a header line and one
             record per line are assumed: line = row + 1).
         """
+        fields = _checkins.checked(frame)  # before taking the write lock
         with self._write() as conn:
-            columns = _checkins.prepare(conn, frame, source=source, lines=lines)
+            columns = _checkins.prepare(conn, frame, source=source, lines=lines,
+                                        checked_as=fields)
             return _checkins.insert_columns(conn, columns)
 
     def checkins(
