@@ -379,9 +379,9 @@ def test_effective_view_is_the_scoring_rule(store: Store) -> None:
 
 
 def test_cli_closes_every_store_it_opens(tmp_path, monkeypatch) -> None:
-    import okrkit.store
     from typer.testing import CliRunner
 
+    import okrkit.store
     from okrkit.cli import app
 
     opened: list[Store] = []
