@@ -148,6 +148,7 @@ class Checked:
     day: np.ndarray
     percent: np.ndarray
     found: list[Found] = field(default_factory=list)
+    said: np.ndarray | None = None  # rows reporting Complete or Not Started
 
     def add(self, rows: Any, field_name: str, code: str, msg: Message) -> None:
         """Record a problem for ``rows``, except rows already wrong in that field."""
@@ -211,6 +212,8 @@ class _Col:
         """The column with each distinct value replaced (equal ones merged, None: missing)."""
         index: dict[Any, int] = {}
         new = [-1 if v is None else index.setdefault(v, len(index)) for v in values]
+        if new == list(range(len(new))):  # nothing merged or dropped: same codes
+            return _Col(self.codes, list(index))
         return _Col(np.asarray([*new, -1], dtype="int64")[self.codes], list(index))
 
     def per_row(self, name: str, code: str) -> Callable[[int], str]:
@@ -413,9 +416,13 @@ def check(raw: pd.DataFrame) -> Checked:
     status = _statuses(chk, _distinct(col("status"), n))
     texts = {name: _texts(chk, _distinct(col(name), n), name).take() for name in TEXT_FIELDS}
     recorded = _recorded(chk, col("recorded_at"), n)
+    chk.said = np.isin(status.codes, [i for i, v in enumerate(status.values)
+                                      if v in ("Complete", "Not Started")])
+    stamps = recorded.take([np.datetime64(m, "us") for m in recorded.values], "datetime64[us]",
+                           np.datetime64("NaT")) if recorded.values else recorded.take()
     chk.frame = contract_frame(
         {"kr_id": kr.take(), "date": day.take(), "value": value, "confidence": confidence,
-         "status": status.take(), **texts, "recorded_at": recorded.take()})
+         "status": status.take(), **texts, "recorded_at": stamps})
     return chk
 
 
@@ -423,38 +430,45 @@ def contract_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
     """A check-in frame with the contract's columns and dtypes (text stays ``object``)."""
     data = {c: pd.Series(columns[c], dtype="float64" if c in ("value", "confidence")
                          else object, copy=False) for c in CHECKIN_COLUMNS[:-1]}
-    data["recorded_at"] = pd.Series(columns["recorded_at"])  # datetime64[us] when any is set
+    stamps = columns["recorded_at"]  # datetime64[us] when any is set, as conform() gives
+    data["recorded_at"] = pd.Series(stamps, dtype=None if stamps.dtype.kind == "M" else object)
     return pd.DataFrame(data, columns=CHECKIN_COLUMNS, copy=False)  # no block stacking
 
 
-def check_key_results(chk: Checked, rows: np.ndarray, unit: Any, direction: Any,
-                      baseline: Any, target: Any) -> None:
-    """The rules that need the key result of each row (``rows``, with its KR's fields).
+def check_key_results(chk: Checked, rows: np.ndarray, kr: np.ndarray, krs: pd.DataFrame
+                      ) -> None:
+    """The rules that need each row's key result: row ``rows[i]`` is ``krs.iloc[kr[i]]``
+    (``krs`` has ``unit``, ``direction``, ``baseline``, ``target``).
 
     A value written as a percentage needs a ``%`` unit; a reported status must not
-    contradict the value (:func:`okrkit.rules.status_conflicts`, the one rule).
+    contradict the value (:func:`okrkit.rules.status_conflicts`, the one rule). Only the
+    rows concerned are looked at (values written with ``%``; ``Complete`` and
+    ``Not Started``).
     """
-    rows = np.asarray(rows, dtype="int64")
+    rows, kr = np.asarray(rows, dtype="int64"), np.asarray(kr, dtype="int64")
     if not len(rows):
         return
-    unit = np.asarray(unit, dtype=object)
-    pct = chk.percent[rows]
-    if pct.any():
-        units = pd.Series(unit[pct], dtype=object).fillna("").astype(str).str.strip()
-        wrong = rows[pct][units.to_numpy() != "%"]
-        kr, unit_of = chk.kr, np.full(len(chk.percent), None, dtype=object)
-        unit_of[rows] = unit
-        chk.add(wrong, "value", "percent-unit",
-                lambda i: f"value is a percentage but the unit of {kr[i]} is {unit_of[i]!r}")
-    status = chk.frame["status"].to_numpy()[rows]
-    value = chk.frame["value"].to_numpy()[rows]
-    sel = np.flatnonzero(np.isin(status, ("Complete", "Not Started")) & ~np.isnan(value))
+    unit = krs["unit"].to_numpy(dtype=object)
+    pct = np.flatnonzero(chk.percent[rows])
+    if len(pct):
+        units = pd.Series(unit[kr[pct]], dtype=object).fillna("").astype(str).str.strip()
+        wrong = pct[units.to_numpy() != "%"]
+        ids, unit_of = chk.kr, dict(zip(rows[wrong].tolist(), unit[kr[wrong]], strict=True))
+        chk.add(rows[wrong], "value", "percent-unit",
+                lambda i: f"value is a percentage but the unit of {ids[i]} is {unit_of[i]!r}")
+    status = chk.frame["status"]
+    said = chk.said if chk.said is not None else status.isin(
+        ("Complete", "Not Started")).to_numpy()
+    sel = np.flatnonzero(said[rows])
+    value = chk.frame["value"].to_numpy()[rows[sel]]
+    sel, value = sel[~np.isnan(value)], value[~np.isnan(value)]
     if not len(sel):
         return
-    msgs = status_conflicts(np.asarray(direction, dtype=object)[sel],
-                            np.asarray(baseline, dtype="float64")[sel],
-                            np.asarray(target, dtype="float64")[sel], value[sel], status[sel],
-                            np.asarray(unit, dtype=object)[sel])
+    at = kr[sel]
+    msgs = status_conflicts(krs["direction"].to_numpy(dtype=object)[at],
+                            krs["baseline"].to_numpy(dtype="float64")[at],
+                            krs["target"].to_numpy(dtype="float64")[at], value,
+                            status.to_numpy()[rows[sel]], unit[at])
     bad = {int(rows[s]): m for s, m in zip(sel, msgs, strict=True) if m}
     chk.add(np.array(sorted(bad), dtype="int64"), "status", "status-contradicts-value",
             lambda i: bad[i])
@@ -483,11 +497,7 @@ def check_plan(chk: Checked, plan: Any) -> None:
             lambda i: f"date {day[i]} is outside the period {period} "
                       f"({period.start}..{period.end})")
     known = np.flatnonzero(pos >= 0)
-    p = pos[known]
-    check_key_results(chk, known, krs["unit"].to_numpy(dtype=object)[p],
-                      krs["direction"].to_numpy(dtype=object)[p],
-                      krs["baseline"].to_numpy(dtype="float64")[p],
-                      krs["target"].to_numpy(dtype="float64")[p])
+    check_key_results(chk, known, pos[known], krs)
 
 
 # ---------------------------------------------------------------------------- the seal

@@ -57,14 +57,17 @@ def read_checkin_records(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, Li
     except OSError as err:
         msg = f"cannot read check-ins: {err.strerror}"
         raise CheckinError([Problem(msg, file=source, code="unreadable")], file=source) from err
+    return _records(None, raw.removeprefix(b"\xef\xbb\xbf"), source)
+
+
+def _decode(data: bytes, source: str | None) -> str:
     try:
-        text = raw.decode("utf-8-sig")
+        return data.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        msg = f"is not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start})"
+        line = data[: err.start].count(b"\n") + 1
+        msg = f"is not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start})"
         raise CheckinError([Problem(msg, file=source, line=line, code="not-utf8")],
                            file=source) from err
-    return _records(text, raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw, source)
 
 
 def _fail(message: str, source: str | None, code: str, line: int | None = 1,
@@ -106,14 +109,20 @@ def parse_checkins_csv(
     return validate_checkins(frame, plan=plan, source=source, lines=lines)
 
 
-def _records(text: str, data: bytes | None, source: str | None) -> tuple[pd.DataFrame, Lines]:
-    if not text or text.isspace():
+def _records(text: str | None, data: bytes | None, source: str | None
+             ) -> tuple[pd.DataFrame, Lines]:
+    """Text or bytes to records. Bytes are only decoded in Python when pyarrow (which
+    checks the UTF-8 itself) cannot read them, or for the header's first line."""
+    if data is None:
+        data = (text or "").encode("utf-8")
+    if not data or data.isspace():
         raise _fail("the file is empty", source, "empty-file")
-    header, _ = _header(text, source)
-    data = text.encode("utf-8") if data is None else data
+    first = data[: data.find(b"\n") + 1 or len(data)]
+    head = _decode(first, source) if first.count(b'"') % 2 == 0 else None
+    header, _ = _header(head if head is not None else _decode(data, source), source)
     fast = _arrow_rows(data, header)
     if fast is None:
-        return _python_rows(text, header, source)
+        return _python_rows(_decode(data, source) if text is None else text, header, source)
     frame, kept, total = fast
     if not len(frame):
         raise _fail("has a header but no check-ins", source, "no-rows")

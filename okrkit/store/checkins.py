@@ -125,10 +125,7 @@ def prepare(
     placed = _place(chk, krs)
     _unplaced(chk, krs, placed)
     rows = np.flatnonzero(placed >= 0)
-    at = placed[rows]
-    checkin_schema.check_key_results(
-        chk, rows, krs["unit"].to_numpy()[at], krs["direction"].to_numpy()[at],
-        krs["baseline"].to_numpy(dtype="float64")[at], krs["target"].to_numpy(dtype="float64")[at])
+    checkin_schema.check_key_results(chk, rows, placed[rows], krs)
     if chk.found:
         if lines is None and source is not None and os.path.isfile(source):
             lines = range(2, len(frame) + 2)  # a header line, then one record per line
