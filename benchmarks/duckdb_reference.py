@@ -24,12 +24,12 @@ def _milestone_points(plan: Any) -> pd.DataFrame:
         krs["kr_id"], krs["direction"], krs["baseline"], krs["target"], krs["milestones"],
         strict=True,
     ):
-        if not ms or direction in ("at_least", "at_most"):
+        if direction in ("at_least", "at_most") or (not ms and direction != "milestone"):
             continue
         b = 0.0 if direction == "milestone" or np.isnan(base) else float(base)
         rows.append((kid, start, b))
-        rows += [(kid, d.toordinal() + 1, float(v)) for d, v in ms]
-        if ms[-1][0].toordinal() + 1 < end:
+        rows += [(kid, d.toordinal() + 1, float(v)) for d, v in (ms or ())]
+        if not ms or ms[-1][0].toordinal() + 1 < end:
             rows.append((kid, end, float(target)))
     return pd.DataFrame(rows, columns=["kr_id", "x", "y"])
 
@@ -69,7 +69,7 @@ def score_duckdb(plan: Any, checkins: pd.DataFrame, as_of: dt.date, cadence: int
                    arg_max(y, x) FILTER (WHERE x <= $x) AS y0,
                    arg_min(y, x) FILTER (WHERE x > $x) AS y1,
                    min(x) AS xmin, arg_min(y, x) AS ymin, arg_max(y, x) AS ymax,
-                   arg_min(y, x) AS b
+                   arg_min(y, x) AS b, max(y) FILTER (WHERE x <= $x) AS due_by
             FROM pts GROUP BY kr_id
         ), base AS (
             SELECT k.kr_id, k.direction, k.baseline, k.target, coalesce(a.n, 0) AS n,
@@ -79,6 +79,8 @@ def score_duckdb(plan: Any, checkins: pd.DataFrame, as_of: dt.date, cadence: int
                         WHEN k.direction = 'milestone' THEN a.latest.v / k.target
                         ELSE (a.latest.v - k.baseline) / (k.target - k.baseline) END AS progress,
                    CASE WHEN k.direction IN ('at_least', 'at_most') THEN 1.0
+                        WHEN k.direction = 'milestone'
+                            THEN greatest(0.0, least(1.0, coalesce(s.due_by, 0.0) / k.target))
                         WHEN s.kr_id IS NULL THEN $share
                         ELSE greatest(0.0, least(1.0,
                             (CASE WHEN s.x1 IS NULL THEN s.ymax

@@ -21,14 +21,23 @@ def _band(s: float) -> str | None:
 
 
 def _expected(kr: dict[str, Any], start: dt.date, end: dt.date, as_of: dt.date) -> float:
+    due = kr.get("due")
+    if isinstance(due, dt.date) and start <= due < end:
+        end = due
     days = (end - start).days + 1
     share = min(1.0, max(0.0, ((as_of - start).days + 1) / days))
     if kr["direction"] in THRESHOLD:
         return 1.0
     ms = kr["milestones"]
+    if kr["direction"] == "milestone":  # a step: the milestones due by then
+        x = as_of.toordinal() + 1
+        planned = [(d.toordinal() + 1, float(v)) for d, v in (ms or ())]
+        planned.append((end.toordinal() + 1, float(kr["target"])))
+        due_by = max((v for when, v in planned if when <= x), default=0.0)
+        return min(1.0, max(0.0, due_by / kr["target"]))
     if not ms:
         return share
-    b = 0.0 if kr["direction"] == "milestone" or math.isnan(kr["baseline"]) else kr["baseline"]
+    b = 0.0 if math.isnan(kr["baseline"]) else kr["baseline"]
     xs = [start.toordinal()] + [d.toordinal() + 1 for d, _ in ms]
     ys = [b] + [float(v) for _, v in ms]
     if xs[-1] < end.toordinal() + 1:

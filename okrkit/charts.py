@@ -26,8 +26,10 @@ import pandas as pd
 
 from okrkit import rules
 from okrkit.errors import MissingDependencyError, ReportError
-from okrkit.period import Period, as_date
-from okrkit.scoring import ScoringPolicy, band
+from okrkit.frames import conform
+from okrkit.pacing import expected_path
+from okrkit.period import Period
+from okrkit.scoring import ScoringPolicy, band, resolve_as_of
 
 BAND_DOMAIN = ["red", "yellow", "green"]
 BAND_RANGE = ["#d62728", "#e6b000", "#2ca02c"]
@@ -191,20 +193,47 @@ def _progress_points(krs: pd.DataFrame, checkins: pd.DataFrame, period: Period,
                          "progress": prog[keep].astype(float)}, columns=cols)
 
 
-def burnup_chart(key_results: pd.DataFrame, checkins: pd.DataFrame, period: Any,
-                 as_of: Any) -> Chart:
-    """Progress over time per key result against the linear expected-pace line.
+def _expected_corners(key_results: pd.DataFrame, period: Period, plan: Any = None
+                      ) -> pd.DataFrame:
+    """The expected-progress path of each KR (:func:`okrkit.pacing.expected_path`, the
+    pacing rule: due dates, phased milestones, milestone steps), from 0 at the period
+    start, keeping only the corners (points where the path bends)."""
+    krs = conform(key_results, "key_results")
+    if plan is not None:  # due dates and milestones are the plan's
+        extra = plan.key_results.drop_duplicates("kr_id").set_index("kr_id")
+        for col in ("due", "milestones"):
+            krs[col] = krs["kr_id"].map(extra[col]).astype(object)
+            krs[col] = krs[col].where(krs[col].notna(), None)
+    path = expected_path(krs, period)
+    start = pd.DataFrame({"kr_id": krs["kr_id"].to_numpy(dtype=object),
+                          "date": [period.start] * len(krs), "expected": 0.0})
+    path = pd.concat([start, path], ignore_index=True).sort_values(
+        ["kr_id", "date", "expected"], kind="stable").reset_index(drop=True)
+    e = path["expected"].to_numpy()
+    same = path["kr_id"].to_numpy(dtype=object)
+    keep = np.ones(len(path), dtype=bool)
+    if len(path) > 2:
+        inner = (same[1:-1] == same[:-2]) & (same[1:-1] == same[2:])
+        straight = np.abs((e[2:] - e[1:-1]) - (e[1:-1] - e[:-2])) < 1e-9
+        keep[1:-1] = ~(inner & straight)
+    return path[keep].reset_index(drop=True)
 
-    One small panel per KR (3 columns), a dashed line from (period start, 0) to
-    (period end, 1) and an amber rule at ``as_of``. ``increase``/``decrease`` KRs plot
-    ``(value - baseline) / (target - baseline)`` per check-in; other directions plot the
-    KR's final progress at each check-in date. Check-ins after ``as_of`` are left out.
+
+def burnup_chart(key_results: pd.DataFrame, checkins: pd.DataFrame, period: Any,
+                 as_of: Any, plan: Any = None) -> Chart:
+    """Progress over time per key result against its expected pace.
+
+    One small panel per KR (3 columns), a dashed line of the expected progress (the
+    pacing rule, :func:`okrkit.pacing.expected_path`: linear to the period end or the KR's
+    due date, through phased milestones; give ``plan`` for its due dates and milestones
+    when ``key_results`` is a scorecard frame) and an amber rule at ``as_of``. Each point
+    is the KR's progress after that check-in, by the scoring rules
+    (:func:`_progress_points`). Check-ins after ``as_of`` are left out.
     """
     if _empty(key_results) or _empty(checkins):
         return _no_data("no check-ins yet")
     per = period if isinstance(period, Period) else Period.parse(str(period))
-    day = (min(max(dt.date.today(), per.start), per.end) if as_of is None
-           else as_date(as_of))
+    day = resolve_as_of(per, as_of)
     pts = _progress_points(key_results, checkins, per, day)
     if not len(pts):
         return _no_data("no check-ins yet")
@@ -213,8 +242,10 @@ def burnup_chart(key_results: pd.DataFrame, checkins: pd.DataFrame, period: Any,
     labels = dict(zip(_text(key_results, "kr_id"), _label(key_results, 30), strict=True))
     panels = [labels[k] for k in ids]
     start, end = per.start.isoformat(), per.end.isoformat()
-    rows = [{"kr": labels[k], "date": d, "progress": p, "kind": "expected"}
-            for k in ids for d, p in ((start, 0.0), (end, 1.0))]
+    path = _expected_corners(key_results, per, plan)
+    rows = [{"kr": labels[k], "date": d.isoformat(), "progress": p, "kind": "expected"}
+            for k, d, p in zip(path["kr_id"], path["date"], path["expected"], strict=True)
+            if k in labels]
     rows += [{"kr": labels[k], "date": day.isoformat(), "progress": None, "kind": "as of"}
              for k in ids]
     rows += [{"kr": labels[k], "date": d.isoformat(), "progress": p, "kind": "actual"}
@@ -324,8 +355,12 @@ def score_distribution(scores: pd.DataFrame, column: str = "score",
               f"{p.ideal_from:g}–{p.ideal_to:g}")
 
 
-def heatmap(objectives: pd.DataFrame) -> Chart:
-    """Objective scores: team (rows) × objective (columns), coloured red → green (0..1)."""
+def heatmap(objectives: pd.DataFrame, policy: ScoringPolicy | None = None) -> Chart:
+    """Objective scores: team (rows) × objective (columns), coloured red → green (0..1).
+
+    Each cell's tooltip names its band: the ``band`` column where given, else the band
+    under ``policy``.
+    """
     if _empty(objectives):
         return _no_data("no objectives")
     df = pd.DataFrame({
@@ -333,9 +368,12 @@ def heatmap(objectives: pd.DataFrame) -> Chart:
         "objective": _text(objectives, "objective_id", "?"),
         "title": _text(objectives, "title"),
         "score": _num(objectives, "score"),
+        "band": _col(objectives, "band"),
     }).dropna(subset=["score"])
     if not len(df):
         return _no_data("no scores yet")
+    df["band"] = [b if b in BAND_DOMAIN else band(s, policy)
+                  for b, s in zip(df["band"], df["score"], strict=True)]
     df["label"] = [f"{s:.2f}" for s in df["score"]]
     objs = list(dict.fromkeys(df["objective"]))
     teams = list(dict.fromkeys(df["team"]))
@@ -346,7 +384,7 @@ def heatmap(objectives: pd.DataFrame) -> Chart:
         color=alt.Color("score:Q", title="score",
                         scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1])),
         tooltip=[alt.Tooltip("team:N"), alt.Tooltip("objective:N"), alt.Tooltip("title:N"),
-                 alt.Tooltip("score:Q", format=".2f")])
+                 alt.Tooltip("score:Q", format=".2f"), alt.Tooltip("band:N")])
     text = base.mark_text(fontSize=10, color="#1f2328").encode(text="label:N")
     return alt.layer(rect, text, data=_data(df)).properties(
         width=max(240, 34 * len(objs)), height=max(60, 26 * len(teams)),

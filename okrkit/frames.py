@@ -29,6 +29,12 @@ from okrkit.period import Period
 
 DIRECTIONS = ("increase", "decrease", "at_least", "at_most", "milestone")
 STATUSES = ("Not Started", "In Progress", "At Risk", "Complete")
+#: The final outcome of a key result or objective once its period has ended, by band
+#: (green, yellow, red), as in the completed sample of
+#: ``docs/seeds/okrs-framework-for-ai-projects.md``: ✅ / 🟡 / ❌.
+OUTCOMES = ("Achieved", "Partially Achieved", "Missed")
+OUTCOME_OF_BAND = {"green": "Achieved", "yellow": "Partially Achieved", "red": "Missed"}
+OUTCOME_ICONS = {"Achieved": "✅", "Partially Achieved": "🟡", "Missed": "❌"}
 LEVELS = ("company", "business_unit", "team", "project")
 KINDS = ("committed", "aspirational")
 BANDS = ("red", "yellow", "green")

@@ -18,6 +18,11 @@ Status (the four indicators of ``docs/seeds/caio-okr-planning-cadence.txt``), in
   confidence below ``low_confidence``, or reported ``At Risk``: ``At Risk``;
 * else ``In Progress``.
 
+Once the period has ended (``as_of`` on or after its last day) there is nothing left to
+pace: a key result or objective has a final **outcome** instead (:func:`outcomes`), by the
+band of its final score — ``Achieved`` ✅ (green), ``Partially Achieved`` 🟡 (yellow),
+``Missed`` ❌ (red, and a key result that never checked in) — and no pace.
+
 The status is derived from the numbers. A *reported* status can raise a warning but never
 hide one: a reported ``At Risk`` always counts; ``Complete`` and ``Not Started`` must agree
 with the value reported with them (:func:`okrkit.rules.status_conflicts`, refused on
@@ -31,6 +36,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from okrkit.frames import OUTCOME_OF_BAND
 from okrkit.period import Period
 from okrkit.rules import THRESHOLD
 
@@ -38,37 +44,78 @@ from okrkit.rules import THRESHOLD
 def expected_progress(key_results: pd.DataFrame, period: Period, as_of: dt.date) -> pd.Series:
     """Expected progress of each key result at the end of ``as_of`` (0..1).
 
+    * ``increase`` / ``decrease``: linear from the period start to the key result's end —
+      its ``due`` date when it is due before the period ends, else the period end — or,
+      with phased milestones, the value interpolated through ``(start, baseline)``, each
+      ``(milestone date, milestone value)`` and ``(end, target)``, as progress.
+    * ``milestone``: a step, not a line: the milestones planned by that date (each
+      milestone's value is the count due by its date) of those planned; without phased
+      milestones nothing is expected before the end, and all of it at the end.
+    * ``at_least`` / ``at_most``: 1.0 from the first day (every check-in should meet it).
+
     >>> import okrkit.frames as f
-    >>> krs = f.conform(pd.DataFrame({"kr_id": ["a", "b"], "direction": ["increase", "at_least"],
-    ...                               "baseline": [0, 0], "target": [10, 5]}), "key_results")
+    >>> krs = f.conform(pd.DataFrame({"kr_id": ["a", "b", "c", "d"],
+    ...     "direction": ["increase", "at_least", "increase", "milestone"],
+    ...     "baseline": [0, 0, 0, None], "target": [10, 5, 10, 1],
+    ...     "due": [None, None, "2026-01-31", "2026-02-10"]}), "key_results")
     >>> expected_progress(krs, Period.parse("2026-Q1"), dt.date(2026, 2, 14)).round(3).tolist()
-    [0.5, 1.0]
+    [0.5, 1.0, 1.0, 1.0]
     """
     n = len(key_results)
-    share = period.elapsed_share(as_of)
-    out = np.full(n, share, dtype="float64")
     direction = key_results["direction"].to_numpy(dtype=object)
+    day = as_of.toordinal() + 1  # the end of the day
+    start = period.start.toordinal()
+    period_end = period.end.toordinal() + 1
+    ends = np.full(n, period_end, dtype="int64")
+    dues = key_results["due"].to_numpy(dtype=object) if "due" in key_results else [None] * n
+    for i, d in enumerate(dues):
+        if isinstance(d, dt.date) and start < d.toordinal() + 1 < period_end:
+            ends[i] = d.toordinal() + 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.clip((day - start) / (ends - start), 0.0, 1.0)
     out[np.isin(direction, THRESHOLD)] = 1.0
     milestones = key_results["milestones"].to_numpy(dtype=object)
-    has = np.flatnonzero([bool(m) for m in milestones]) if n else np.array([], dtype=int)
-    if len(has):
-        base = key_results["baseline"].to_numpy(dtype="float64")
-        target = key_results["target"].to_numpy(dtype="float64")
-        day = as_of.toordinal() + 1  # end of the day, like elapsed_share
-        start = period.start.toordinal()
-        end = period.end.toordinal() + 1
-        for i in has:
-            if direction[i] in THRESHOLD:
-                continue
-            b = 0.0 if direction[i] == "milestone" or np.isnan(base[i]) else base[i]
-            xs = [start] + [d.toordinal() + 1 for d, _ in milestones[i]]
-            ys = [b] + [float(v) for _, v in milestones[i]]
-            if xs[-1] < end:
-                xs.append(end)
-                ys.append(target[i])
-            value = float(np.interp(day, xs, ys))
-            out[i] = min(1.0, max(0.0, (value - b) / (target[i] - b)))
+    base = key_results["baseline"].to_numpy(dtype="float64")
+    target = key_results["target"].to_numpy(dtype="float64")
+    for i in np.flatnonzero(direction == "milestone"):
+        planned = [(d.toordinal() + 1, float(v)) for d, v in (milestones[i] or ())]
+        planned.append((int(ends[i]), float(target[i])))
+        due_by = max((v for when, v in planned if when <= day), default=0.0)
+        out[i] = min(1.0, max(0.0, due_by / target[i])) if target[i] > 0 else 0.0
+    for i in np.flatnonzero([bool(m) for m in milestones] if n else []):
+        if direction[i] in THRESHOLD or direction[i] == "milestone":
+            continue
+        b = 0.0 if np.isnan(base[i]) else base[i]
+        xs = [start] + [d.toordinal() + 1 for d, _ in milestones[i]]
+        ys = [b] + [float(v) for _, v in milestones[i]]
+        if xs[-1] < ends[i]:
+            xs.append(int(ends[i]))
+            ys.append(target[i])
+        value = float(np.interp(day, xs, ys))
+        out[i] = min(1.0, max(0.0, (value - b) / (target[i] - b)))
     return pd.Series(out, index=key_results.index, name="expected")
+
+
+def expected_path(key_results: pd.DataFrame, period: Period, step_days: int = 1) -> pd.DataFrame:
+    """Expected progress of each key result over the period (``kr_id, date, expected``).
+
+    The same rule as :func:`expected_progress`, evaluated every ``step_days`` days from the
+    period start to its end (the end always included): what a burn-up chart draws as the
+    expected line.
+    """
+    days = list(range(0, period.days, max(1, int(step_days))))
+    if days[-1] != period.days - 1:
+        days.append(period.days - 1)
+    frames = []
+    for k in days:
+        d = period.start + dt.timedelta(days=k)
+        e = expected_progress(key_results, period, d).to_numpy()
+        frames.append(pd.DataFrame({"kr_id": key_results["kr_id"].to_numpy(dtype=object),
+                                    "date": [d] * len(e), "expected": e}))
+    if not frames:
+        return pd.DataFrame(columns=["kr_id", "date", "expected"])
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["kr_id", "date"], kind="stable").reset_index(drop=True)
 
 
 def derive_status(
@@ -131,3 +178,14 @@ def derive_status(
             parts.append("reported At Risk")
         why[i] = "; ".join(parts)
     return status, why
+
+
+def outcomes(band_values: np.ndarray) -> np.ndarray:
+    """The final outcome of each band (``Achieved`` / ``Partially Achieved`` / ``Missed``).
+
+    A missing band (nothing to score) is ``Missed``: silence is never green.
+
+    >>> outcomes(np.array(["green", "yellow", "red", None], dtype=object)).tolist()
+    ['Achieved', 'Partially Achieved', 'Missed', 'Missed']
+    """
+    return np.array([OUTCOME_OF_BAND.get(b, "Missed") for b in band_values], dtype=object)

@@ -343,35 +343,38 @@ def render_reports(
 def write_index(period: str, results: list[ReportResult], out_dir: Path, db: str,
                 as_of: str | None) -> Path:
     """``index.html``: every report of the run with its team's score and band."""
-    from okrkit import reportview as rv
+    import pandas as pd
 
-    data = rv.build(period, None, db, as_of, with_forecast=False)
-    scores = rv.team_scores(data.card).set_index("team")
-    krs = data.card.key_results
-    obj = data.card.objectives
+    from okrkit.htmlkit import badge, esc, table_html
+    from okrkit.reportdata import gather
+    from okrkit.reportview import CSS
+
+    data = gather(period, None, db, as_of, with_forecast=False)
+    scores = data.teams.set_index("team")
     rows = []
     for r in sorted(results, key=lambda r: (r.job.team is not None, r.job.label)):
         if r.job.team is None:
-            s, b = data.card.overall, None
-            owner = rv._owner(obj[obj["level"] == "company"])
-            risk, stale = int((krs["status"] == "At Risk").sum()), int(krs["stale"].sum())
+            s, b, owner = data.overall, None, data.owner
+            risk, stale = len(data.at_risk), int(data.key_results["stale"].sum())
         elif r.job.team in scores.index:
             t = scores.loc[r.job.team]
             s, b, owner, risk, stale = t["score"], t["band"], t["owner"], t["at_risk"], t["stale"]
         else:
             s, b, owner, risk, stale = float("nan"), None, None, None, None
-        name = rv.esc("Company roll-up" if r.job.team is None else r.job.team)
-        link = (f'<a href="{html.escape(r.job.out.name)}">{name}</a>' if r.ok
-                else f"{name} <b class=\"status-at-risk\">failed</b>: {rv.esc(r.error)}")
-        rows.append(f"<tr><td>{link}</td><td>{rv.esc(owner)}</td><td>{rv.badge(s, b)}</td>"
-                    f'<td class="num">{rv.esc(risk)}</td><td class="num">{rv.esc(stale)}</td>'
-                    "</tr>")
-    body = (
-        f'{rv.CSS}<div class="okr"><h1>OKR reports {rv.esc(period)}</h1>'
-        f'<p class="meta">as of {data.as_of:%d %b %Y} · overall score '
-        f"{rv.badge(data.card.overall)}</p><table><thead><tr><th>report</th><th>owner</th>"
-        f"<th>score</th><th>KRs at risk</th><th>stale KRs</th></tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-    )
+        name = esc("Company roll-up" if r.job.team is None else r.job.team)
+        link = (f'<a href="{esc(r.job.out.name)}">{name}</a>' if r.ok
+                else f'{name} <b class="status-at-risk">failed</b>: {esc(r.error)}')
+        rows.append({"report": link, "owner": owner, "score": badge(s, b, data.policy),
+                     "risk": risk, "stale": stale})
+    table = table_html(
+        pd.DataFrame(rows), {"report": "report", "owner": "owner", "score": "score",
+                             "risk": "KRs at risk", "stale": "stale KRs"},
+        formats={"risk": lambda v: "" if v is None else str(v),
+                 "stale": lambda v: "" if v is None else str(v)},
+        markup={"report", "score"}, numeric={"risk", "stale"}, inline=False)
+    body = (f'{CSS}<div class="okr"><h1>OKR reports {esc(period)}</h1>'
+            f'<p class="meta">as of {data.as_of:%d %b %Y} · overall score '
+            f"{badge(data.overall, policy=data.policy)}</p>{table}</div>")
     return write_atomic(out_dir / "index.html",
                         page(body, f"OKR reports {period}").encode("utf-8"))
 

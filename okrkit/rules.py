@@ -62,17 +62,26 @@ def value_progress(direction: Any, baseline: Any, target: Any, value: Any) -> np
     """
     value = np.asarray(value, dtype="float64")
     shape = (-1,) + (1,) * (value.ndim - 1)
-    kind = np.asarray(direction, dtype=object).reshape(shape)
+    kind = np.asarray(direction, dtype=object).reshape(-1)
     b = np.asarray(baseline, dtype="float64").reshape(shape)
     t = np.asarray(target, dtype="float64").reshape(shape)
+    counted = kind == "milestone"
+    thr = (kind == "at_least") | (kind == "at_most")
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        linear = (value - b) / (t - b)
-        counted = value / t
-    met = np.where(kind == "at_least", value >= t, value <= t).astype("float64")
-    met = np.where(np.isnan(value) | np.isnan(t), np.nan, met)
-    out = np.where(kind == "milestone", counted, linear)
-    out = np.where(np.isin(kind, THRESHOLD), met, out)
-    return np.where(np.isinf(out), np.nan, out)
+        if not (counted.any() or thr.any()):  # the common case: one formula for every row
+            out = (value - b) / (t - b)
+        else:
+            out = np.empty_like(value)
+            rest = ~(counted | thr)
+            out[rest] = (value[rest] - b[rest]) / (t[rest] - b[rest])
+            out[counted] = value[counted] / t[counted]
+            if thr.any():
+                v, tt = value[thr], t[thr]
+                least = (kind[thr] == "at_least").reshape((-1,) + (1,) * (value.ndim - 1))
+                met = np.where(least, v >= tt, v <= tt).astype("float64")
+                out[thr] = np.where(np.isnan(v) | np.isnan(tt), np.nan, met)
+    out[np.isinf(out)] = np.nan
+    return out
 
 
 # ---------------------------------------------------------------------------- check-ins
@@ -285,6 +294,39 @@ def status_conflicts(direction: Any, baseline: Any, target: Any, value: Any, sta
                    "reached")
         out.append(msg)
     return out
+
+
+# ---------------------------------------------------------------------------- range
+
+
+def physical_range(key_results: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The values each key result's metric can physically take: ``(low, high)`` arrays.
+
+    A key result's own ``min`` / ``max`` win. Otherwise a ``%`` metric lies in 0..100, and
+    a metric whose baseline and target are both >= 0 (counts, rates, times, money)
+    cannot go below 0. Anything else is unbounded. Forecasts never leave this range and
+    suggested targets never lie outside it.
+
+    >>> import okrkit.frames as f
+    >>> krs = f.conform(pd.DataFrame({"kr_id": ["a", "b", "c"], "unit": ["%", "min", "delta"],
+    ...     "baseline": [40, 8, -2], "target": [70, 3, 5]}), "key_results")
+    >>> [x.tolist() for x in physical_range(krs)]
+    [[0.0, 0.0, -inf], [100.0, inf, inf]]
+    """
+    n = len(key_results)
+    unit = key_results["unit"].to_numpy(dtype=object) if "unit" in key_results else [None] * n
+    base = key_results["baseline"].to_numpy(dtype="float64")
+    target = key_results["target"].to_numpy(dtype="float64")
+    pct = np.array([isinstance(u, str) and u.strip() == "%" for u in unit], dtype=bool)
+    with np.errstate(invalid="ignore"):
+        nonneg = (np.nan_to_num(base, nan=0.0) >= 0) & (target >= 0)
+    low = np.where(pct | nonneg, 0.0, -np.inf)
+    high = np.where(pct, 100.0, np.inf)
+    for col, out in (("min", low), ("max", high)):
+        if col in key_results:
+            given = key_results[col].to_numpy(dtype="float64")
+            out[:] = np.where(np.isnan(given), out, given)
+    return low, high
 
 
 # ---------------------------------------------------------------------------- reviews

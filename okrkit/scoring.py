@@ -30,7 +30,7 @@ import pandas as pd
 from okrkit import rules
 from okrkit.frames import STATUSES, Plan, empty
 from okrkit.hierarchy import Hierarchy
-from okrkit.pacing import derive_status, expected_progress
+from okrkit.pacing import derive_status, expected_progress, outcomes
 from okrkit.period import Period, as_date
 
 KR_SCORE_COLUMNS = [
@@ -138,14 +138,37 @@ class ScoringPolicy:
                 f"concerning · > {f(self.too_easy_above)} too easy")
 
 
+#: How a calibration verdict was reached: on final scores (closed period), on the
+#: forecast's expected final scores (open period, a projection), or not at all yet.
+BASES = ("final", "projected", "in progress")
+CALIBRATION_COLUMNS = ["group", "n", "mean", "verdict", "basis", "label", "committed_misses",
+                       "committed_at_risk"]
+
+
 @dataclass(frozen=True)
 class Calibration:
-    """How ambitious a set of OKRs was (seed scoring guide)."""
+    """How ambitious a set of OKRs was (the scoring guide of ``docs/seeds/…``).
+
+    ``basis`` says what the verdict rests on (:data:`BASES`); ``label`` is the verdict as
+    shown to people ("ideal", "projected: ideal", "no verdict before the period ends").
+    Committed OKRs are expected at 1.0: below it they are ``committed_misses`` once the
+    period is closed and ``committed_at_risk`` before.
+    """
 
     mean: float
     n: int
     verdict: str
     committed_misses: tuple[str, ...] = ()
+    basis: str = "final"
+    committed_at_risk: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        if self.basis == "projected":
+            return f"projected: {self.verdict}"
+        if self.basis == "in progress":
+            return "no verdict before the period ends"
+        return self.verdict
 
 
 @dataclass(frozen=True)
@@ -159,29 +182,41 @@ class Scorecard:
     policy: ScoringPolicy = field(default_factory=ScoringPolicy)
     overall: float = float("nan")
 
-    def calibration(self, by: str | None = "team") -> pd.DataFrame:
+    @property
+    def closed(self) -> bool:
+        """The period has ended: scores are final (:func:`is_closed`)."""
+        return is_closed(self.period, self.as_of)
+
+    def calibration(self, by: str | None = "team", forecast: Any = None) -> pd.DataFrame:
         """Calibration verdict per group (``team`` or ``level``), or for all (``None``).
 
-        Columns: group, n, mean, verdict, committed_misses.
+        A closed period is judged on its final computed scores. Before the period ends the
+        verdict is never applied to partial scores: with a ``forecast``
+        (:class:`okrkit.forecasting.Forecast`) it is a projection from each objective's
+        expected final score, labelled so; without one there is no verdict yet.
+        Columns: :data:`CALIBRATION_COLUMNS`.
         """
-        obj = self.objectives
-        groups = [("all", obj)] if by is None else list(obj.groupby(by, sort=True))
+        obj = self.objectives.set_index("objective_id", drop=False)
+        scores = obj["score"]
+        basis = "final"
+        if not self.closed:
+            if forecast is None:
+                basis = "in progress"
+            else:
+                basis = "projected"
+                fc = forecast.objectives.drop_duplicates("objective_id").set_index("objective_id")
+                scores = fc["expected_score"].reindex(obj.index)
+        frame = obj.assign(_score=scores.to_numpy())
+        groups = [("all", frame)] if by is None else list(frame.groupby(by, sort=True))
         rows = []
         for name, g in groups:
-            cal = calibration(
-                g.set_index("objective_id")["score"], g.set_index("objective_id")["kind"],
-                self.policy,
-            )
-            rows.append(
-                {
-                    "group": name,
-                    "n": cal.n,
-                    "mean": cal.mean,
-                    "verdict": cal.verdict,
-                    "committed_misses": ", ".join(cal.committed_misses),
-                }
-            )
-        return pd.DataFrame(rows, columns=["group", "n", "mean", "verdict", "committed_misses"])
+            cal = calibration(g["_score"], g["kind"], self.policy, basis=basis,
+                              current=g["score"])
+            rows.append({"group": name, "n": cal.n, "mean": cal.mean, "verdict": cal.verdict,
+                         "basis": cal.basis, "label": cal.label,
+                         "committed_misses": ", ".join(cal.committed_misses),
+                         "committed_at_risk": ", ".join(cal.committed_at_risk)})
+        return pd.DataFrame(rows, columns=CALIBRATION_COLUMNS)
 
 
 def band(value: float, policy: ScoringPolicy | None = None) -> str | None:
@@ -206,25 +241,40 @@ def bands(values: pd.Series | np.ndarray, policy: ScoringPolicy | None = None) -
 
 
 def calibration(scores: pd.Series, kinds: pd.Series | None = None,
-                policy: ScoringPolicy | None = None) -> Calibration:
+                policy: ScoringPolicy | None = None, *, basis: str = "final",
+                current: pd.Series | None = None) -> Calibration:
     """Calibration verdict of a set of scores (:meth:`ScoringPolicy.verdict`).
 
     By default ``concerning`` below 0.5, ``below ideal`` 0.5–0.7, ``ideal`` 0.7–0.8,
-    ``above ideal`` 0.8–0.9, ``too easy`` above 0.9. Committed OKRs are expected at 1.0:
-    those below are listed (by index) in ``committed_misses``.
+    ``above ideal`` 0.8–0.9, ``too easy`` above 0.9. ``basis`` is ``final`` (closed period:
+    committed OKRs below 1.0 are ``committed_misses``), ``projected`` (``scores`` are the
+    forecast's expected final scores) or ``in progress`` (no verdict); before the end,
+    committed OKRs whose ``current`` score (default ``scores``) is below 1.0 are
+    ``committed_at_risk``.
 
     >>> calibration(pd.Series([0.6, 0.9])).verdict
     'ideal'
+    >>> calibration(pd.Series([0.6, 0.9]), basis="in progress").label
+    'no verdict before the period ends'
     """
+    if basis not in BASES:
+        raise ValueError(f"basis must be one of {BASES}, not {basis!r}")
     s = pd.Series(scores, dtype="float64").dropna()
     n = len(s)
     mean = float(s.mean()) if n else float("nan")
-    verdict = (policy or ScoringPolicy()).verdict(mean)
-    misses: tuple[str, ...] = ()
+    verdict = (policy or ScoringPolicy()).verdict(mean) if basis != "in progress" else "none yet"
+    below: tuple[str, ...] = ()
     if kinds is not None:
-        committed = pd.Series(kinds).reindex(s.index) == "committed"
-        misses = tuple(str(i) for i in s.index[committed.to_numpy() & (s.to_numpy() < 1 - 1e-9)])
-    return Calibration(mean=mean, n=n, verdict=verdict, committed_misses=misses)
+        now = pd.Series(current if current is not None else scores, dtype="float64")
+        now = now.reindex(pd.Series(kinds).index) if current is not None else now
+        committed = (pd.Series(kinds) == "committed").to_numpy()
+        values = now.to_numpy()
+        with np.errstate(invalid="ignore"):
+            miss = committed & (values < 1 - 1e-9)
+        below = tuple(str(i) for i in now.index[miss])
+    if basis == "final":
+        return Calibration(mean=mean, n=n, verdict=verdict, committed_misses=below)
+    return Calibration(mean=mean, n=n, verdict=verdict, basis=basis, committed_at_risk=below)
 
 
 def team_rollup(objectives: pd.DataFrame) -> pd.DataFrame:
@@ -245,6 +295,11 @@ def team_rollup(objectives: pd.DataFrame) -> pd.DataFrame:
         mean = float(np.average(s[ok], weights=w[ok])) if ok.any() and w[ok].sum() > 0 else np.nan
         rows.append({"team": team, "n_objectives": int(ok.sum()), "score": mean})
     return pd.DataFrame(rows, columns=["team", "n_objectives", "score"])
+
+
+def is_closed(period: Period, as_of: dt.date) -> bool:
+    """Whether the period has ended at ``as_of`` (on or after its last day): final outcomes."""
+    return as_of >= period.end
 
 
 def resolve_as_of(period: Period, as_of: Any = None) -> dt.date:
@@ -299,19 +354,25 @@ def score_key_results(
     can_complete = ~np.isin(direction, rules.THRESHOLD) | (as_of >= period.end)
     last_dates = np.where(has, state.last_day, 0).astype("datetime64[D]").astype(object)
     last_checkin = np.where(has, last_dates, None)
-    status, why = derive_status(
-        has_checkin=has,
-        progress=progress,
-        pace=pace,
-        confidence=conf,
-        stale=stale,
-        reported=reported,
-        can_complete=can_complete,
-        silent_days=day - since,
-        last_checkin=last_checkin,
-        behind_pace=p.behind_pace,
-        low_confidence=p.low_confidence,
-    )
+    band_values = bands(score, p)
+    if is_closed(period, as_of):  # final outcomes: nothing left to pace
+        status, why = outcomes(band_values), np.full(n, None, dtype=object)
+        pace = np.full(n, np.nan)
+        stale = np.zeros(n, dtype=bool)
+    else:
+        status, why = derive_status(
+            has_checkin=has,
+            progress=progress,
+            pace=pace,
+            confidence=conf,
+            stale=stale,
+            reported=reported,
+            can_complete=can_complete,
+            silent_days=day - since,
+            last_checkin=last_checkin,
+            behind_pace=p.behind_pace,
+            low_confidence=p.low_confidence,
+        )
     out = pd.DataFrame(
         {
             "kr_id": krs["kr_id"].to_numpy(dtype=object),
@@ -330,12 +391,12 @@ def score_key_results(
             "reported_status": reported,
             "progress": progress,
             "score": score,
-            "band": bands(score, p),
+            "band": band_values,
             "expected": expected,
             "pace": pace,
             "stale": stale.astype(bool),
             "status": status,
-            "why": why,
+            "why": pd.Series(why, dtype=object),
         }
     )
     return out[KR_SCORE_COLUMNS]
@@ -427,6 +488,11 @@ def score(
     override = obj["objective_id"].map(reviews["score_override"]).astype("float64")
     reason = obj["objective_id"].map(reviews["override_reason"]).astype(object)
     final = override.where(override.notna(), rolled["score"]).to_numpy(dtype="float64")
+    final_band = bands(final, p)
+    if is_closed(plan.period, day):  # the outcome follows the final (reviewed) score
+        status, pace = outcomes(final_band), np.full(len(obj), np.nan)
+    else:
+        status, pace = _objective_status(rolled), rolled["pace"].to_numpy()
     objectives = pd.DataFrame(
         {
             "objective_id": obj["objective_id"].to_numpy(dtype=object),
@@ -441,12 +507,12 @@ def score(
             "score": rolled["score"].to_numpy(),
             "band": bands(rolled["score"], p),
             "expected": rolled["expected"].to_numpy(),
-            "pace": rolled["pace"].to_numpy(),
-            "status": _objective_status(rolled),
+            "pace": pace,
+            "status": status,
             "score_override": override.to_numpy(),
             "override_reason": reason.where(reason.notna(), None).to_numpy(dtype=object),
             "final_score": final,
-            "final_band": bands(final, p),
+            "final_band": final_band,
         }
     )[OBJECTIVE_SCORE_COLUMNS]
     overall = rules.overall(

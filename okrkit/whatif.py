@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from okrkit import rules
-from okrkit.errors import OKRKitError
+from okrkit.errors import OKRKitError, Problem
 from okrkit.forecasting import Forecast, forecast
 from okrkit.frames import Plan, conform, empty
 from okrkit.rules import RollUp
@@ -47,7 +47,7 @@ DIFF_COLUMNS = [
     "changed",
 ]
 SUGGEST_COLUMNS = ["kr_id", "direction", "baseline", "target", "suggested_target",
-                   "expected_end_value"]
+                   "expected_end_value", "reason"]
 STRETCHABLE = ("increase", "decrease", "at_least", "at_most")
 
 
@@ -80,6 +80,38 @@ def checked_weights(weights: Mapping[str, Any]) -> dict[str, float]:
     The one weight rule of :func:`what_if` and :class:`WhatIfSession`.
     """
     return {k: _check_number("weight", k, x, positive=True) for k, x in weights.items()}
+
+
+def checked_targets(plan: Plan, targets: Mapping[str, Any]
+                    ) -> tuple[dict[str, float], list[Problem]]:
+    """The usable target overrides, and a problem for each refused one.
+
+    The one target rule of :func:`what_if` (which raises the first problem) and the what-if
+    app (which shows them): a target is a finite number of a known key result, and a
+    rising or falling key result's target may not equal its baseline (its progress could
+    not be measured).
+    """
+    krs = plan.key_results.drop_duplicates("kr_id").set_index("kr_id")
+    ok: dict[str, float] = {}
+    problems: list[Problem] = []
+    for k, x in targets.items():
+        if k not in krs.index:
+            problems.append(Problem(f"unknown key result in what-if: {k!r}", field="target",
+                                    id=k))
+            continue
+        try:
+            t = _check_number("target", k, x)
+        except OKRKitError as err:
+            problems.append(Problem(str(err), field="target", id=k))
+            continue
+        base = float(krs.at[k, "baseline"])
+        if krs.at[k, "direction"] in rules.LINEAR and math.isclose(t, base, rel_tol=0,
+                                                                     abs_tol=1e-9):
+            problems.append(Problem(f"target of '{k}' must differ from its baseline {base:g}",
+                                    field="target", id=k))
+            continue
+        ok[k] = t
+    return ok, problems
 
 
 def checked_values(kind: str, given: Mapping[str, Any]) -> dict[str, float]:
@@ -129,12 +161,11 @@ def scenario_inputs(
         can = np.isin(direction, STRETCHABLE) & np.isfinite(base)
         target = np.where(can, base + stretch * (target - base), target)
     pos = {k: i for i, k in enumerate(krs["kr_id"])}
-    for k, x in targets.items():
-        i = pos[k]
-        t = _check_number("target", k, x)
-        if direction[i] in ("increase", "decrease") and t == base[i]:
-            raise OKRKitError(f"target of '{k}' must differ from its baseline {base[i]:g}")
-        target[i] = t
+    usable, problems = checked_targets(plan, targets)
+    if problems:
+        raise OKRKitError(problems[0].message)
+    for k, t in usable.items():
+        target[pos[k]] = t
     krs["target"] = target
     if weights:
         kw = krs["weight"].to_numpy(dtype="float64").copy()
@@ -239,10 +270,13 @@ def suggest_targets(
 ) -> pd.DataFrame:
     """Targets that the forecast's expected end value would score at ``goal``.
 
-    For ``increase``/``decrease`` KRs: ``baseline + (expected_end - baseline) / goal``.
-    ``suggested_target`` is NaN for other directions and where the expected end value
-    does not move from the baseline in the KR's direction (no target would be honest).
-    Columns: kr_id, direction, baseline, target, suggested_target, expected_end_value.
+    For ``increase``/``decrease`` KRs: ``baseline + (expected_end - baseline) / goal``, if
+    that target lies inside the metric's physical range (:func:`okrkit.rules.physical_range`:
+    a CSAT cannot be 123 %, a handling time cannot be negative). Otherwise — and for other
+    directions, or where the forecast does not move from the baseline toward the target —
+    ``suggested_target`` is NaN and ``reason`` says why: no honest target exists.
+    Columns: kr_id, direction, baseline, target, suggested_target, expected_end_value,
+    reason.
     """
     goal = _check_number("goal", "goal", goal, positive=True)
     fc = forecast if forecast is not None else _forecast(plan, checkins, as_of)
@@ -254,11 +288,29 @@ def suggest_targets(
     direction = krs["direction"].to_numpy(dtype=object)
     base = krs["baseline"].to_numpy(dtype="float64")
     target = krs["target"].to_numpy(dtype="float64")
+    low, high = rules.physical_range(krs)
+    units = [f" {u}" if isinstance(u, str) and u.strip() else "" for u in krs["unit"]]
     with np.errstate(invalid="ignore"):
         moved = expected - base
         sign = np.sign(target - base)
-        ok = np.isin(direction, ("increase", "decrease")) & (moved * sign > 0)
-        suggested = np.where(ok, base + moved / goal, np.nan)
+        linear = np.isin(direction, rules.LINEAR)
+        toward = linear & (moved * sign > 0)
+        raw = np.where(toward, base + moved / goal, np.nan)
+        inside = (raw >= low - 1e-9) & (raw <= high + 1e-9)
+    suggested = np.where(toward & inside, raw, np.nan)
+    reasons: list[str | None] = []
+    for i in range(len(krs)):
+        if not linear[i]:
+            reasons.append(f"a '{direction[i]}' key result has no target to move")
+        elif not toward[i]:
+            reasons.append("the forecast does not move from the baseline toward the target: "
+                           "no target would be honest")
+        elif not inside[i]:
+            reasons.append(
+                f"no target inside the metric's range ({low[i]:g} to {high[i]:g}{units[i]}): an "
+                f"expected score of {goal:g} would need {raw[i]:.4g}{units[i]}")
+        else:
+            reasons.append(None)
     return pd.DataFrame(
         {
             "kr_id": krs["kr_id"].to_numpy(dtype=object),
@@ -267,6 +319,7 @@ def suggest_targets(
             "target": target,
             "suggested_target": suggested,
             "expected_end_value": expected,
+            "reason": pd.Series(reasons, dtype=object),
         }
     )[SUGGEST_COLUMNS]
 

@@ -126,3 +126,113 @@ def stop_group(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def good_draft(period: str = "2026-Q1", team: str = "bots") -> dict:
+    """A valid planning-workshop draft: 3 objectives under CS-1, 3 key results each."""
+    from okrkit.drafts import blank_draft, blank_key_result, blank_objective
+
+    draft = blank_draft(period, team)
+    for n in (1, 2, 3):
+        o = blank_objective(f"B-{n}", team)
+        o.update(title=f"Delight customers with assistant number {'I' * n}", owner="PM",
+                 parent="CS-1")
+        for m in (1, 2, 3):
+            k = blank_key_result(f"B-{n}.{m}")
+            k.update(title=f"Customer satisfaction of flow {m}", unit="%", baseline="60",
+                     target="80", owner="PM")
+            o["key_results"].append(k)
+        draft["objectives"].append(o)
+    return draft
+
+
+# Two teams: A (team x, weight 2) has its own KR A.1 and a child C (team y); B (team x).
+TEAMS_PLAN = """period: 2026-Q1
+objectives:
+  - id: A
+    title: Grow <b>usage</b>
+    level: team
+    team: x
+    owner: Lead X
+    kind: committed
+    weight: 2
+    key_results:
+      - {id: A.1, title: Users, unit: users, direction: increase, baseline: 0, target: 100}
+  - id: B
+    title: Be fast
+    level: team
+    team: x
+    owner: Lead X
+    key_results:
+      - {id: B.1, title: Latency, unit: s, direction: decrease, baseline: 10, target: 0}
+  - id: C
+    title: Launch languages
+    level: project
+    parent: A
+    team: y
+    owner: Lead Y
+    key_results:
+      - {id: C.1, title: Languages, unit: languages, direction: increase, baseline: 0,
+         target: 10}
+"""
+TEAMS_CHECKINS = [
+    ("A.1", "2026-01-10", 20.0, 0.8),  # before the month: A.1 = 0.2
+    ("A.1", "2026-02-10", 50.0, 0.8),  # now: 0.5
+    ("B.1", "2026-01-05", 8.0, 0.8),  # before: 0.2
+    ("B.1", "2026-02-01", 2.0, 0.8),  # now: 0.8
+    ("C.1", "2026-02-05", 10.0, 0.8),  # now: 1.0 (before: no check-in, 0)
+]
+
+
+@pytest.fixture
+def teams_plan():
+    """:data:`TEAMS_PLAN` parsed."""
+    return parse_plan(TEAMS_PLAN)
+
+
+@pytest.fixture
+def teams_checkins() -> pd.DataFrame:
+    """:data:`TEAMS_CHECKINS` as a check-in frame."""
+    return checkins_frame(TEAMS_CHECKINS)
+
+
+# One team, three key results: rising, falling, a threshold.
+SHIP_PLAN = """period: 2026-Q1
+objectives:
+  - id: T-1
+    title: Ship the thing
+    level: team
+    team: t
+    owner: Lead
+    key_results:
+      - {id: T-1.1, title: Users, unit: users, direction: increase, baseline: 0, target: 100}
+      - {id: T-1.2, title: Latency, unit: ms, direction: decrease, baseline: 500, target: 100}
+      - {id: T-1.3, title: Uptime, unit: "%", direction: at_least, target: 99}
+"""
+
+
+def checkin_rows(rows) -> pd.DataFrame:
+    """Raw check-ins from (kr_id, date[, value, confidence, status, note, blockers,
+    achievements]) tuples (dates as date objects; nothing validated)."""
+    cols = ["kr_id", "date", "value", "confidence", "status", "note", "blockers",
+            "achievements"]
+    out = pd.DataFrame([dict(zip(cols, r, strict=False)) for r in rows])
+    out["date"] = [dt.date.fromisoformat(d) for d in out["date"]]
+    return out
+
+
+# A plan whose every text is markup: reports and apps must show it as text.
+EVIL_PLAN = """period: 2026-Q2
+objectives:
+  - id: EV-1
+    title: <script>alert(1)</script> Delight customers
+    team: evil
+    owner: <img src=x onerror=alert(2)>
+    key_results:
+      - {id: EV-1.1, title: "Reach <b onmouseover=alert(3)>90%</b> CSAT", unit: "%",
+         direction: increase, baseline: 60, target: 90}
+      - {id: EV-1.2, title: "Cut wait </td></tr></table><script>x()</script>", unit: min,
+         direction: decrease, baseline: 10, target: 2}
+      - {id: EV-1.3, title: "Answer 500 chats", unit: chats, direction: increase,
+         baseline: 100, target: 500}
+"""

@@ -451,3 +451,34 @@ def test_show_offline_returns_jupyter_chart() -> None:
     widget = charts.show(chart, mode="offline")
     assert isinstance(widget, alt.JupyterChart)
     assert "cdn" not in str(getattr(alt.JupyterChart, "_esm", "")).lower()[:2000]
+
+
+def test_burnup_expected_line_is_the_pacing_rule() -> None:
+    """Due dates, phased milestones and milestone steps bend the expected line, as pacing
+    expects them (okrkit.pacing.expected_path); a scorecard frame takes them from the plan."""
+    plan = parse_plan("""period: 2026-Q1
+objectives:
+  - id: A
+    title: Paced
+    team: t
+    key_results:
+      - {id: A.1, title: Due early, unit: u, direction: increase, baseline: 0, target: 10,
+         due: 2026-02-15}
+      - {id: A.2, title: Phased, unit: u, direction: increase, baseline: 0, target: 10,
+         milestones: {2026-01-31: 8}}
+""")
+    ck = checkins_frame([("A.1", "2026-01-20", 3), ("A.2", "2026-01-20", 3)])
+    card = score(plan, ck, "2026-02-13")
+    chart = charts.burnup_chart(card.key_results, ck, plan.period, card.as_of, plan)
+    line = {}
+    for r in _datasets(chart):
+        if r["kind"] == "expected":
+            line.setdefault(r["kr"].split(" · ")[0], []).append((r["date"], r["progress"]))
+    assert line["A.1"] == [("2026-01-01", 0.0), ("2026-02-15", 1.0), ("2026-03-31", 1.0)]
+    assert line["A.2"] == [("2026-01-01", 0.0), ("2026-01-31", pytest.approx(0.8)),
+                           ("2026-03-31", 1.0)]
+    # without the plan a scorecard frame has no due dates: the line is straight
+    plain = charts.burnup_chart(card.key_results, ck, plan.period, card.as_of)
+    a1 = [r["date"] for r in _datasets(plain) if r["kind"] == "expected"
+          and r["kr"].startswith("A.1")]
+    assert a1 == ["2026-01-01", "2026-03-31"]

@@ -110,3 +110,44 @@ def test_cadence_from_the_plan() -> None:
     )
     ck = checkins_frame([("K", "2026-01-20", 5, 0.9)])
     assert not score(plan, ck, as_of="2026-02-13").key_results["stale"].iat[0]
+
+
+def _kr_frame(**cols):
+    import pandas as pd
+
+    from okrkit.frames import conform
+
+    return conform(pd.DataFrame(cols), "key_results")
+
+
+def test_due_before_the_end_moves_the_expected_line() -> None:
+    import datetime as dt
+
+    from okrkit.pacing import expected_progress
+    from okrkit.period import Period
+
+    q1 = Period.parse("2026-Q1")
+    krs = _kr_frame(kr_id=["a", "b"], direction=["increase", "increase"], baseline=[0, 0],
+                    target=[10, 10], due=["2026-01-31", None])
+    got = expected_progress(krs, q1, dt.date(2026, 1, 15)).round(4).tolist()
+    assert got == [round(15 / 31, 4), round(15 / 90, 4)]
+    assert expected_progress(krs, q1, dt.date(2026, 2, 1)).tolist()[0] == 1.0
+
+
+def test_milestone_key_results_step_at_their_milestones_or_due() -> None:
+    import datetime as dt
+
+    from okrkit.pacing import expected_path, expected_progress
+    from okrkit.period import Period
+
+    q1 = Period.parse("2026-Q1")
+    krs = _kr_frame(kr_id=["m", "d", "p"], direction=["milestone"] * 3, target=[2, 1, 1],
+                    due=[None, "2026-02-15", None],
+                    milestones=[((dt.date(2026, 1, 31), 1.0),), None, None])
+    at = lambda d: expected_progress(krs, q1, d).tolist()  # noqa: E731
+    assert at(dt.date(2026, 1, 30)) == [0.0, 0.0, 0.0]
+    assert at(dt.date(2026, 1, 31)) == [0.5, 0.0, 0.0]
+    assert at(dt.date(2026, 2, 15)) == [0.5, 1.0, 0.0]
+    assert at(dt.date(2026, 3, 31)) == [1.0, 1.0, 1.0]
+    path = expected_path(krs, q1, step_days=7)
+    assert set(path["kr_id"]) == {"m", "d", "p"} and path["date"].max() == q1.end

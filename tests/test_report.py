@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import EVIL_PLAN
 
 from okrkit.plan import parse_plan, write_atomic
 from okrkit.report import ReportJob, render_one, render_reports
@@ -22,20 +23,6 @@ pytestmark = pytest.mark.notebook
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = Path(os.environ.get("OKRKIT_TEST_ARTIFACTS", ROOT / "test-artifacts"))
 
-EVIL = """period: 2026-Q2
-objectives:
-  - id: EV-1
-    title: <script>alert(1)</script> Delight customers
-    team: evil
-    owner: <img src=x onerror=alert(2)>
-    key_results:
-      - {id: EV-1.1, title: "Reach <b onmouseover=alert(3)>90%</b> CSAT", unit: "%",
-         direction: increase, baseline: 60, target: 90}
-      - {id: EV-1.2, title: "Cut wait </td></tr></table><script>x()</script>", unit: min,
-         direction: decrease, baseline: 10, target: 2}
-      - {id: EV-1.3, title: "Answer 500 chats", unit: chats, direction: increase,
-         baseline: 100, target: 500}
-"""
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +30,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     url = f"sqlite:///{tmp_path_factory.mktemp('reports') / 'okr.db'}"
     with open_store(url) as store:
         load_sample(store, ROOT / "data")
-        store.save_plan(parse_plan(EVIL, source="evil.yaml"))
+        store.save_plan(parse_plan(EVIL_PLAN, source="evil.yaml"))
         import pandas as pd
 
         from okrkit.frames import conform
@@ -113,7 +100,7 @@ def test_team_and_company_reports_render(batch) -> None:
     for text in (team, company):
         assert_self_contained(text)
         # no code cells and no papermill/nbclient error output
-        assert "rv.build" not in text and "display(HTML" not in text
+        assert "gather(" not in text and "display(HTML" not in text
         assert "Traceback" not in text and "An Exception was encountered" not in text
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for name in ("2026-Q1-chatbot.html", "2026-Q1-company.html", "index.html"):

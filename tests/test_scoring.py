@@ -374,3 +374,84 @@ def test_cycles_do_not_hang_scoring() -> None:
     )
     card = score(Plan(Q1, obj, krs), None, as_of="2026-01-02")
     assert np.isfinite(card.objectives["score"]).any()
+
+
+# -- the redesign: one status rule, closed periods, pace, policy ------------------------
+
+
+def test_reported_status_raises_a_warning_never_hides_one() -> None:
+    plan = one_kr_plan("increase", 0, 10)
+    # reported Complete at progress 0.6: the numbers decide (In Progress)
+    card = score(plan, checkins_frame([("K", "2026-02-10", 6, 0.9, "Complete")]), "2026-02-13")
+    assert card.key_results["status"].tolist() == ["In Progress"]
+    # reported At Risk on track: the team's warning counts, with its reason
+    card = score(plan, checkins_frame([("K", "2026-02-10", 6, 0.9, "At Risk")]), "2026-02-13")
+    kr = card.key_results.iloc[0]
+    assert kr["status"] == "At Risk" and kr["why"] == "reported At Risk"
+
+
+def test_why_is_built_from_the_status_conditions() -> None:
+    plan = one_kr_plan("increase", 0, 10)
+    card = score(plan, checkins_frame([("K", "2026-01-05", 1, 0.3)]), "2026-02-13")
+    kr = card.key_results.iloc[0]
+    assert kr["status"] == "At Risk"
+    assert kr["why"].split("; ") == [
+        "no check-in since 2026-01-05 (39 days)",
+        f"behind pace ({kr['pace']:+.2f})",
+        "low confidence (0.30)",
+    ]
+    calm = score(plan, checkins_frame([("K", "2026-02-10", 5, 0.9)]), "2026-02-13")
+    assert calm.key_results["why"].tolist() == [None]
+
+
+def test_closed_period_has_outcomes_not_pace(cv_plan, cv_checkins) -> None:
+    card = score(cv_plan, cv_checkins, "2025-12-31")
+    krs = card.key_results.set_index("kr_id")
+    assert krs["status"].to_dict() == {
+        "VIS-1.1": "Achieved", "VIS-1.2": "Achieved", "VIS-1.3": "Achieved",
+        "VIS-1.4": "Missed"}
+    assert krs["pace"].isna().all() and not krs["stale"].any()
+    assert not set(card.objectives["status"]) & {"At Risk", "In Progress"}
+    assert card.objectives.set_index("objective_id").loc["VIS-1", "status"] == "Achieved"
+    # one day before the end it is still a projection
+    open_card = score(cv_plan, cv_checkins, "2025-12-30")
+    assert set(open_card.key_results["status"]) <= {"Complete", "In Progress", "At Risk"}
+
+
+def test_closed_objective_outcome_follows_the_reviewed_score(cv_plan, cv_checkins) -> None:
+    reviews = conform(pd.DataFrame({"objective_id": ["VIS-1"], "score_override": [0.5],
+                                    "override_reason": ["agreed"]}), "reviews")
+    plan = cv_plan.with_frames(reviews=reviews)
+    obj = score(plan, cv_checkins, "2025-12-31").objectives.set_index("objective_id")
+    assert obj.loc["VIS-1", "band"] == "green" and obj.loc["VIS-1", "status"] == "Partially Achieved"
+
+
+def test_objective_pace_is_score_minus_expected() -> None:
+    plan = parse_plan("""
+period: 2026-Q1
+objectives:
+  - id: O
+    title: Objective
+    key_results:
+      - {id: A, title: A, unit: u, direction: increase, baseline: 0, target: 10}
+      - {id: B, title: B, unit: u, direction: increase, baseline: 0, target: 10}
+""")
+    ck = checkins_frame([("A", "2026-02-10", 20), ("B", "2026-02-10", 1)])  # 2.0 and 0.1
+    card = score(plan, ck, "2026-02-13")
+    o = card.objectives.iloc[0]
+    assert o["pace"] == pytest.approx(o["score"] - o["expected"])
+    assert o["score"] == pytest.approx(0.55)  # A's overshoot is clipped, it hides nothing
+
+
+def test_custom_policy_changes_bands() -> None:
+    from okrkit.scoring import ScoringPolicy
+
+    plan = one_kr_plan("increase", 0, 100)
+    ck = checkins_frame([("K", "2026-02-10", 75)])
+    assert score(plan, ck, "2026-02-13").key_results["band"].tolist() == ["green"]
+    strict = ScoringPolicy(green_from=0.8)
+    card = score(plan, ck, "2026-02-13", policy=strict)
+    assert card.key_results["band"].tolist() == ["yellow"]
+    assert card.objectives["band"].tolist() == ["yellow"]
+    assert strict.verdict(0.75) == "ideal" and ScoringPolicy(ideal_to=0.7).verdict(0.75) == (
+        "above ideal")

@@ -168,28 +168,36 @@ def test_no_checkins_value_override(plan) -> None:
     assert kr_diff(w, "A1")["score_before"] == 0 and kr_diff(w, "A1")["score_after"] == 1
 
 
-def test_suggest_targets_on_deterministic_kr(plan) -> None:
-    # A1 rises 0.5/day linearly: 86 on Feb 1 -> 86 + 0.5 * 58 = 115 at Mar 31
+def test_suggest_targets_stay_inside_the_metric_range(plan) -> None:
+    # A1 (CSAT %) rises 0.5/day: 98 on Feb 1 -> 127 at Mar 31 by the trend, but a
+    # percentage stops at 100; B1 (churn %) falls 0.1/day; A2 (markets, a count) rises.
     lin = checkins_frame(
-        [("A1", "2026-01-12", 76), ("A1", "2026-01-22", 81), ("A1", "2026-02-01", 86),
-         ("B1", "2026-01-22", 11), ("B1", "2026-02-01", 10)]  # -0.1/day -> 4.2
+        [("A1", "2026-01-12", 88), ("A1", "2026-01-22", 93), ("A1", "2026-02-01", 98),
+         ("B1", "2026-01-22", 11), ("B1", "2026-02-01", 10),
+         ("A2", "2026-01-22", 2), ("A2", "2026-02-01", 3)]
     )
-    fc = forecast(plan, lin, "2026-02-01", simulations=50)
+    fc = forecast(plan, lin, "2026-02-01", simulations=4000, seed=4)
     out = suggest_targets(plan, lin, "2026-02-01", forecast=fc, goal=0.7).set_index("kr_id")
-    assert out.loc["A1", "expected_end_value"] == pytest.approx(115)
-    assert out.loc["A1", "suggested_target"] == pytest.approx(80 + 35 / 0.7)
-    assert out.loc["A1", "target"] == 95
-    assert out.loc["B1", "suggested_target"] == pytest.approx(12 + (4.2 - 12) / 0.7)
-    # threshold / milestone KRs and KRs not moving toward their target: no suggestion
-    assert np.isnan(out.loc["B2", "suggested_target"])
+    assert fc.key_results["p90_value"].max() <= 100  # no simulated CSAT above 100 %
+    a1 = out.loc["A1"]
+    assert a1["expected_end_value"] <= 100 and np.isnan(a1["suggested_target"])
+    assert "no target inside the metric's range (0 to 100 %)" in a1["reason"]
+    expected = fc.key_results.set_index("kr_id")["expected_value"]
+    b1 = out.loc["B1"]
+    assert b1["suggested_target"] == pytest.approx(12 + (expected["B1"] - 12) / 0.7)
+    assert 0 <= b1["suggested_target"] < 5 and b1["reason"] is None
+    a2 = out.loc["A2"]
+    assert a2["suggested_target"] == pytest.approx(expected["A2"] / 0.7)
+    # threshold / milestone KRs: no suggestion, and the reason says so
+    assert np.isnan(out.loc["B2", "suggested_target"]) and "at_least" in out.loc["B2", "reason"]
     assert np.isnan(out.loc["B3", "suggested_target"])
     # the suggestion scores `goal` at the expected end value
-    w = what_if(plan, lin, "2026-02-01", targets={"A1": out.loc["A1", "suggested_target"]},
-                values={"A1": 115})
-    assert kr_diff(w, "A1")["score_after"] == pytest.approx(0.7)
-    # without a forecast it makes one
+    w = what_if(plan, lin, "2026-02-01", targets={"B1": b1["suggested_target"]},
+                values={"B1": expected["B1"]})
+    assert kr_diff(w, "B1")["score_after"] == pytest.approx(0.7)
+    # without a forecast it makes one (the default seed: same numbers as seed 0)
     again = suggest_targets(plan, lin, "2026-02-01").set_index("kr_id")
-    assert again.loc["A1", "suggested_target"] == pytest.approx(80 + 35 / 0.7)
+    assert np.isnan(again.loc["A1", "suggested_target"])
 
 
 SCENARIOS = [
@@ -221,3 +229,14 @@ def test_session_calls_are_independent(plan, ck) -> None:
     pdt.assert_frame_equal(session.apply(), first)
     with pytest.raises(OKRKitError):
         session.apply(targets={"nope": 1})
+
+
+@pytest.mark.parametrize("bad", [{"weights": {"A": -1}}, {"weights": {"A1": float("nan")}},
+                                 {"values": {"A1": float("inf")}}, {"stretch": 0}])
+def test_session_refuses_what_what_if_refuses(plan, ck, bad) -> None:
+    """One weight/number rule: the slider session refuses the same input as what_if."""
+    with pytest.raises(OKRKitError, match="must be a") as a:
+        what_if(plan, ck, AS_OF, **bad)
+    with pytest.raises(OKRKitError, match="must be a") as b:
+        WhatIfSession(plan, ck, AS_OF).apply(**bad)
+    assert str(a.value) == str(b.value)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from htmltree import table_rows
 
 from okrkit.forecasting import forecast
 from okrkit.scoring import score
@@ -141,7 +142,7 @@ def test_target_slider_changes_the_diff_as_hand_computed(app):
 def test_target_equal_to_baseline_is_ignored_with_a_message(app):
     k = kr(app, "CC-1.1")
     app.krs["CC-1.1"].target.value = k["baseline"]
-    assert app.message.kind == "error" and "equals the baseline" in app.message.text
+    assert app.message.kind == "error" and "must differ from its baseline" in app.message.text
     assert not app.diff["changed"].any()
 
 
@@ -195,3 +196,14 @@ def test_forecast_of_the_scenario_and_suggested_targets(app):
     for k, t in sugg.items():
         assert app.krs[k].target.value == pytest.approx(t)
     assert app.diff["changed"].any()
+
+
+def test_forecast_panel_says_why_a_target_is_missing(app):
+    rows = table_rows(app.forecast_panel.value, "table:nth-of-type(2)")
+    sugg = app.suggestions.set_index("kr_id")
+    assert [r["KR"] for r in rows] == sugg.index.tolist()
+    for r in rows:
+        if pd.isna(sugg.at[r["KR"], "suggested_target"]):
+            assert r["why none"] == sugg.at[r["KR"], "reason"] and r["why none"]
+        else:
+            assert r["why none"] == ""

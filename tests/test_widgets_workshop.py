@@ -1,32 +1,20 @@
-"""The planning workshop app (okrkit.widgets.workshop) on a SQLite store with the sample."""
+"""The planning workshop app (okrkit.widgets.workshop, its forms and panels in
+okrkit.widgets.workshop_forms) on a SQLite store with the sample."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from htmltree import soup, table_rows, tags
 
 from okrkit.errors import Problem
 from okrkit.linting import Finding
-from okrkit.plan import load_plan, parse_plan
-from okrkit.widgets.workshop import (
-    PlanningWorkshopApp,
-    add_votes,
-    alignment_tree_html,
-    blank_draft,
-    blank_key_result,
-    blank_objective,
-    draft_from_plan,
-    draft_to_plan,
-    lint_draft,
-    lint_panel_html,
-    locate,
-    merge_team_plan,
-    next_kr_id,
-    next_objective_id,
-    vote_summary,
-    votes_html,
-)
+from okrkit.plan import load_plan
+from okrkit.planning import add_votes, vote_summary
+from okrkit.widgets.workshop import PlanningWorkshopApp
+from okrkit.widgets.workshop_forms import lint_panel_html, votes_html
 
 REPO = Path(__file__).resolve().parent.parent
 PERIOD = "2026-Q1"
@@ -49,67 +37,7 @@ def revisions(store) -> int:
     return len(store.revisions(PERIOD))
 
 
-def good_draft() -> dict:
-    draft = blank_draft(PERIOD, "bots")
-    for n in (1, 2, 3):
-        o = blank_objective(f"B-{n}", "bots")
-        o.update(title=f"Delight customers with assistant number {'I' * n}", owner="PM",
-                 parent="CS-1")
-        for m in (1, 2, 3):
-            k = blank_key_result(f"B-{n}.{m}")
-            k.update(title=f"Customer satisfaction of flow {m}", unit="%", baseline="60",
-                     target="80", owner="PM")
-            o["key_results"].append(k)
-        draft["objectives"].append(o)
-    return draft
-
-
-# -- pure functions ----------------------------------------------------------------
-
-
-def test_draft_to_plan_valid_draft_gives_a_plan():
-    plan, problems = draft_to_plan(good_draft(), known_ids=["CS-1"])
-    assert problems == []
-    assert list(plan.objectives["objective_id"]) == ["B-1", "B-2", "B-3"]
-    assert set(plan.objectives["team"]) == {"bots"}
-    assert plan.key_results.loc[0, "target"] == 80.0
-    assert lint_draft(good_draft(), ["CS-1"]) == []
-
-
-def test_draft_to_plan_locates_problems():
-    draft = good_draft()
-    draft["objectives"][1]["key_results"][2]["target"] = "60"  # == baseline
-    draft["objectives"][0]["key_results"][1]["baseline"] = "abc"
-    draft["objectives"][2]["parent"] = "NOPE"
-    plan, problems = draft_to_plan(draft, known_ids=["CS-1"])
-    assert plan is None
-    where = {locate(p)[:2]: p.message for p in problems}
-    assert (0, 1) in where and "not a number" in where[(0, 1)]
-    # the first (pydantic) pass stops before structural checks; fix it and see the rest
-    draft["objectives"][0]["key_results"][1]["baseline"] = "60"
-    plan, problems = draft_to_plan(draft, known_ids=["CS-1"])
-    msgs = {locate(p): p.message for p in problems}
-    assert "target equals baseline" in msgs[(1, 2, "target")]
-    assert "NOPE" in msgs[(2, None, "parent")]
-
-
-def test_draft_missing_title_and_target_are_problems_not_exceptions():
-    draft = good_draft()
-    draft["objectives"][0]["title"] = "  "
-    draft["objectives"][0]["key_results"][0]["target"] = ""
-    plan, problems = draft_to_plan(draft, ["CS-1"])
-    assert plan is None
-    fields = {p.field for p in problems}
-    assert "objectives[0].title" in fields
-    assert "objectives[0].key_results[0].target" in fields
-
-
-def test_lint_draft_flags_activity_even_when_invalid():
-    draft = good_draft()
-    draft["objectives"][0]["key_results"][0]["title"] = "Attend 10 training sessions"
-    draft["objectives"][0]["key_results"][1]["baseline"] = "oops"
-    codes = {f.code for f in lint_draft(draft, ["CS-1"])}
-    assert "activity" in codes
+# -- panels --------------------------------------------------------------------------
 
 
 def test_lint_panel_html_escapes_and_counts():
@@ -117,77 +45,15 @@ def test_lint_panel_html_escapes_and_counts():
                         "B-1", "B-1.1", "title")]
     problems = [Problem("target <script> equals baseline", field="x")]
     out = lint_panel_html(findings, problems)
-    assert "<script>" not in out and "&lt;script&gt;" in out
-    assert "&lt;b&gt;Attend" in out
-    assert "1 error, 1 warning" in out
-    assert "No findings" in lint_panel_html([], [])
-
-
-def test_next_ids():
-    draft = good_draft()
-    assert next_objective_id(draft, "B") == "B-4"
-    assert next_kr_id(draft["objectives"][0]) == "B-1.4"
-    assert next_objective_id(blank_draft(PERIOD, "x"), "X") == "X-1"
-
-
-def test_merge_team_plan_replaces_only_the_team(store):
-    stored = store.load_plan(PERIOD)
-    team_plan, problems = draft_to_plan(good_draft() | {"team": "chatbot"},
-                                        known_ids=stored.objectives["objective_id"])
-    assert problems == []
-    merged, problems = merge_team_plan(stored, team_plan, "chatbot")
-    assert problems == []
-    assert merged.revision == stored.revision
-    obj = merged.objectives
-    assert list(obj.loc[obj["team"] == "chatbot", "objective_id"]) == ["B-1", "B-2", "B-3"]
-    others = stored.objectives[stored.objectives["team"] != "chatbot"]
-    assert set(others["objective_id"]) <= set(obj["objective_id"])
-    assert not set(merged.key_results["kr_id"]) & {"BOT-1.1", "BOT-2.1"}
-    assert len(merged.key_results) == len(stored.key_results) - 10 + 9
-    # the team's block stays where it was (after the business units)
-    assert list(obj["objective_id"]).index("B-1") == list(
-        stored.objectives["objective_id"]).index("BOT-1")
-
-
-def test_merge_team_plan_refuses_ids_of_other_teams(store):
-    stored = store.load_plan(PERIOD)
-    draft = good_draft() | {"team": "chatbot"}
-    draft["objectives"][0]["id"] = "VIS-4"
-    plan, _ = draft_to_plan(draft, stored.objectives["objective_id"])
-    merged, problems = merge_team_plan(stored, plan, "chatbot")
-    assert merged is None
-    assert "already used by team 'vision'" in problems[0].message
-
-
-def test_merge_team_plan_refuses_removing_a_parent_of_another_team():
-    stored = parse_plan("""period: 2026-Q1
-objectives:
-  - {id: A-1, title: Top, team: alpha, level: business_unit}
-  - {id: B-1, title: Child, team: beta, parent: A-1}
-""")
-    stored = stored.__class__(**{**stored.__dict__, "revision": 1})
-    draft = blank_draft(PERIOD, "alpha")
-    draft["objectives"].append(blank_objective("A-2", "alpha") | {"title": "Other"})
-    plan, problems = draft_to_plan(draft)
-    assert problems == []
-    merged, problems = merge_team_plan(stored, plan, "alpha")
-    assert merged is None and "B-1" in problems[0].message
-
-
-def test_alignment_tree_nests_and_escapes():
-    plan = parse_plan("""period: 2026-Q1
-objectives:
-  - {id: CO-1, title: Company <goal>, level: company, team: company}
-  - {id: BU-1, title: Unit goal, level: business_unit, parent: CO-1, team: bu}
-  - {id: P-1, title: Project goal, level: project, parent: BU-1, team: proj}
-""")
-    out = alignment_tree_html(plan.objectives, "proj")
-    assert "Company &lt;goal&gt;" in out and "<goal>" not in out
-    # P-1 is nested two levels below CO-1
-    co, bu, p = out.index("CO-1"), out.index("BU-1"), out.index("P-1")
-    assert co < bu < p
-    assert out[co:p].count("<ul>") == 2
-    assert '<b class="okr-own"><code>P-1' in out
+    assert "script" not in tags(out) and "&lt;script&gt;" in out
+    page = soup(out)
+    assert page.select_one("div.okr-lint > b").get_text() == "1 error, 1 warning"
+    assert [li.get_text() for li in page.select("ul.okr-problems li")] == [
+        "field 'x': target <script> equals baseline"]
+    assert [li.get_text() for li in page.select("li.okr-finding.okr-warning")] == [
+        "warning [activity] B-1 · B-1.1: '<b>Attend</b>' reads like an activity"]
+    clean = soup(lint_panel_html([], []))
+    assert clean.select_one("div.okr-lint-clean") and not clean.select("li")
 
 
 def test_votes_hidden_until_revealed():
@@ -195,31 +61,17 @@ def test_votes_hidden_until_revealed():
     assert problems == []
     votes, _ = add_votes(votes, "Bob", {"B-1": 0.6, "B-2": 0.5})
     hidden = votes_html(votes, revealed=False, objective_ids=["B-1", "B-2"])
-    assert "2 participants voted" in hidden
-    assert "0.80" not in hidden and "0.60" not in hidden
-    shown = votes_html(votes, revealed=True, objective_ids=["B-1", "B-2"])
-    assert "0.80" in shown and "0.70" in shown  # Ann's vote and the mean of B-1
+    assert soup(hidden).get_text().startswith("2 participants voted (Ann, Bob)")
+    assert "table" not in tags(hidden) and "0.80" not in hidden and "0.60" not in hidden
+    shown = {r["objective"]: r for r in table_rows(
+        votes_html(votes, revealed=True, objective_ids=["B-1", "B-2"]))}
+    assert shown["B-1"] == {"objective": "B-1", "Ann": "0.80", "Bob": "0.60", "mean": "0.70",
+                            "spread": "0.20"}
+    assert shown["B-2"]["mean"] == "0.45"
     s = vote_summary(votes).set_index("objective_id")
     assert s.loc["B-1", "mean"] == pytest.approx(0.7)
     assert s.loc["B-1", "spread"] == pytest.approx(0.2)
     assert s.loc["B-2", "n"] == 2
-
-
-def test_votes_refuse_bad_input_and_keep_state():
-    votes, _ = add_votes({}, "Ann", {"B-1": 0.8})
-    out, problems = add_votes(votes, "", {"B-1": 0.5})
-    assert problems and out == votes
-    out, problems = add_votes(votes, "Bob", {"B-1": 1.5})
-    assert problems and "Bob" not in out
-    again, _ = add_votes(votes, "Ann", {"B-1": 0.1})  # a second ballot replaces the first
-    assert again["Ann"] == {"B-1": 0.1} and votes["Ann"] == {"B-1": 0.8}
-
-
-def test_draft_from_plan_only_the_team(store):
-    draft = draft_from_plan(store.load_plan(PERIOD, "chatbot"), "chatbot")
-    assert [o["id"] for o in draft["objectives"]] == ["BOT-1", "BOT-2", "BOT-3"]
-    assert draft["objectives"][0]["parent"] == "CS-1"
-    assert draft["objectives"][0]["key_results"][0]["baseline"] == "65"
 
 
 # -- the app -------------------------------------------------------------------------
@@ -230,8 +82,14 @@ def test_app_loads_the_stored_team_plan(app):
     assert app.objectives[0].title.value.startswith("Deploy conversational AI")
     assert app.objectives[0].parent.value == "CS-1"
     assert len(app.objectives[0].key_results) == 4
-    assert "No findings" in app.lint_panel.value
-    assert "CO-1" in app.alignment.value and "BOT-1" in app.alignment.value
+    assert soup(app.lint_panel.value).select_one("div.okr-lint-clean")
+    # the alignment tree: BOT-1 (this team, bold) under CS-1 under CO-1
+    tree = soup(app.alignment.value)
+    bot = tree.find("code", string="BOT-1")
+    path = [li.find("code").get_text() for li in bot.find_parents("li")]
+    assert path == ["BOT-1", "CS-1", "CO-1"]
+    assert bot.find_parent("b", class_="okr-own") is not None
+    assert tree.find("code", string="CS-1").find_parent("b") is None
     # other teams' objectives are offered as parents; the objective itself is not
     values = {v for _, v in app.objectives[0].parent.options}
     assert {"CS-1", "CO-1", "VIS-4"} <= values and "BOT-1" not in values
@@ -282,7 +140,16 @@ def test_add_and_remove_objectives_and_key_results(app, store):
     new = app.objectives[-1]
     assert new.id.value == "BOT-4" and len(new.key_results) == 1
     assert new.key_results[0].id.value == "BOT-4.1"
-    assert "not-measurable" in app.lint_panel.value or "missing" in app.lint_panel.value
+    # the blank objective and key result: exactly these problems and findings, by field
+    panel = soup(app.lint_panel.value)
+    assert panel.select_one("div.okr-lint > b").get_text() == "6 errors, 2 warnings"
+    found = [re.match(r"\w+ \[([\w-]+)\] (.+?): ", li.get_text()).groups()
+             for li in panel.select("li.okr-finding")]
+    assert sorted(found) == [("kr-count", "BOT-4"), ("missing-owner", "BOT-4"),
+                             ("missing-title", "BOT-4"), ("missing-title", "BOT-4 · BOT-4.1"),
+                             ("not-measurable", "BOT-4 · BOT-4.1")]
+    kr_lines = [li.get_text() for li in soup(new.key_results[0].problems.value).select("li")]
+    assert "target: required field 'target' is missing" in kr_lines
     new.add_kr_button.click()
     assert [k.id.value for k in app.objectives[-1].key_results] == ["BOT-4.1", "BOT-4.2"]
     app.objectives[-1].key_results[0].remove_button.click()

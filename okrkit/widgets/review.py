@@ -1,18 +1,13 @@
 """The monthly leadership review: every team at a glance, and what changed in a month.
 
-Thin class over pure functions the tests exercise directly:
-
-* :func:`month_change` — score at ``as_of`` vs ``as_of - 30 days`` per objective (or per
-  team);
-* :func:`at_risk_list`, :func:`stale_list` — the key results to talk about, with reasons;
-* ``Scorecard.calibration("team")`` — how ambitious each team's OKRs are.
-
-Charts (heatmap of objective scores by team, calibration) are SVG from ``okrkit.charts``.
+Only widgets: the tables come from :mod:`okrkit.insights` (:func:`~okrkit.insights.month_change`,
+:func:`~okrkit.insights.at_risk_list`, :func:`~okrkit.insights.stale_list`) and
+``Scorecard.calibration("team")``; the charts (heatmap of objective scores by team,
+calibration) are SVG from :mod:`okrkit.charts`, in the app's policy's bands.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import ipywidgets as widgets
@@ -20,148 +15,27 @@ import pandas as pd
 
 from okrkit.errors import OKRKitError
 from okrkit.frames import Plan, empty
+from okrkit.htmlkit import chart_html, esc, num, table_html
+from okrkit.insights import (
+    AT_RISK_COLUMNS,
+    CHANGE_COLUMNS,
+    STALE_COLUMNS,
+    TEAM_CHANGE_COLUMNS,
+    at_risk_list,
+    month_change,
+    stale_list,
+)
 from okrkit.period import Period
-from okrkit.scoring import Scorecard, resolve_as_of, score, team_rollup
+from okrkit.scoring import CALIBRATION_COLUMNS, Scorecard, ScoringPolicy, resolve_as_of, score
 from okrkit.widgets.common import (
     App,
-    MessageBox,
-    chart_html,
     default_day,
     default_period,
-    esc,
-    fmt_number,
     heading,
     period_dropdown,
-    resolve_store,
-    risk_reasons,
-    table_html,
 )
 
 ALL_TEAMS = "(all teams)"
-CHANGE_COLUMNS = [
-    "objective_id",
-    "team",
-    "title",
-    "level",
-    "before",
-    "score_before",
-    "score_now",
-    "change",
-    "band_now",
-    "status_now",
-]
-TEAM_CHANGE_COLUMNS = ["team", "n_objectives", "before", "score_before", "score_now", "change"]
-AT_RISK_COLUMNS = [
-    "team",
-    "kr_id",
-    "title",
-    "score",
-    "pace",
-    "confidence",
-    "last_checkin",
-    "reason",
-]
-STALE_COLUMNS = ["team", "kr_id", "title", "last_checkin", "days_silent", "status"]
-
-
-def month_change(
-    plan: Plan,
-    checkins: pd.DataFrame | None,
-    as_of: Any,
-    *,
-    days: int = 30,
-    by: str = "objective",
-) -> pd.DataFrame:
-    """Score at ``as_of`` against the score ``days`` earlier.
-
-    ``by="objective"`` (``CHANGE_COLUMNS``, plan order): every objective with a score.
-    ``by="team"`` (``TEAM_CHANGE_COLUMNS``): each team's weighted mean over its top
-    objectives. ``before`` is the earlier date; before the period started every score is 0.
-    """
-    if by not in ("objective", "team"):
-        raise OKRKitError(f"by must be 'objective' or 'team', not {by!r}")
-    day = resolve_as_of(plan.period, as_of)
-    earlier = day - dt.timedelta(days=days)
-    now = score(plan, checkins, day)
-    then = score(plan, checkins, earlier)
-    if by == "team":
-        a = team_rollup(then.objectives)
-        b = team_rollup(now.objectives)
-        out = pd.DataFrame(
-            {
-                "team": b["team"],
-                "n_objectives": b["n_objectives"],
-                "before": [earlier] * len(b),
-                "score_before": a["score"].to_numpy(),
-                "score_now": b["score"].to_numpy(),
-            }
-        )
-        out["change"] = out["score_now"] - out["score_before"]
-        out = out[out["n_objectives"] > 0].reset_index(drop=True)
-        return out[TEAM_CHANGE_COLUMNS]
-    o = now.objectives
-    out = pd.DataFrame(
-        {
-            "objective_id": o["objective_id"],
-            "team": o["team"],
-            "title": o["title"],
-            "level": o["level"],
-            "before": [earlier] * len(o),
-            "score_before": then.objectives["score"].to_numpy(),
-            "score_now": o["score"].to_numpy(),
-            "band_now": o["band"],
-            "status_now": o["status"],
-        }
-    )
-    out["change"] = out["score_now"] - out["score_before"]
-    out = out[out["score_now"].notna()].reset_index(drop=True)
-    return out[CHANGE_COLUMNS]
-
-
-def at_risk_list(card: Scorecard) -> pd.DataFrame:
-    """The At Risk key results with the reason (``AT_RISK_COLUMNS``), lowest score first."""
-    krs = card.key_results
-    risky = krs[krs["status"] == "At Risk"]
-    rows = [
-        {
-            **{c: kr[c] for c in AT_RISK_COLUMNS if c in kr},
-            "reason": risk_reasons(kr, card.policy, card.as_of),
-        }
-        for kr in risky.to_dict("records")
-    ]
-    out = pd.DataFrame(rows, columns=AT_RISK_COLUMNS)
-    if out.empty:
-        return out
-    return out.sort_values(["score", "team", "kr_id"], kind="stable").reset_index(drop=True)
-
-
-def stale_list(card: Scorecard) -> pd.DataFrame:
-    """Key results without a check-in for longer than the cadence (``STALE_COLUMNS``).
-
-    ``days_silent`` counts from the last check-in, or from the period start if none.
-    Complete key results are left out: nothing more is expected of them.
-    """
-    krs = card.key_results
-    stale = krs[krs["stale"].astype(bool) & (krs["status"] != "Complete")]
-    rows = []
-    for kr in stale.to_dict("records"):
-        last = kr["last_checkin"]
-        since = last if isinstance(last, dt.date) else card.period.start
-        rows.append(
-            {
-                "team": kr["team"],
-                "kr_id": kr["kr_id"],
-                "title": kr["title"],
-                "last_checkin": last if isinstance(last, dt.date) else None,
-                "days_silent": (card.as_of - since).days,
-                "status": kr["status"],
-            }
-        )
-    out = pd.DataFrame(rows, columns=STALE_COLUMNS)
-    if out.empty:
-        return out
-    return out.sort_values(["days_silent", "team", "kr_id"], ascending=[False, True, True],
-                           kind="stable").reset_index(drop=True)
 
 
 class MonthlyReviewApp(App):
@@ -179,6 +53,8 @@ class MonthlyReviewApp(App):
         An open :class:`~okrkit.store.Store` (wins over ``db``; not closed by the app).
     team
         Optional: restrict to one team's objectives (and their ancestors).
+    policy
+        Bands, status and calibration thresholds (default :class:`ScoringPolicy`).
 
     Widgets: ``period`` (Dropdown), ``as_of`` (DatePicker), ``team`` (Dropdown,
     :data:`ALL_TEAMS` for everyone), ``message``, ``heatmap`` (SVG), ``at_risk_table``,
@@ -195,9 +71,9 @@ class MonthlyReviewApp(App):
         as_of: Any = None,
         store: Any = None,
         team: str | None = None,
+        policy: ScoringPolicy | None = None,
     ) -> None:
-        self.store, self._owns_store = resolve_store(store, db)
-        self.message = MessageBox()
+        self._start(store, db, policy)
         self.plan: Plan | None = None
         self.checkins = empty("checkins")
         self.card: Scorecard | None = None
@@ -205,9 +81,7 @@ class MonthlyReviewApp(App):
         self.stale = pd.DataFrame(columns=STALE_COLUMNS)
         self.change = pd.DataFrame(columns=CHANGE_COLUMNS)
         self.team_change = pd.DataFrame(columns=TEAM_CHANGE_COLUMNS)
-        self.calibration = pd.DataFrame(columns=["group", "n", "mean", "verdict",
-                                                 "committed_misses"])
-        self._busy = False
+        self.calibration = pd.DataFrame(columns=CALIBRATION_COLUMNS)
 
         periods = self.store.periods()
         label = period or default_period(periods, as_of)
@@ -287,12 +161,13 @@ class MonthlyReviewApp(App):
             self.message.error(str(err))
             return
         day = self.as_of.value or resolve_as_of(self.plan.period, None)
-        card = score(self.plan, self.checkins, day)
+        card = score(self.plan, self.checkins, day, self.policy)
         self.card = card
         self.at_risk = at_risk_list(card)
         self.stale = stale_list(card)
-        self.change = month_change(self.plan, self.checkins, day)
-        self.team_change = month_change(self.plan, self.checkins, day, by="team")
+        self.change = month_change(self.plan, self.checkins, day, policy=self.policy)
+        self.team_change = month_change(self.plan, self.checkins, day, by="team",
+                                        policy=self.policy)
         self.calibration = card.calibration("team")
         if not card.period.contains(day):
             self.message.info(f"{day} is outside {card.period} ({card.period.start}.."
@@ -305,12 +180,12 @@ class MonthlyReviewApp(App):
         n_risk, n_stale = len(self.at_risk), len(self.stale)
         self.headline.value = (
             f"<p><b>{esc(card.period)}</b> as of {esc(card.as_of)} — overall score "
-            f"<b>{esc(fmt_number(card.overall))}</b>; {len(card.key_results)} key results, "
+            f"<b>{esc(num(card.overall))}</b>; {len(card.key_results)} key results, "
             f"{n_risk} at risk, {n_stale} stale.</p>"
         )
-        self.heatmap.value = chart_html(lambda c: c.heatmap(card.objectives))
-        signed = {"pace": lambda v: fmt_number(v, signed=True),
-                  "change": lambda v: fmt_number(v, signed=True)}
+        self.heatmap.value = chart_html(lambda c: c.heatmap(card.objectives, card.policy))
+        signed = {"pace": lambda v: num(v, signed=True),
+                  "change": lambda v: num(v, signed=True)}
         self.at_risk_table.value = table_html(
             self.at_risk,
             {"team": "team", "kr_id": "KR", "title": "title", "score": "score",
@@ -343,9 +218,11 @@ class MonthlyReviewApp(App):
         )
         self.calibration_table.value = table_html(
             self.calibration,
-            {"group": "team", "n": "objectives", "mean": "mean score", "verdict": "verdict",
-             "committed_misses": "committed below 1.0"},
+            {"group": "team", "n": "objectives", "mean": "mean score", "label": "verdict",
+             "committed_misses": "committed below 1.0",
+             "committed_at_risk": "committed below 1.0 so far"},
             empty="no scores",
         )
         calib = self.calibration
-        self.calibration_chart.value = chart_html(lambda c: c.calibration_chart(calib))
+        self.calibration_chart.value = chart_html(
+            lambda c: c.calibration_chart(calib, card.policy))

@@ -8,8 +8,10 @@ exercise directly —
   untouched slider is no override);
 * :func:`check_targets` — refuses an ``increase``/``decrease`` target equal to its baseline;
 * :func:`scenario_diff` / :func:`diff_html` — objective scores before and after;
-* :func:`forecast_table` / :func:`suggestions_table` — the Monte Carlo forecast (expected
-  score, P(score >= 0.7)) and the targets a 70% score would need.
+* :func:`okrkit.insights.forecast_table` / :func:`~okrkit.insights.suggestions_table` —
+  the Monte Carlo forecast (expected score, P(score >= the policy's ``green_from``)) and the
+  targets that score would need (the "aim for 70%" of
+  ``docs/seeds/okrs-framework-for-ai-projects.md``).
 
 Rescoring uses :class:`okrkit.whatif.WhatIfSession` (precomputed once), so a slider move
 costs a vectorised recomputation, not a full scoring.
@@ -28,31 +30,26 @@ from okrkit import charts
 from okrkit.errors import OKRKitError, Problem
 from okrkit.forecasting import Forecast, forecast
 from okrkit.frames import Plan, empty
-from okrkit.scoring import Scorecard, resolve_as_of, score
+from okrkit.htmlkit import esc, num, table_html
+from okrkit.insights import FORECAST_COLUMNS, forecast_table, suggestions_table
+from okrkit.period import as_date
+from okrkit.scoring import Scorecard, ScoringPolicy, resolve_as_of, score
 from okrkit.whatif import (
     DIFF_COLUMNS,
     WhatIfSession,
+    checked_targets,
     scenario_inputs,
     score_diff,
-    suggest_targets,
 )
 from okrkit.widgets.common import (
-    MessageBox,
     TeamApp,
-    as_date,
     default_period,
-    esc,
-    fmt_number,
     heading,
     period_dropdown,
-    resolve_store,
-    table_html,
     team_dropdown,
 )
 
 SIMULATIONS = 1000
-GOAL = 0.7
-FORECAST_COLUMNS = ["objective_id", "title", "score", "expected_score", "p_score_07"]
 
 
 # -- pure functions ----------------------------------------------------------------
@@ -102,27 +99,9 @@ def changed(current: Mapping[str, float], initial: Mapping[str, float],
 
 def check_targets(plan: Plan, targets: Mapping[str, float]
                   ) -> tuple[dict[str, float], list[Problem]]:
-    """The usable target overrides and a problem for each refused one.
-
-    An ``increase``/``decrease`` key result's target may not equal its baseline (its
-    progress could not be measured).
-    """
-    krs = plan.key_results.drop_duplicates("kr_id").set_index("kr_id")
-    ok: dict[str, float] = {}
-    problems: list[Problem] = []
-    for k, t in targets.items():
-        if k not in krs.index:
-            problems.append(Problem(f"unknown key result '{k}'", field="target", id=k))
-            continue
-        r = krs.loc[k]
-        base: float = float(r["baseline"]) if not pd.isna(r["baseline"]) else float("nan")
-        if r["direction"] in ("increase", "decrease") and math.isclose(
-                float(t), base, rel_tol=0, abs_tol=1e-9):
-            problems.append(Problem(f"target {float(t):g} equals the baseline: ignored",
-                                    field="target", id=k))
-            continue
-        ok[k] = float(t)
-    return ok, problems
+    """The usable target overrides and a problem for each refused one
+    (:func:`okrkit.whatif.checked_targets`, the rule ``what_if`` applies)."""
+    return checked_targets(plan, targets)
 
 
 def scenario_diff(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
@@ -137,35 +116,16 @@ def scenario_diff(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
 def diff_html(diff: pd.DataFrame, overall_before: float, overall_after: float) -> str:
     """The diff as an escaped table, changed rows marked, with the overall score."""
     d = overall_after - overall_before
-    head = (f'<p class="okr-overall">Overall <b>{esc(fmt_number(overall_before))}</b> → '
-            f'<b>{esc(fmt_number(overall_after))}</b> ({esc(fmt_number(d, signed=True))})</p>')
+    head = (f'<p class="okr-overall">Overall <b>{esc(num(overall_before))}</b> → '
+            f'<b>{esc(num(overall_after))}</b> ({esc(num(d, signed=True))})</p>')
     return head + table_html(
         diff.assign(band=diff["band_after"]),
         {"id": "objective", "title": "title", "score_before": "stored", "score_after":
          "what-if", "delta": "change", "band_before": "band", "band_after": "band after",
          "changed": "changed"},
-        formats={"delta": lambda v: fmt_number(v, signed=True)},
+        formats={"delta": lambda v: num(v, signed=True)},
         band_column="band",
     )
-
-
-def forecast_table(card: Scorecard, fc: Forecast) -> pd.DataFrame:
-    """Per objective: title, current score, forecast expected end score, P(score >= 0.7)."""
-    obj = card.objectives[["objective_id", "title", "score"]]
-    f = fc.objectives.drop_duplicates("objective_id").set_index("objective_id")
-    out = obj.assign(
-        expected_score=f["expected_score"].reindex(obj["objective_id"]).to_numpy(),
-        p_score_07=f["p_score_07"].reindex(obj["objective_id"]).to_numpy(),
-    )
-    return out[FORECAST_COLUMNS].reset_index(drop=True)
-
-
-def suggestions_table(plan: Plan, checkins: pd.DataFrame | None, as_of: Any, fc: Forecast,
-                      goal: float = GOAL) -> pd.DataFrame:
-    """``okrkit.whatif.suggest_targets`` for ``goal`` with the key result titles."""
-    s = suggest_targets(plan, checkins, as_of, forecast=fc, goal=goal)
-    titles = dict(zip(plan.key_results["kr_id"], plan.key_results["title"], strict=True))
-    return s.assign(title=s["kr_id"].map(titles))
 
 
 # -- widgets ---------------------------------------------------------------------------
@@ -183,7 +143,7 @@ class KRSliders:
         self.step = step
         self.label = widgets.HTML(
             f"<code>{esc(self.kr_id)}</code> {esc(kr['title'])} <small>({esc(kr['direction'])}"
-            f", baseline {esc(fmt_number(base))} {esc(kr['unit'])})</small>")
+            f", baseline {esc(num(base))} {esc(kr['unit'])})</small>")
         style = {"description_width": "50px"}
         layout = widgets.Layout(width="420px")
         self.target = widgets.FloatSlider(value=float(target), min=lo, max=hi, step=step,
@@ -212,12 +172,17 @@ class WhatIfApp(TeamApp):
         Scoring date; default today clipped into the period.
     store
         An open store (wins over ``db``; not closed by the app).
+    simulations, seed
+        The forecast's Monte Carlo runs and random seed.
+    policy
+        Bands, status and the forecast's goal (``green_from``: P(score >= it) and the
+        targets it would need); default :class:`ScoringPolicy`.
 
     Widgets: ``period``, ``team`` (Dropdown); ``krs`` (kr_id -> :class:`KRSliders` with
     ``.target`` and ``.value``), ``weights`` (objective id -> FloatSlider), ``stretch``
     (FloatSlider), ``reset_button``; ``diff_panel`` (HTML), ``forecast_panel`` (HTML),
     ``forecast_button`` (forecast the scenario), ``apply_suggestions_button`` (move the
-    target sliders to the 70% suggestions); ``message`` (MessageBox), ``widget``.
+    target sliders to the suggestions for ``policy.green_from``); ``message`` (MessageBox), ``widget``.
     State: ``plan``, ``checkins``, ``card`` (stored scorecard), ``session``
     (WhatIfSession), ``diff`` (last diff frame), ``overall``, ``forecast`` (Forecast),
     ``forecast_frame``, ``suggestions``.
@@ -232,12 +197,12 @@ class WhatIfApp(TeamApp):
         store: Any = None,
         simulations: int = SIMULATIONS,
         seed: int = 0,
+        policy: ScoringPolicy | None = None,
     ) -> None:
-        self.store, self._owns_store = resolve_store(store, db)
+        self._start(store, db, policy)
         self.as_of = as_date(as_of)
         self.simulations = simulations
         self.seed = seed
-        self.message = MessageBox()
         self.plan: Plan | None = None
         self.checkins = empty("checkins")
         self.card: Scorecard | None = None
@@ -249,7 +214,6 @@ class WhatIfApp(TeamApp):
         self.suggestions = pd.DataFrame()
         self.krs: dict[str, KRSliders] = {}
         self.weights: dict[str, widgets.FloatSlider] = {}
-        self._busy = False
 
         periods = self.store.periods()
         label = period or default_period(periods, self.as_of)
@@ -262,7 +226,8 @@ class WhatIfApp(TeamApp):
         self.weight_box = widgets.VBox([])
         self.diff_panel = widgets.HTML("")
         # interactive and offline: Altair's JupyterChart with its JavaScript bundled
-        self.chart = charts.show(charts.whatif_chart(self.diff), mode="offline")
+        self.chart = charts.show(charts.whatif_chart(self.diff, policy=self.policy),
+                                 mode="offline")
         self.forecast_panel = widgets.HTML("")
         self.forecast_button = widgets.Button(description="Forecast this scenario",
                                               icon="line-chart")
@@ -303,8 +268,8 @@ class WhatIfApp(TeamApp):
         self.checkins = self.store.checkins(period=label, team=team)
         day = resolve_as_of(self.plan.period, self.as_of)
         self.day = day
-        self.card = score(self.plan, self.checkins, day)
-        self.session = WhatIfSession(self.plan, self.checkins, day)
+        self.card = score(self.plan, self.checkins, day, self.policy)
+        self.session = WhatIfSession(self.plan, self.checkins, day, policy=self.policy)
         self._busy = True
         try:
             self.stretch.value = 1.0
@@ -372,7 +337,7 @@ class WhatIfApp(TeamApp):
         self.overall = self.session.overall
         self.diff = scenario_diff(self.card.objectives, after)
         self.diff_panel.value = diff_html(self.diff, self.card.overall, self.overall)
-        self.chart.chart = charts.whatif_chart(self.diff)
+        self.chart.chart = charts.whatif_chart(self.diff, policy=self.policy)
         return self.diff
 
     def reset(self) -> None:
@@ -406,28 +371,29 @@ class WhatIfApp(TeamApp):
             except OKRKitError as err:
                 self.message.error(str(err))
                 return self.forecast_frame
-            card = score(plan, checkins, self.day)
+            card = score(plan, checkins, self.day, self.policy)
             title = "what-if scenario"
         self.forecast = forecast(plan, checkins, self.day, simulations=self.simulations,
-                                 seed=self.seed)
+                                 seed=self.seed, policy=self.policy)
+        goal = self.policy.green_from
         self.forecast_frame = forecast_table(card, self.forecast)
-        self.suggestions = suggestions_table(plan, checkins, self.day, self.forecast)
-        pct = {"p_score_07": lambda v: "–" if pd.isna(v) else f"{float(v):.0%}"}
+        self.suggestions = suggestions_table(plan, checkins, self.day, self.forecast, goal)
+        pct = {"p_score_07": lambda v: "—" if pd.isna(v) else f"{float(v):.0%}"}
         self.forecast_panel.value = (
             f"<p>Forecast of the <b>{esc(title)}</b> ({self.simulations} simulations, "
             f"as of {esc(self.day)}):</p>"
             + table_html(self.forecast_frame,
                          {"objective_id": "objective", "title": "title", "score": "score now",
-                          "expected_score": "expected at end", "p_score_07": "P(score ≥ 0.7)"},
+                          "expected_score": "expected at end", "p_score_07": f"P(score ≥ {goal:g})"},
                          formats=pct)
-            + f"<p>Targets a {GOAL:.0%} score would need (from the expected end value):</p>"
+            + f"<p>Targets a {goal:.0%} score would need (from the expected end value):</p>"
             + table_html(self.suggestions,
                          {"kr_id": "KR", "title": "title", "baseline": "baseline",
                           "target": "target", "expected_end_value": "expected end",
-                          "suggested_target": f"target for {GOAL:.0%}"},
-                         formats={c: fmt_number for c in ("baseline", "target",
-                                                          "expected_end_value",
-                                                          "suggested_target")}))
+                          "suggested_target": f"target for {goal:.0%}",
+                          "reason": "why none"},
+                         formats={c: num for c in ("baseline", "target", "expected_end_value",
+                                                   "suggested_target")}))
         return self.forecast_frame
 
     def apply_suggestions(self) -> int:
@@ -451,7 +417,8 @@ class WhatIfApp(TeamApp):
         finally:
             self._busy = False
         self.refresh()
-        self.message.info(f"{n} target{'s' * (n != 1)} moved to the {GOAL:.0%} suggestion")
+        self.message.info(f"{n} target{'s' * (n != 1)} moved to the "
+                          f"{self.policy.green_from:.0%} suggestion")
         return n
 
 
@@ -461,8 +428,6 @@ __all__ = [
     "changed",
     "check_targets",
     "diff_html",
-    "forecast_table",
     "scenario_diff",
     "slider_range",
-    "suggestions_table",
 ]

@@ -1,0 +1,365 @@
+"""What a scorecard says, for people: changes, movers, risks, team scores, forecasts.
+
+Pure functions over scorecards (:class:`okrkit.scoring.Scorecard`) and check-ins, shared
+by the apps, the reports and scripts; none imports ipywidgets.
+
+* :func:`month_change` — score at ``as_of`` against ``days`` earlier, per objective or
+  per team;
+* :func:`movers` — the progress change per key result since a date (the scoring rules of
+  :mod:`okrkit.rules` at both dates); :func:`weekly_summary` — the weekly update;
+* :func:`kr_changes` — key results whose score or status changed between two scorecards;
+* :func:`at_risk_list`, :func:`stale_list` — the key results to talk about; the reason is
+  the status rule's own (``why``, :func:`okrkit.pacing.derive_status`);
+* :func:`latest_notes` — the latest blockers, achievements or notes;
+* :func:`team_scores` (one row per team), :func:`team_view` (one team's key results and
+  objectives), :func:`team_calibration` (the scorecard's rule: final, projected or none
+  yet), :func:`status_line`;
+* :func:`forecast_table`, :func:`suggestions_table` — the forecast per objective and the
+  targets a goal score would need.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from okrkit import rules
+from okrkit.errors import OKRKitError
+from okrkit.frames import OUTCOMES, Plan, conform, is_blank
+from okrkit.htmlkit import esc, num
+from okrkit.period import as_date
+from okrkit.scoring import (
+    Calibration,
+    Scorecard,
+    ScoringPolicy,
+    band,
+    resolve_as_of,
+    score,
+    team_rollup,
+)
+from okrkit.whatif import score_diff, suggest_targets
+
+if TYPE_CHECKING:
+    from okrkit.forecasting import Forecast
+
+CHANGE_COLUMNS = ["objective_id", "team", "title", "level", "before", "score_before",
+                  "score_now", "change", "band_now", "status_now"]
+TEAM_CHANGE_COLUMNS = ["team", "n_objectives", "before", "score_before", "score_now", "change"]
+MOVER_COLUMNS = ["kr_id", "title", "unit", "before", "now", "change"]
+KR_CHANGE_COLUMNS = ["kr_id", "title", "score_before", "score_now", "change", "status_before",
+                     "status_now"]
+AT_RISK_COLUMNS = ["team", "kr_id", "title", "score", "pace", "confidence", "last_checkin",
+                   "reason"]
+STALE_COLUMNS = ["team", "kr_id", "title", "last_checkin", "days_silent", "status"]
+TEAM_COLUMNS = ["team", "owner", "levels", "n_objectives", "n_key_results", "score", "band",
+                "at_risk", "stale"]
+#: The order statuses are counted in (open periods; closed ones have outcomes).
+STATUS_ORDER = ("Complete", "In Progress", "At Risk", "Not Started")
+FORECAST_COLUMNS = ["objective_id", "title", "score", "expected_score", "p_score_07"]
+
+
+def month_change(
+    plan: Plan,
+    checkins: pd.DataFrame | None,
+    as_of: Any,
+    *,
+    days: int = 30,
+    by: str = "objective",
+    policy: ScoringPolicy | None = None,
+) -> pd.DataFrame:
+    """Score at ``as_of`` against the score ``days`` earlier.
+
+    ``by="objective"`` (``CHANGE_COLUMNS``, plan order): every objective with a score.
+    ``by="team"`` (``TEAM_CHANGE_COLUMNS``): each team's weighted mean over its top
+    objectives. ``before`` is the earlier date; before the period started every score is 0.
+    """
+    if by not in ("objective", "team"):
+        raise OKRKitError(f"by must be 'objective' or 'team', not {by!r}")
+    day = resolve_as_of(plan.period, as_of)
+    earlier = day - dt.timedelta(days=days)
+    now = score(plan, checkins, day, policy)
+    then = score(plan, checkins, earlier, policy)
+    if by == "team":
+        a, b = team_rollup(then.objectives), team_rollup(now.objectives)
+        out = pd.DataFrame({"team": b["team"], "n_objectives": b["n_objectives"],
+                            "before": [earlier] * len(b),
+                            "score_before": a["score"].to_numpy(),
+                            "score_now": b["score"].to_numpy()})
+        out["change"] = out["score_now"] - out["score_before"]
+        return out[out["n_objectives"] > 0].reset_index(drop=True)[TEAM_CHANGE_COLUMNS]
+    o = now.objectives
+    out = pd.DataFrame({"objective_id": o["objective_id"], "team": o["team"],
+                        "title": o["title"], "level": o["level"], "before": [earlier] * len(o),
+                        "score_before": then.objectives["score"].to_numpy(),
+                        "score_now": o["score"].to_numpy(), "band_now": o["band"],
+                        "status_now": o["status"]})
+    out["change"] = out["score_now"] - out["score_before"]
+    return out[out["score_now"].notna()].reset_index(drop=True)[CHANGE_COLUMNS]
+
+
+def movers(card: Scorecard, checkins: pd.DataFrame | None, since: Any) -> pd.DataFrame:
+    """Progress change per key result between ``since`` and ``card.as_of``, largest first.
+
+    Progress at each date is the scoring rule's (:func:`okrkit.rules.kr_progress` over
+    :func:`okrkit.rules.effective_checkins`): a key result without a check-in by ``since``
+    starts at 0. Columns ``MOVER_COLUMNS``: ``before`` / ``now`` are the latest values
+    (``before`` NaN when there was none), ``change`` is in progress points. Key results
+    without a check-in after ``since`` are left out.
+    """
+    since_day = as_date(since)
+    krs = card.key_results
+    if checkins is None or not len(checkins) or since_day is None or not len(krs):
+        return pd.DataFrame(columns=MOVER_COLUMNS)
+    args = (krs["direction"].to_numpy(dtype=object), krs["baseline"].to_numpy(dtype="float64"),
+            krs["target"].to_numpy(dtype="float64"))
+    now = rules.kr_progress(*args, rules.effective_checkins(krs, checkins, card.period,
+                                                            card.as_of))
+    then = rules.kr_progress(*args, rules.effective_checkins(
+        krs, checkins, card.period, min(since_day, card.as_of)))
+    moved = np.flatnonzero(now.count > then.count)
+    out = pd.DataFrame({
+        "kr_id": krs["kr_id"].to_numpy(dtype=object)[moved],
+        "title": krs["title"].to_numpy(dtype=object)[moved],
+        "unit": krs["unit"].to_numpy(dtype=object)[moved],
+        "before": then.value[moved],
+        "now": now.value[moved],
+        "change": now.progress[moved] - then.progress[moved],
+    }, columns=MOVER_COLUMNS)
+    order = np.argsort(-np.abs(out["change"].fillna(0).to_numpy()), kind="stable")
+    return out.iloc[order].reset_index(drop=True)
+
+
+def kr_changes(now: Scorecard, before: Scorecard | None) -> pd.DataFrame:
+    """Key results of ``now`` whose score or status differs in ``before`` (``KR_CHANGE_COLUMNS``).
+
+    The score difference is :func:`okrkit.whatif.score_diff`'s (float noise is no change).
+    """
+    if before is None:
+        return pd.DataFrame(columns=KR_CHANGE_COLUMNS)
+    krs = now.key_results
+    prev = before.key_results.drop_duplicates("kr_id").set_index("kr_id").reindex(krs["kr_id"])
+    diff = score_diff(prev.reset_index(), krs, "kr_id")
+    status_before = prev["status"].to_numpy(dtype=object)
+    out = pd.DataFrame({"kr_id": krs["kr_id"].to_numpy(dtype=object),
+                        "title": krs["title"].to_numpy(dtype=object),
+                        "score_before": diff["score_before"].to_numpy(),
+                        "score_now": diff["score_after"].to_numpy(),
+                        "change": diff["delta"].to_numpy(),
+                        "status_before": status_before,
+                        "status_now": krs["status"].to_numpy(dtype=object)})
+    moved = (out["change"].fillna(0) != 0) | (out["status_before"] != out["status_now"])
+    return out[moved.to_numpy()].reset_index(drop=True)[KR_CHANGE_COLUMNS]
+
+
+def at_risk_list(card: Scorecard) -> pd.DataFrame:
+    """The At Risk key results with the reason (``AT_RISK_COLUMNS``), lowest score first.
+
+    The reason is the status rule's own words (the scorecard's ``why`` column).
+    """
+    krs = card.key_results
+    risky = krs[krs["status"] == "At Risk"]
+    out = pd.DataFrame({c: risky[c].to_numpy() for c in AT_RISK_COLUMNS[:-1]},
+                       columns=AT_RISK_COLUMNS)
+    out["reason"] = [w if isinstance(w, str) else "" for w in risky["why"]]
+    if out.empty:
+        return out
+    return out.sort_values(["score", "team", "kr_id"], kind="stable").reset_index(drop=True)
+
+
+def stale_list(card: Scorecard) -> pd.DataFrame:
+    """Key results without a check-in for longer than the cadence (``STALE_COLUMNS``).
+
+    ``days_silent`` counts from the last check-in, or from the period start if none.
+    Complete key results are left out: nothing more is expected of them.
+    """
+    krs = card.key_results
+    stale = krs[krs["stale"].astype(bool) & (krs["status"] != "Complete")]
+    last = [d if isinstance(d, dt.date) else None for d in stale["last_checkin"]]
+    out = pd.DataFrame({
+        "team": stale["team"].to_numpy(dtype=object),
+        "kr_id": stale["kr_id"].to_numpy(dtype=object),
+        "title": stale["title"].to_numpy(dtype=object),
+        "last_checkin": pd.Series(last, dtype=object),
+        "days_silent": [(card.as_of - (d or card.period.start)).days for d in last],
+        "status": stale["status"].to_numpy(dtype=object),
+    }, columns=STALE_COLUMNS)
+    if out.empty:
+        return out
+    return out.sort_values(["days_silent", "team", "kr_id"], ascending=[False, True, True],
+                           kind="stable").reset_index(drop=True)
+
+
+def latest_notes(checkins: pd.DataFrame, field: str, limit: int = 12) -> pd.DataFrame:
+    """The latest texts of one check-in field (``note``, ``blockers``, ``achievements``).
+
+    Newest first (then by key result); a text repeated for the same key result is shown
+    once, at its latest date. Columns: kr_id, date, text.
+    """
+    rows = checkins[[not is_blank(v) for v in checkins[field]]] if len(checkins) else checkins
+    if not len(rows):
+        return pd.DataFrame(columns=["kr_id", "date", "text"])
+    rows = rows.sort_values(["date", "kr_id"], ascending=[False, True], kind="stable")
+    out = pd.DataFrame({"kr_id": rows["kr_id"].to_numpy(dtype=object),
+                        "date": rows["date"].to_numpy(dtype=object),
+                        "text": rows[field].to_numpy(dtype=object)})
+    return out.drop_duplicates(["kr_id", "text"]).head(limit).reset_index(drop=True)
+
+
+def team_scores(card: Scorecard) -> pd.DataFrame:
+    """One row per team (``TEAM_COLUMNS``): its score, band, owner and risk counts.
+
+    A team's score is :func:`okrkit.scoring.team_rollup`'s (the weighted mean of its
+    objectives whose parent belongs to another team); the band is the card's policy's.
+    """
+    obj, krs = card.objectives, card.key_results
+    rolled = team_rollup(obj).set_index("team")["score"]
+    rows = []
+    for team, g in obj.groupby("team", sort=True):
+        s = float(rolled[team])
+        k = krs[krs["team"] == team]
+        owner = g["owner"].dropna()
+        rows.append({
+            "team": team, "owner": owner.iloc[0] if len(owner) else None,
+            "levels": ", ".join(sorted(set(g["level"]))), "n_objectives": len(g),
+            "n_key_results": len(k), "score": s, "band": band(s, card.policy),
+            "at_risk": int((k["status"] == "At Risk").sum()), "stale": int(k["stale"].sum()),
+        })
+    return pd.DataFrame(rows, columns=TEAM_COLUMNS)
+
+
+def team_view(card: Scorecard, team: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(key_results, objectives)`` of one team (its own, not their ancestors), plan order.
+
+    ``team`` ``None``: everything.
+    """
+    obj = card.objectives if team is None else card.objectives[card.objectives["team"] == team]
+    krs = card.key_results[card.key_results["objective_id"].isin(set(obj["objective_id"]))]
+    return krs.reset_index(drop=True), obj.reset_index(drop=True)
+
+
+def team_calibration(card: Scorecard, team: str | None = None, forecast: Any = None
+                     ) -> Calibration:
+    """The calibration of one team's objectives (``None``: all of the card's).
+
+    The scorecard's own rule (:meth:`okrkit.scoring.Scorecard.calibration`): final scores
+    once the period is closed; before, a projection from ``forecast``
+    (:class:`okrkit.forecasting.Forecast`) or no verdict yet.
+    """
+    frame = card.calibration(by=None if team is None else "team", forecast=forecast)
+    rows = frame if team is None else frame[frame["group"] == team]
+    if not len(rows):
+        return Calibration(mean=float("nan"), n=0, verdict=card.policy.verdict(float("nan")))
+    row = rows.iloc[0]
+
+    def ids(text: Any) -> tuple[str, ...]:  # the frame joins the ids with ", "
+        return tuple(i for i in str(text or "").split(", ") if i)
+
+    return Calibration(mean=float(row["mean"]), n=int(row["n"]), verdict=str(row["verdict"]),
+                       committed_misses=ids(row["committed_misses"]), basis=str(row["basis"]),
+                       committed_at_risk=ids(row["committed_at_risk"]))
+
+
+def status_line(statuses: Any) -> str:
+    """How many of each status or outcome: ``"3 Complete, 5 In Progress, 2 At Risk"``."""
+    counts = pd.Series(statuses, dtype=object).value_counts()
+    return ", ".join(f"{int(counts[s])} {s}" for s in (*STATUS_ORDER, *OUTCOMES) if s in counts)
+
+
+def forecast_table(card: Scorecard, fc: Forecast, objectives: pd.DataFrame | None = None
+                   ) -> pd.DataFrame:
+    """Per objective (``FORECAST_COLUMNS``): current score, the forecast's expected end score
+    and P(score >= the policy's ``green_from``) (``p_score_07``).
+
+    ``objectives`` (default all of ``card``'s) chooses and orders the rows.
+    """
+    obj = (card.objectives if objectives is None else objectives)[
+        ["objective_id", "title", "score"]]
+    f = fc.objectives.drop_duplicates("objective_id").set_index("objective_id")
+    out = obj.assign(
+        expected_score=f["expected_score"].reindex(obj["objective_id"]).to_numpy(),
+        p_score_07=f["p_score_07"].reindex(obj["objective_id"]).to_numpy(),
+    )
+    return out[FORECAST_COLUMNS].reset_index(drop=True)
+
+
+def suggestions_table(plan: Plan, checkins: pd.DataFrame | None, as_of: Any, fc: Forecast,
+                      goal: float = 0.7) -> pd.DataFrame:
+    """:func:`okrkit.whatif.suggest_targets` for ``goal`` with the key result titles."""
+    s = suggest_targets(plan, checkins, as_of, forecast=fc, goal=goal)
+    titles = dict(zip(plan.key_results["kr_id"], plan.key_results["title"], strict=True))
+    return s.assign(title=s["kr_id"].map(titles))
+
+
+def weekly_summary(
+    card: Scorecard,
+    checkins: pd.DataFrame | None,
+    since: Any = None,
+    *,
+    fmt: str = "markdown",
+    top: int = 3,
+) -> str:
+    """The weekly update: insights (biggest movers, at-risk list), blockers, achievements.
+
+    ``since`` defaults to a week before ``card.as_of``; the week is ``(since, as_of]`` and
+    its check-ins are the effective ones (:func:`okrkit.rules.effective_checkins`).
+    ``fmt="markdown"`` gives Markdown (user text verbatim, for pasting into chat or e-mail);
+    ``fmt="html"`` gives HTML with every piece of text escaped.
+    """
+    if fmt not in ("markdown", "html"):
+        raise OKRKitError(f"fmt must be 'markdown' or 'html', not {fmt!r}")
+    as_of = card.as_of
+    since_day = as_date(since) or as_of - dt.timedelta(days=7)
+    krs = card.key_results
+    ck = conform(checkins, "checkins") if checkins is not None and len(checkins) else None
+    eff = rules.effective_checkins(krs, ck, card.period, as_of)
+    week = pd.DataFrame(columns=["kr_id", "date", "note", "blockers", "achievements"])
+    if ck is not None:
+        after = eff.day > np.datetime64(since_day, "D").astype("int64")
+        week = ck.iloc[eff.row[after]]
+    teams = sorted({t for t in krs["team"].dropna()})
+    head = f"Weekly update — {', '.join(teams) or 'all teams'} — {card.period} — week to {as_of}"
+    intro = [f"Overall score {num(card.overall)} across {len(krs)} key results "
+             f"({status_line(krs['status']) or 'none'}).",
+             f"{week['kr_id'].nunique()} of {len(krs)} key results checked in since "
+             f"{since_day}."]
+
+    moved = movers(card, ck, since_day)
+    moved = moved[moved["change"].abs() > 1e-9].head(top)
+    insights = []
+    for m in moved.to_dict("records"):
+        unit = f" {m['unit']}" if m["unit"] else ""
+        before = "no check-in" if pd.isna(m["before"]) else f"{m['before']:g}"
+        insights.append(f"{'▲' if m['change'] > 0 else '▼'} {m['kr_id']} {m['title']}: "
+                        f"{before} → {m['now']:g}{unit} (progress {m['change']:+.2f})")
+    risky = [f"{k['kr_id']} {k['title']} — score {num(k['score'])}"
+             + (f": {k['why']}" if isinstance(k["why"], str) and k["why"] else "")
+             for k in krs[krs["status"] == "At Risk"].to_dict("records")]
+
+    def notes(field: str) -> list[str]:
+        return [f"{r['kr_id']} ({r['date']}): {r[field]}" for r in week.to_dict("records")
+                if not is_blank(r.get(field))]
+
+    completed = [f"{k} {t}" for k, t, s in zip(krs["kr_id"], krs["title"], krs["status"],
+                                                strict=True) if s == "Complete"]
+    sections: list[tuple[str, list[str]]] = [
+        ("Insights — biggest movers", insights or ["No key result moved this week."]),
+        ("At risk", risky or ["Nothing at risk."]),
+        ("Blockers", notes("blockers") or ["No blockers reported."]),
+        ("Achievements", notes("achievements") or ["No achievements reported."]),
+    ]
+    if completed:
+        sections.append(("Complete", completed))
+    if notes("note"):
+        sections.append(("Notes", notes("note")))
+    if fmt == "markdown":
+        lines = [f"## {head}", "", *intro, ""]
+        for title, items in sections:
+            lines += [f"### {title}", *[f"- {i}" for i in items], ""]
+        return "\n".join(lines).rstrip() + "\n"
+    parts = [f"<h3>{esc(head)}</h3>", *[f"<p>{esc(i)}</p>" for i in intro]]
+    for title, items in sections:
+        parts.append(f"<h4>{esc(title)}</h4><ul>{''.join(f'<li>{esc(i)}</li>' for i in items)}</ul>")
+    return '<div class="okr-weekly-summary">' + "".join(parts) + "</div>"

@@ -1,0 +1,224 @@
+"""The planning workshop's parts: the objective and key result forms, and the panels.
+
+Widgets and their HTML only, for :class:`okrkit.widgets.workshop.PlanningWorkshopApp`:
+:class:`KRForm` and :class:`ObjectiveForm` edit a draft (:mod:`okrkit.drafts`);
+:func:`lint_panel_html` shows validation problems and lint findings, :func:`votes_html`
+the confidence votes (hidden until revealed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import ipywidgets as widgets
+
+from okrkit.drafts import locate, num_text
+from okrkit.errors import Problem
+from okrkit.frames import DIRECTIONS, KINDS, LEVELS
+from okrkit.htmlkit import DASH, esc, num, problems_html
+from okrkit.linting import Finding
+from okrkit.planning import vote_summary
+
+NO_PARENT = ""
+OBJECTIVE_FIELDS = ("id", "title", "level", "parent", "owner", "kind", "weight")
+KR_FIELDS = ("id", "title", "metric", "unit", "direction", "baseline", "target", "weight",
+             "owner")
+
+
+def _severity_rank(f: Finding) -> int:
+    return 0 if f.severity == "error" else 1
+
+
+def lint_panel_html(findings: Iterable[Finding], problems: Iterable[Problem] = ()) -> str:
+    """Validation problems and lint findings as escaped HTML (errors first)."""
+    probs = list(problems)
+    found = sorted(findings, key=_severity_rank)
+    parts = []
+    n_err = len(probs) + sum(f.severity == "error" for f in found)
+    n_warn = sum(f.severity != "error" for f in found)
+    if not probs and not found:
+        return ('<div class="okr-lint okr-lint-clean" style="color:#1b5e20">'
+                "No findings: the draft follows the OKR DO/DON'T list.</div>")
+    parts.append(
+        f'<div class="okr-lint"><b>{n_err} error{"s" * (n_err != 1)}, '
+        f'{n_warn} warning{"s" * (n_warn != 1)}</b>'
+    )
+    if probs:
+        parts.append(problems_html(probs, title="Cannot be saved yet:"))
+    if found:
+        items = []
+        for f in found:
+            colour = "#b71c1c" if f.severity == "error" else "#e65100"
+            where = " · ".join(x for x in (f.objective_id, f.kr_id) if x)
+            items.append(
+                f'<li class="okr-finding okr-{esc(f.severity)}" style="color:{colour}">'
+                f"<b>{esc(f.severity)}</b> [{esc(f.code)}] "
+                f"{esc(where) + ': ' if where else ''}{esc(f.message)}</li>"
+            )
+        parts.append(f'<ul style="margin:2px 0 2px 18px">{"".join(items)}</ul>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def problem_line(problem: Problem) -> str:
+    """A draft problem as ``field: message`` (the field inside its objective / key result)."""
+    _, _, field = locate(problem)
+    return f"{field}: {problem.message}" if field else problem.message
+
+
+def votes_html(votes: Mapping[str, Mapping[str, float]], revealed: bool,
+               objective_ids: Iterable[str] = ()) -> str:
+    """Hidden: who has voted, no numbers. Revealed: every vote with mean and spread."""
+    people = sorted(votes)
+    if not people:
+        return "<p><i>no votes yet</i></p>"
+    if not revealed:
+        names = ", ".join(esc(p) for p in people)
+        return (f'<p class="okr-votes-hidden">{len(people)} participant'
+                f'{"s" * (len(people) != 1)} voted ({names}); votes stay hidden until '
+                "<b>Reveal</b>.</p>")
+    ids = list(dict.fromkeys([*objective_ids, *(o for b in votes.values() for o in b)]))
+    summary = vote_summary(votes).set_index("objective_id")
+    head = "".join(f"<th style='padding:2px 6px'>{esc(p)}</th>" for p in people)
+    body = []
+    for oid in ids:
+        cells = "".join(
+            f"<td style='padding:2px 6px'>{esc(num(votes[p].get(oid)))}</td>"
+            for p in people
+        )
+        s = summary.loc[oid] if oid in summary.index else None
+        mean = num(s["mean"]) if s is not None else DASH
+        spread = num(s["spread"]) if s is not None else DASH
+        flag = ""
+        if s is not None and s["spread"] >= 0.3:
+            flag = " <small style='color:#e65100'>(discuss: wide spread)</small>"
+        body.append(f"<tr><td style='padding:2px 6px'><code>{esc(oid)}</code></td>{cells}"
+                    f"<td style='padding:2px 6px'><b>{esc(mean)}</b></td>"
+                    f"<td style='padding:2px 6px'>{esc(spread)}{flag}</td></tr>")
+    return ('<table class="okr-votes" style="border-collapse:collapse"><thead><tr>'
+            f"<th>objective</th>{head}<th>mean</th><th>spread</th></tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>")
+
+def field_problems_html(lines: list[str]) -> str:
+    """Problems shown under one field (escaped)."""
+    if not lines:
+        return ""
+    items = "".join(f"<li>{esc(t)}</li>" for t in lines)
+    return (f'<ul class="okr-field-problems" style="color:#b71c1c;margin:0 0 0 18px;'
+            f'font-size:small">{items}</ul>')
+
+
+def layout_width(width: str) -> widgets.Layout:
+    """A layout of this width."""
+    return widgets.Layout(width=width)
+
+
+class KRForm:
+    """The fields of one key result: ``id``, ``title``, ``metric``, ``unit``,
+    ``direction`` (Dropdown), ``baseline``, ``target`` (Text: blank = missing),
+    ``weight`` (FloatText), ``owner``; ``remove_button``; ``problems`` (HTML)."""
+
+    def __init__(self, kr: Mapping[str, Any]) -> None:
+        self.extra = {k: kr.get(k) for k in ("due", "milestones")}
+        self.id = widgets.Text(value=str(kr.get("id") or ""), description="KR id",
+                               layout=layout_width("170px"), style={"description_width": "45px"})
+        self.title = widgets.Text(value=str(kr.get("title") or ""), placeholder="outcome",
+                                  description="title", layout=layout_width("460px"),
+                                  style={"description_width": "35px"})
+        self.metric = widgets.Text(value=str(kr.get("metric") or ""), placeholder="metric",
+                                   layout=layout_width("130px"))
+        self.unit = widgets.Text(value=str(kr.get("unit") or ""), placeholder="unit",
+                                 layout=layout_width("80px"))
+        direction = kr.get("direction") or "increase"
+        options = list(DIRECTIONS) + ([direction] if direction not in DIRECTIONS else [])
+        self.direction = widgets.Dropdown(options=options, value=direction, layout=layout_width("105px"))
+        self.baseline = widgets.Text(value=num_text(kr.get("baseline")),
+                                     placeholder="baseline", layout=layout_width("85px"))
+        self.target = widgets.Text(value=num_text(kr.get("target")), placeholder="target",
+                                   layout=layout_width("85px"))
+        self.weight = widgets.FloatText(value=float(kr.get("weight") or 1.0), description="w",
+                                        layout=layout_width("90px"), style={"description_width": "15px"})
+        self.owner = widgets.Text(value=str(kr.get("owner") or ""), placeholder="owner",
+                                  layout=layout_width("120px"))
+        self.remove_button = widgets.Button(description="✕", tooltip="remove this key result",
+                                            layout=layout_width("36px"))
+        self.problems = widgets.HTML("")
+        self.box = widgets.VBox([
+            widgets.HBox([self.id, self.title]),
+            widgets.HBox([self.metric, self.unit, self.direction, self.baseline, self.target,
+                          self.weight, self.owner, self.remove_button]),
+            self.problems,
+        ], layout=widgets.Layout(margin="0 0 4px 24px"))
+
+    def inputs(self) -> list[widgets.Widget]:
+        return [self.id, self.title, self.metric, self.unit, self.direction, self.baseline,
+                self.target, self.weight, self.owner]
+
+    def data(self) -> dict[str, Any]:
+        out = {f: getattr(self, f).value for f in KR_FIELDS}
+        out.update(self.extra)
+        return out
+
+
+class ObjectiveForm:
+    """The fields of one objective: ``id``, ``title``, ``owner``, ``kind``, ``level``,
+    ``parent`` (Dropdown of the period's objectives; ``""`` = none), ``weight``;
+    ``key_results`` (list of :class:`KRForm`), ``add_kr_button``, ``remove_button``,
+    ``problems`` (HTML)."""
+
+    def __init__(self, objective: Mapping[str, Any], parent_options: list[tuple[str, str]]
+                 ) -> None:
+        self.id = widgets.Text(value=str(objective.get("id") or ""), description="id",
+                               layout=layout_width("150px"), style={"description_width": "20px"})
+        self.title = widgets.Text(value=str(objective.get("title") or ""),
+                                  placeholder="qualitative, inspiring goal",
+                                  description="Objective", layout=layout_width("520px"))
+        self.owner = widgets.Text(value=str(objective.get("owner") or ""),
+                                  description="owner", layout=layout_width("230px"),
+                                  style={"description_width": "45px"})
+        kind = objective.get("kind") or "aspirational"
+        self.kind = widgets.Dropdown(options=list(KINDS), value=kind if kind in KINDS else
+                                     "aspirational", description="kind", layout=layout_width("200px"),
+                                     style={"description_width": "35px"})
+        level = objective.get("level") or "project"
+        self.level = widgets.Dropdown(options=list(LEVELS), value=level if level in LEVELS
+                                      else "project", description="level", layout=layout_width("200px"),
+                                      style={"description_width": "35px"})
+        parent = objective.get("parent") or NO_PARENT
+        self.parent = widgets.Dropdown(options=with_value(parent_options, parent),
+                                       value=parent, description="aligns to",
+                                       layout=layout_width("420px"), style={"description_width": "60px"})
+        self.weight = widgets.FloatText(value=float(objective.get("weight") or 1.0),
+                                        description="weight", layout=layout_width("140px"),
+                                        style={"description_width": "45px"})
+        self.key_results = [KRForm(k) for k in objective.get("key_results", [])]
+        self.add_kr_button = widgets.Button(description="+ key result", icon="plus")
+        self.remove_button = widgets.Button(description="Remove objective", icon="trash",
+                                            button_style="warning")
+        self.problems = widgets.HTML("")
+        self.box = widgets.VBox(
+            [widgets.HBox([self.id, self.title]),
+             widgets.HBox([self.owner, self.kind, self.level, self.weight]),
+             widgets.HBox([self.parent]),
+             self.problems,
+             *[k.box for k in self.key_results],
+             widgets.HBox([self.add_kr_button, self.remove_button])],
+            layout=widgets.Layout(border="1px solid #cfd8dc", padding="4px", margin="4px 0"),
+        )
+
+    def inputs(self) -> list[widgets.Widget]:
+        own = [self.id, self.title, self.owner, self.kind, self.level, self.parent, self.weight]
+        return own + [w for k in self.key_results for w in k.inputs()]
+
+    def data(self) -> dict[str, Any]:
+        out: dict[str, Any] = {f: getattr(self, f).value for f in OBJECTIVE_FIELDS}
+        out["parent"] = out["parent"] or None
+        out["key_results"] = [k.data() for k in self.key_results]
+        return out
+
+
+def with_value(options: list[tuple[str, str]], value: str) -> list[tuple[str, str]]:
+    if value in {v for _, v in options}:
+        return list(options)
+    return [*options, (f"{value} (not in this period)", value)]
