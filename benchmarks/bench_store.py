@@ -103,6 +103,17 @@ def csv_figures(teams: list[int], folder: Path, repeat: int) -> dict[str, Any]:
     return out
 
 
+def fresh_store(url: str, plan: Any, checkins: pd.DataFrame | None, times: list[float]
+                ) -> None:
+    """A new store with the plan; ``checkins`` imported through okrkit, timed."""
+    with open_store(url) as store:
+        store.save_plan(plan, force=True)
+        if checkins is not None:
+            t = time.perf_counter()
+            store.add_checkins(checkins)
+            times.append(time.perf_counter() - t)
+
+
 def store_rows(checkins: pd.DataFrame, now: str) -> list[tuple[Any, ...]]:
     conf = checkins["confidence"].astype(object).where(checkins["confidence"].notna(), None)
     return list(zip(["2026-Q1"] * len(checkins), checkins["kr_id"],
@@ -118,12 +129,8 @@ def sqlite_figures(plan: Any, checkins: pd.DataFrame, folder: Path, repeat: int
     for i in range(repeat):  # a fresh store each time, the same schema and index
         for kind in ("bare", "okrkit"):
             path = folder / f"{kind}-{i}.db"
-            with open_store(f"sqlite:///{path}") as store:
-                store.save_plan(plan, force=True)
-                if kind == "okrkit":
-                    t = time.perf_counter()
-                    store.add_checkins(checkins)
-                    times[kind].append(time.perf_counter() - t)
+            fresh_store(f"sqlite:///{path}", plan, checkins if kind == "okrkit" else None,
+                        times[kind])
             if kind == "bare":
                 con = sqlite3.connect(path)
                 t = time.perf_counter()
@@ -177,12 +184,7 @@ def pg_figures(plan: Any, checkins: pd.DataFrame, base_url: str, repeat: int
                 with psycopg.connect(**admin, autocommit=True) as c:
                     c.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
                 url = u.set(database=name).render_as_string(hide_password=False)
-                with open_store(url) as store:
-                    store.save_plan(plan, force=True)
-                    if kind == "okrkit":
-                        t = time.perf_counter()
-                        store.add_checkins(checkins)
-                        times[kind].append(time.perf_counter() - t)
+                fresh_store(url, plan, checkins if kind == "okrkit" else None, times[kind])
                 if kind == "bare":
                     with psycopg.connect(**{**admin, "dbname": name}) as c:
                         t = time.perf_counter()
