@@ -231,7 +231,8 @@ def _distinct(series: pd.Series | None, n: int) -> _Col:
     except TypeError:  # unhashable cells (lists, dicts): compare them as text
         codes, uniq = pd.factorize(series.map(lambda v: v if pd.api.types.is_hashable(v)
                                               else repr(v)), use_na_sentinel=True)
-    return _Col(np.asarray(codes, dtype="int64"), list(uniq))
+    return _Col(np.asarray(codes, dtype="int64"),
+                uniq.tolist() if hasattr(uniq, "tolist") else list(uniq))
 
 
 def _clean(u: Any) -> str | None:

@@ -60,7 +60,7 @@ def _placements(conn: Connection, ids: np.ndarray) -> pd.DataFrame:
     )
     if len(ids) <= 500:  # a few check-ins (the app, the command line): only their KRs
         stmt = stmt.where(k.c.kr_id.in_([str(i) for i in ids]))
-    rows = conn.execute(stmt).all()
+    rows = [tuple(r) for r in conn.execute(stmt).all()]  # plain tuples: pandas is slow on Rows
     cols = ["kr_id", "period", "start", "end", "unit", "direction", "baseline", "target"]
     out = pd.DataFrame.from_records(rows, columns=cols)
     for c in ("start", "end"):
