@@ -285,20 +285,20 @@ def _fetch(conn: Connection, sql: str, params: list[Any]) -> list[tuple[Any, ...
 
 def _frame(names: list[str], rows: list[tuple[Any, ...]]) -> pd.DataFrame:
     """Rows to typed columns: dates and times converted once per distinct value."""
-    cols = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    data = dict(zip(names, cols, strict=True))
+    grid = np.array(rows, dtype=object) if rows else np.empty((0, len(names)), dtype=object)
+    data = {n: grid[:, j] for j, n in enumerate(names)}
 
     def obj(name: str) -> pd.Series:
-        return pd.Series(np.array(data[name], dtype=object), dtype=object)
+        return pd.Series(np.ascontiguousarray(data[name]), dtype=object, copy=False)
 
     def floats(name: str) -> np.ndarray:
-        return np.array(data[name], dtype="float64")
+        return np.array(data[name].tolist(), dtype="float64")  # None: NaN
 
     day = _by_distinct(obj("date"), _as_date)
     codes, uniq = pd.factorize(obj("recorded_at"), use_na_sentinel=True)
     stamp = np.array([np.datetime64(_as_datetime(u), "us") for u in uniq] + [np.datetime64("NaT")],
                      dtype="datetime64[us]")[codes]
-    out = {"id": np.array(data["id"], dtype="int64"), "period": obj("period"),
+    out = {"id": data["id"].astype("int64"), "period": obj("period"),
            "kr_id": obj("kr_id"), "date": pd.Series(day, dtype=object), "value": floats("value"),
            "confidence": floats("confidence"),
            **{n: obj(n) for n in ("status", *_TEXT)}, "recorded_at": pd.Series(stamp)}
