@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -499,67 +498,3 @@ def check_plan(chk: Checked, plan: Any) -> None:
                       f"({period.start}..{period.end})")
     known = np.flatnonzero(pos >= 0)
     check_key_results(chk, known, pos[known], krs)
-
-
-# ---------------------------------------------------------------------------- the seal
-
-
-class _Seal:
-    """Marks a frame that :func:`seal` returned, unchanged since (see :func:`sealed`)."""
-
-    def __init__(self, frame: pd.DataFrame, chk: Checked, source: str | None,
-                 lines: Any) -> None:
-        self.ref = weakref.ref(frame)
-        self.view = frame.copy(deep=False)  # copy-on-write: an edit of `frame` copies
-        self.view.attrs = {}
-        self.marks = _marks(frame)
-        self.percent = chk.percent
-        self.source = source
-        self.lines = lines
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> _Seal:
-        return self  # derived frames carry it, but it names only the frame it sealed
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_broken, ())
-
-
-def _broken() -> None:
-    return None
-
-
-def _marks(frame: pd.DataFrame) -> tuple[Any, ...]:
-    return tuple(frame.columns) + tuple(
-        frame[c].to_numpy().__array_interface__["data"][0] for c in frame.columns)
-
-
-_KEY = "okrkit.checkins.validated"
-
-
-def seal(chk: Checked, *, source: str | None = None, lines: Any = None) -> pd.DataFrame:
-    """The contract frame of a valid :class:`Checked`, marked as validated.
-
-    Under copy-on-write (pandas >= 3) any edit of the frame copies its data, so
-    :func:`sealed` can tell an untouched frame from an edited one cheaply. The mark keeps
-    the file and its line numbers (``lines``: a sequence or a function giving one) so
-    the store can name the line of a problem only it can see.
-    """
-    frame = chk.frame
-    if int(pd.__version__.split(".")[0]) >= 3:
-        frame.attrs[_KEY] = _Seal(frame, chk, source, lines)
-    return frame
-
-
-def sealed(frame: pd.DataFrame) -> tuple[Checked, str | None, Any] | None:
-    """``(checked, source, lines)`` of a frame :func:`seal` returned, unchanged; else None."""
-    s = frame.attrs.get(_KEY)
-    if not isinstance(s, _Seal) or s.ref() is not frame or _marks(frame) != s.marks:
-        return None
-    chk = Checked(frame, np.zeros(0, "int64"), np.zeros(0, object),
-                  np.zeros(0, "datetime64[D]"), s.percent)
-    kr = _distinct(frame["kr_id"], len(frame))
-    chk.kr_codes, chk.kr_ids = kr.codes, np.array(kr.values, dtype=object)
-    day = _distinct(frame["date"], len(frame))
-    chk.day = day.take([np.datetime64(d, "D") for d in day.values], "datetime64[D]",
-                       np.datetime64("NaT"))
-    return chk, s.source, s.lines

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from okrkit import checkin_schema
+from okrkit import checkin_schema, checkin_seal
 from okrkit.errors import CheckinError, Problem
 from okrkit.frames import CHECKIN_COLUMNS, Plan, conform
 
@@ -271,7 +271,7 @@ def _finish(chk: checkin_schema.Checked, source: str | None, lines: Lines | None
             ) -> pd.DataFrame:
     if chk.found:
         raise CheckinError(chk.problems(source, lines), file=source)
-    return checkin_schema.seal(chk, source=source, lines=lines)
+    return checkin_seal.seal(chk, source=source, lines=lines)
 
 
 def checkins_to_csv(frame: pd.DataFrame) -> str:

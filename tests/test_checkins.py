@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from okrkit import checkin_schema
+from okrkit import checkin_schema, checkin_seal
 from okrkit.checkins import parse_checkins_csv, read_checkins, validate_checkins
 from okrkit.cli import app
 from okrkit.errors import CheckinError
@@ -218,7 +218,7 @@ def test_a_sealed_frame_is_not_validated_again(base_store: Store, monkeypatch) -
     with pytest.raises(CheckinError, match="must be finite"):
         base_store.add_checkins(frame)
     assert calls == [1, 1]
-    assert checkin_schema.sealed(pickle.loads(pickle.dumps(frame))) is None
+    assert checkin_seal.sealed(pickle.loads(pickle.dumps(frame))) is None
 
 
 def test_the_checkin_app_path_validates_once(base_store: Store, plan, monkeypatch) -> None:

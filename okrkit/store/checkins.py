@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, select
 
-from okrkit import checkin_schema
+from okrkit import checkin_schema, checkin_seal
 from okrkit.errors import CheckinError
 from okrkit.frames import CHECKIN_COLUMNS
 from okrkit.rules import keep_latest
@@ -96,7 +96,7 @@ def checked(frame: pd.DataFrame) -> tuple[checkin_schema.Checked, str | None, An
 
     A frame the validator sealed is not checked again; its file and lines come along.
     """
-    known = checkin_schema.sealed(frame)
+    known = checkin_seal.sealed(frame)
     return (checkin_schema.check(frame), None, None) if known is None else known
 
 
