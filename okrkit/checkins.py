@@ -19,7 +19,6 @@ import io
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,6 +26,7 @@ import pandas as pd
 
 from okrkit import checkin_schema, checkin_seal
 from okrkit.errors import CheckinError, Problem
+from okrkit.files import decode_utf8, read_bytes
 from okrkit.frames import CHECKIN_COLUMNS, Plan, conform
 
 REQUIRED = ("kr_id", "date", "value")
@@ -51,23 +51,12 @@ def read_checkin_records(path: str | os.PathLike[str]) -> tuple[pd.DataFrame, Li
     :meth:`Store.add_checkins <okrkit.store.Store.add_checkins>` (``lines=``), which
     then reports every problem of the file at once.
     """
-    source = str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as err:
-        msg = f"cannot read check-ins: {err.strerror}"
-        raise CheckinError([Problem(msg, file=source, code="unreadable")], file=source) from err
-    return _records(None, raw.removeprefix(b"\xef\xbb\xbf"), source)
+    raw = read_bytes(path, CheckinError)
+    return _records(None, raw.removeprefix(b"\xef\xbb\xbf"), str(path))
 
 
 def _decode(data: bytes, source: str | None) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        msg = f"is not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start})"
-        raise CheckinError([Problem(msg, file=source, line=line, code="not-utf8")],
-                           file=source) from err
+    return decode_utf8(data, source, CheckinError)  # the one UTF-8 rule (okrkit.files)
 
 
 def _fail(message: str, source: str | None, code: str, line: int | None = 1,

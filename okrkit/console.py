@@ -1,4 +1,8 @@
-"""Terminal rendering of scorecards and lint findings (rich, as typer ships it)."""
+"""Terminal rendering of scorecards and lint findings (rich, as typer ships it).
+
+Text from plans (ids, titles, messages quoting them) is printed with rich markup escaped
+and control, zero-width and bidi characters shown as escapes (:func:`okrkit.values.visible`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from okrkit.hierarchy import depths
+from okrkit.values import visible
+
 _BAND_STYLE = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
+
+
+def _text(v: Any) -> str:
+    """Text for the terminal: rich markup escaped, control and bidi characters shown."""
+    return escape(visible(str(v)))
 
 
 def _num(v: Any, fmt: str = "{:.2f}") -> str:
@@ -30,7 +42,7 @@ def print_scorecard(card: Any, console: Console | None = None) -> None:
     objectives = card.objectives
     krs = card.key_results
     console.print(
-        f"[bold]Scorecard {escape(card.period.label)}[/] as of {card.as_of.isoformat()} — "
+        f"[bold]Scorecard {_text(card.period.label)}[/] as of {card.as_of.isoformat()} — "
         f"overall {_band(_band_of(card), _num(card.overall))}"
     )
     table = Table(show_lines=False, header_style="bold", expand=False)
@@ -54,30 +66,30 @@ def print_scorecard(card: Any, console: Console | None = None) -> None:
         if o.get("score_override") is not None and not _nan(o.get("score_override")):
             score_txt += f" → {_num(o['final_score'])}*"
         table.add_row(
-            f"[bold]{indent}{escape(str(o['objective_id']))}[/]",
-            f"[bold]{escape(str(o['title']))}[/]",
-            escape(str(o["team"] or "")),
+            f"[bold]{indent}{_text(str(o['objective_id']))}[/]",
+            f"[bold]{_text(str(o['title']))}[/]",
+            _text(str(o["team"] or "")),
             "",
             "",
             _band(o["band"], score_txt),
             _num(o["expected"]),
             _num(o["pace"], "{:+.2f}"),
-            escape(str(o["status"])),
+            _text(str(o["status"])),
         )
         group = by_obj.get(o["objective_id"])
         if group is None:
             continue
         for k in group.to_dict("records"):
             table.add_row(
-                f"{indent}  {escape(str(k['kr_id']))}",
-                escape(str(k["title"])),
+                f"{indent}  {_text(str(k['kr_id']))}",
+                _text(str(k["title"])),
                 "",
                 _num(k["value"], "{:g}"),
                 _num(k["progress"]),
                 _band(k["band"], _num(k["score"])),
                 _num(k["expected"]),
                 _num(k["pace"], "{:+.2f}"),
-                escape(str(k["status"])) + (" (stale)" if k.get("stale") else ""),
+                _text(str(k["status"])) + (" (stale)" if k.get("stale") else ""),
             )
     console.print(table)
     if objectives["score_override"].notna().any():
@@ -95,16 +107,7 @@ def _band_of(card: Any) -> str:
 
 
 def _depths(objectives: Any) -> dict[str, int]:
-    parents = dict(zip(objectives["objective_id"], objectives["parent_id"], strict=True))
-    out: dict[str, int] = {}
-    for oid in parents:
-        d, cur, seen = 0, parents.get(oid), {oid}
-        while cur is not None and cur in parents and cur not in seen:
-            seen.add(cur)
-            d += 1
-            cur = parents.get(cur)
-        out[oid] = d
-    return out
+    return depths(dict(zip(objectives["objective_id"], objectives["parent_id"], strict=True)))
 
 
 def print_findings(
@@ -113,22 +116,15 @@ def print_findings(
     """Print lint findings, errors first, one line each."""
     console = console or Console(width=140)
     if not findings:
-        console.print(f"[green]{escape(source or 'plan')}: no findings[/]")
+        console.print(f"[green]{_text(source or 'plan')}: no findings[/]")
         return
     order = {"error": 0, "warning": 1}
     for f in sorted(findings, key=lambda f: order.get(f.severity, 2)):
-        where = ", ".join(
-            x
-            for x in (
-                f.objective_id and f"objective {f.objective_id}",
-                f.kr_id and f"KR {f.kr_id}",
-                f.field and f"field '{f.field}'",
-            )
-            if x
-        )
+        where = f.where()
         style = "red" if f.severity == "error" else "yellow"
         console.print(
-            f"[{style}]{f.severity}[/] [{escape(f.code)}] {escape(where)}: {escape(f.message)}"
+            f"[{style}]{f.severity}[/] {_text('[' + f.code + ']')} {_text(where)}: "
+            f"{_text(f.message)}"
         )
     n_err = sum(f.severity == "error" for f in findings)
     console.print(f"{len(findings)} findings ({n_err} errors, {len(findings) - n_err} warnings)")

@@ -17,26 +17,18 @@ if TYPE_CHECKING:
     from okrkit.frames import Plan
 
 
-def _load_any_plan(
+def _plan_argument(
     plan: str, db: str | None, team: str | None = None, *, checkins: bool = False
 ) -> tuple[Plan, pd.DataFrame | None]:
-    """A plan from a file (YAML/CSV/XLSX) or, for a period label, from the store.
+    """The plan a PLAN argument names: a file (any format, :func:`okrkit.plan.read_plan`)
+    or, for anything else, a period in the store. For a stored plan, ``checkins=True``
+    also returns the period's check-ins, read in the same store session (closed before
+    returning)."""
+    from okrkit.files import names_a_file
+    from okrkit.plan import read_plan
 
-    For a stored plan, ``checkins=True`` also returns the period's check-ins (read in
-    the same store session, which is closed before returning).
-    """
-    from okrkit.plan import load_plan
-    from okrkit.tables import read_flat
-
-    path = Path(plan)
-    if path.exists():
-        if path.suffix.lower() in (".csv", ".xlsx", ".xlsm"):
-            loaded = read_flat(path)
-        else:
-            loaded = load_plan(path)
-        return loaded.for_team(team), None
-    if path.suffix.lower() in (".yaml", ".yml", ".csv", ".xlsx"):
-        fail(f"{plan}: no such file")
+    if names_a_file(plan):
+        return read_plan(plan).for_team(team), None
     from okrkit.store import open_store
 
     with open_store(db) as store:
@@ -67,7 +59,7 @@ def score(
 
     if fmt not in ("table", "csv", "json"):
         fail(f"--format '{fmt}' is not one of table, csv, json")
-    loaded, stored = _load_any_plan(plan, db, team, checkins=checkins is None)
+    loaded, stored = _plan_argument(plan, db, team, checkins=checkins is None)
     ck = read_checkins(checkins, plan=loaded) if checkins is not None else stored
     card = score_plan(loaded, ck, as_of=parse_date(as_of))
     if fmt == "json":
@@ -100,7 +92,7 @@ def lint(
     from okrkit.console import print_findings
     from okrkit.linting import lint as lint_plan
 
-    loaded, _ = _load_any_plan(plan, db)
+    loaded, _ = _plan_argument(plan, db)
     findings = lint_plan(loaded)
     print_findings(findings, source=plan)
     if any(f.severity == "error" for f in findings):
@@ -118,27 +110,21 @@ def import_(
 ) -> None:
     """Load plans and check-ins into the store; each file is one all-or-nothing transaction."""
     from okrkit.checkins import read_checkin_records
-    from okrkit.plan import load_plan
+    from okrkit.files import file_kind
+    from okrkit.plan import read_plan
     from okrkit.store import open_store
-    from okrkit.tables import read_flat
 
     with open_store(db) as store:
         for path in paths:
             if not path.exists():
                 fail(f"{path}: no such file")
-            kind = _file_kind(path)
-            if kind == "checkins":
+            if file_kind(path) == "checkins":
                 # checked once, by the store: the fields, the stored KRs and their periods
                 frame, lines = read_checkin_records(path)
                 n = store.add_checkins(frame, source=str(path), lines=lines)
                 echo(f"{path}: {n} check-ins added")
             else:
-                known = store.objective_ids()
-                plan = (
-                    read_flat(path, known_ids=known)
-                    if kind == "table"
-                    else load_plan(path, known_ids=known)
-                )
+                plan = read_plan(path, known_ids=store.objective_ids())
                 rev = store.save_plan(
                     plan, author=author, message=f"import {path.name}", force=True
                 )
@@ -146,21 +132,6 @@ def import_(
                     f"{path}: plan {plan.period} saved ({len(plan.objectives)} objectives, "
                     f"{len(plan.key_results)} key results, revision {rev})"
                 )
-
-
-def _file_kind(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix in (".yaml", ".yml"):
-        return "yaml"
-    if suffix in (".xlsx", ".xlsm"):
-        return "table"
-    if suffix == ".csv":
-        with path.open("rb") as fh:
-            head = fh.readline().decode("utf-8-sig", errors="replace")
-        cols = {c.strip() for c in head.split(",")}
-        return "checkins" if "kr_id" in cols and "objective_id" not in cols else "table"
-    fail(f"{path}: cannot import '{suffix}' files (use .yaml, .csv or .xlsx)")
-    return ""
 
 
 @app.command()
