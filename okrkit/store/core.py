@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -124,6 +124,27 @@ class Store:
             )
             return list(conn.execute(stmt).scalars())
 
+    def objective_ids(self) -> list[str]:
+        """Every objective id in the store (all periods), sorted: parents a plan may name."""
+        with self._read() as conn:
+            stmt = select(objectives.c.objective_id).distinct().order_by(objectives.c.objective_id)
+            return list(conn.execute(stmt).scalars())
+
+    def latest_period(self, team: str | None = None) -> str | None:
+        """The period with the latest start that has a plan (that ``team`` owns objectives in)."""
+        with self._read() as conn:
+            stmt = select(periods.c.period).order_by(
+                periods.c.start_date.desc(), periods.c.period.desc()).limit(1)
+            if team is not None:
+                stmt = stmt.where(periods.c.period.in_(
+                    select(objectives.c.period).where(objectives.c.team == team)))
+            return conn.execute(stmt).scalar()
+
+    def key_results(self, period: str | Period) -> pd.DataFrame:
+        """The key results of ``period`` (contract frame, plan order; empty if none)."""
+        with self._read() as conn:
+            return _plans.read_key_results(conn, _label(period))
+
     def save_reviews(
         self, frame: pd.DataFrame, period: str | Period, *, author: str | None = None
     ) -> None:
@@ -172,24 +193,31 @@ class Store:
         frame: pd.DataFrame,
         *,
         source: str | None = None,
-        lines: Sequence[int] | None = None,
+        lines: Sequence[int] | Callable[[], Sequence[int] | None] | None = None,
     ) -> int:
         """Append check-ins (one transaction, all or nothing); returns the rows added.
 
-        Each row must name a stored key result and fall inside a period holding it; its
-        period is the one whose dates contain it. ``recorded_at`` defaults to now (UTC).
+        The records are checked by the one check-in validator (a frame it returned and
+        nobody changed is not checked again), then against the store: each row must name
+        a stored key result and fall inside a period holding it (its period is the one
+        whose dates contain it), a ``%`` value needs a ``%`` unit, and a reported status
+        must agree with the value (:func:`okrkit.rules.status_conflicts`). Every problem
+        is reported at once. ``recorded_at`` defaults to now (UTC).
 
         Raises
         ------
         CheckinError
             Listing every bad row: ``row`` is 1-based in ``frame``. The file ``line`` is
-            named instead when ``lines`` (one line number per row) is given, or when
-            ``source`` is an existing file (then a header line and one record per line
-            are assumed: line = row + 1).
+            named instead when ``lines`` (one line number per row, or a function giving
+            them) is given, when the frame came from :func:`okrkit.read_checkins` of that
+            file, or when ``source`` is an existing file (then a header line and one
+            record per line are assumed: line = row + 1).
         """
+        fields = _checkins.checked(frame)  # before taking the write lock
         with self._write() as conn:
-            rows = _checkins.prepare(conn, frame, source=source, lines=lines)
-            return _checkins.insert(conn, rows)
+            columns = _checkins.prepare(conn, frame, source=source, lines=lines,
+                                        checked_as=fields)
+            return _checkins.insert_columns(conn, columns)
 
     def checkins(
         self,
