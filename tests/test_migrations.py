@@ -71,7 +71,7 @@ def test_an_old_store_is_upgraded_on_open_and_keeps_its_data(store_url: str) -> 
     _old_store(store_url)
     with open_store(store_url) as store:
         with store._engine.connect() as conn:
-            assert store_engine.current_revision(conn) == store_engine.head_revision() == "0002"
+            assert store_engine.current_revision(conn) == store_engine.head_revision() == "0003"
         plan = store.load_plan("2026-Q1")
         assert plan.revision == 1
         assert plan.key_results["kr_id"].tolist() == ["O-1.1"]
@@ -105,7 +105,7 @@ def test_downgrade_and_upgrade_again(store_url: str) -> None:
     with open_store(store_url) as store:
         assert store.periods() == []
         with store._engine.connect() as conn:
-            assert store_engine.current_revision(conn) == "0002"
+            assert store_engine.current_revision(conn) == "0003"
 
 
 def test_a_store_from_a_newer_okrkit_is_refused(store_url: str) -> None:

@@ -72,20 +72,52 @@ def test_every_save_is_a_revision_with_the_plan_text(store: Store) -> None:
     assert store.load_plan(Q1).key_results.set_index("kr_id").at["VIS-1.1", "target"] == 97.0
 
 
+def _owner(plan, team: str, owner: str):
+    obj = plan.objectives
+    return plan.with_frames(objectives=obj.assign(owner=obj["owner"].where(obj["team"] != team,
+                                                                            owner)))
+
+
 def test_stale_revision_is_a_conflict(store: Store) -> None:
+    """A stale copy that would undo another's change to a team is refused, naming the
+    team and the revisions; a stale copy that changes nothing of theirs is not."""
     store.save_plan(sample_plan())
     mine = store.load_plan(Q1)
+    store.save_plan(store.load_plan(Q1))  # a save that changes no team
+    assert store.save_plan(mine) == 3  # nothing of anyone else's would be lost
     theirs = store.load_plan(Q1)
-    store.save_plan(theirs)
-    store.save_plan(store.load_plan(Q1))
+    store.save_plan(_owner(theirs, "vision", "new lead"))
     store.save_plan(store.load_plan(Q1))
     with pytest.raises(ConflictError) as err:
-        store.save_plan(mine)
+        store.save_plan(_owner(theirs, "data", "me"))  # holds vision's old owner
     assert str(err.value) == (
-        "plan for 2026-Q1 was changed by someone else (revision 4, you loaded 1): "
-        "reload and re-apply your edits"
+        "plan for 2026-Q1: team 'vision' was changed by someone else in revision 4, after "
+        "revision 3 that you loaded (the store is at revision 5): reload and re-apply your "
+        "edits"
     )
-    assert store.load_plan(Q1).revision == 4
+    assert store.load_plan(Q1).revision == 5
+
+
+def test_two_teams_saving_the_same_period_do_not_conflict(store: Store) -> None:
+    store.save_plan(sample_plan())
+    vision, data = store.load_plan(Q1), store.load_plan(Q1)
+    store.save_plan(_owner(vision, "vision", "V"), teams="vision")
+    store.save_plan(_owner(data, "data", "D"), teams=["data"])  # loaded before vision's save
+    owners = store.load_plan(Q1).objectives.set_index("objective_id")["owner"]
+    assert owners.to_dict() == {"CO-1": "CTO", "VIS-1": "V", "DAT-1": "D"}
+    with pytest.raises(ConflictError, match=r"team 'vision' was changed by someone else in "
+                                            r"revision 2, after revision 1 that you loaded"):
+        store.save_plan(_owner(vision, "vision", "stale"), teams="vision")
+    fresh = store.load_plan(Q1)  # the objectives without a team are a team of their own
+    obj = fresh.objectives
+    ceo = fresh.with_frames(objectives=obj.assign(owner=obj["owner"].mask(obj["team"].isna(),
+                                                                          "CEO")))
+    store.save_plan(ceo, teams=[None])
+    with pytest.raises(ConflictError, match=r"the objectives without a team was changed by "
+                                            r"someone else in revision 4"):
+        store.save_plan(vision, teams=[None])
+    store.save_plan(vision, teams=["data"], force=True)
+    assert store.load_plan(Q1).objectives["owner"].tolist() == ["CEO", "V", None]
 
 
 def test_plan_from_a_file_needs_force_once_the_period_exists(store: Store) -> None:

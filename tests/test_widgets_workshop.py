@@ -252,12 +252,29 @@ def test_user_text_is_escaped(app):
 
 
 def test_conflicting_save_is_refused(app, store):
-    other = store.load_plan(PERIOD)
-    store.save_plan(other, author="someone else")
+    """Someone else saved this team's objectives after the app loaded them: refused,
+    and the message names both revisions."""
+    loaded = store.load_plan(PERIOD)
+    obj = loaded.objectives
+    edited = obj.assign(title=obj["title"].where(obj["team"] != "chatbot", "renamed"))
+    store.save_plan(loaded.with_frames(objectives=edited), author="someone else")
     before = revisions(store)
     app.save_button.click()
     assert app.message.kind == "error" and "someone else" in app.message.text
+    assert f"revision {loaded.revision + 1}, after revision {loaded.revision}" in app.message.text
     assert revisions(store) == before
+
+
+def test_another_teams_save_does_not_conflict(app, store):
+    """Two teams planning the same quarter: the other team's save stays, ours goes in."""
+    loaded = store.load_plan(PERIOD)
+    obj = loaded.objectives
+    edited = obj.assign(owner=obj["owner"].where(obj["team"] != "vision", "New owner"))
+    store.save_plan(loaded.with_frames(objectives=edited), author="vision lead")
+    assert app.save() == loaded.revision + 2
+    after = store.load_plan(PERIOD).objectives
+    assert set(after.loc[after["team"] == "vision", "owner"]) == {"New owner"}
+    assert len(after) == len(obj)
 
 
 def test_plan_the_next_period_from_blank(app, store):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,7 +18,10 @@ from okrkit.frames import Plan
 from okrkit.period import Period
 from okrkit.store import checkins as _checkins
 from okrkit.store import engine as _engine
+from okrkit.store import imports as _imports
 from okrkit.store import plans as _plans
+from okrkit.store import saving as _saving
+from okrkit.store.imports import PlanImport
 from okrkit.store.schema import objectives, periods, plan_revisions
 
 
@@ -82,24 +85,66 @@ class Store:
         author: str | None = None,
         message: str | None = None,
         force: bool = False,
+        teams: str | Iterable[str | None] | None = None,
+        prune: bool = True,
     ) -> int:
         """Save ``plan`` as the new state of its period; returns the new revision.
 
         The period's objectives, key results, milestones and reviews are replaced in one
         transaction and a revision row (the plan as YAML) is added to the history.
 
+        Parameters
+        ----------
+        teams
+            Save only these teams' objectives (with their key results and reviews) of
+            ``plan`` — one team, several, ``None`` in them for objectives without a team
+            — merged into the period as it is in the store at that moment
+            (:func:`okrkit.planning.merge_team_plan`); the other teams are untouched.
+            Default: ``plan`` is the whole period.
+        force
+            Skip the revision check (an import that replaces on purpose; the replaced
+            state stays in the history).
+        prune
+            ``False`` refuses to remove key results that have check-ins.
+
         Raises
         ------
         ConflictError
-            The period already has a plan and ``plan.revision`` is not the stored revision
-            (someone saved in between, or the plan came from a file: ``revision is None``).
-            ``force=True`` skips the check (an import that replaces the plan on purpose;
-            the replaced state stays in the history).
+            The optimistic check is per team (:mod:`okrkit.store.teams`): refused when a
+            team being saved — or, for a whole period, a team whose state ``plan`` would
+            change — was changed by someone else after ``plan.revision``; or when the
+            period has a plan and this one was not loaded from the store (``revision is
+            None``). The message names the revisions.
         PlanError
-            Duplicate ids, key results of unknown objectives, bad milestones.
+            The plan's rules (:mod:`okrkit.structure`), what the columns hold
+            (:mod:`okrkit.store.limits`), a key result id also in an overlapping period,
+            the merge's cross-team checks, key results with check-ins removed without
+            ``prune``.
+        """
+        chosen = None if teams is None else [teams] if isinstance(teams, str) else list(teams)
+        with self._write() as conn:
+            return _saving.save(conn, plan, author=_author(author), message=message,
+                               force=force, teams=chosen, prune=prune, where=self.url)
+
+    def import_plan(
+        self,
+        plan: Plan,
+        *,
+        replace: bool = False,
+        prune: bool = False,
+        author: str | None = None,
+        message: str | None = None,
+    ) -> PlanImport:
+        """Import a plan file's plan: it replaces the teams it holds (one transaction).
+
+        Other teams of the period keep their objectives; ``replace=True`` makes the file
+        the whole period. A key result that has check-ins and is missing afterwards is
+        refused unless ``prune``. See :mod:`okrkit.store.imports`.
         """
         with self._write() as conn:
-            return _plans.save(conn, plan, author=_author(author), message=message, force=force)
+            return _imports.import_plan(conn, plan, replace=replace, prune=prune,
+                                        author=_author(author), message=message,
+                                        where=self.url)
 
     def load_plan(self, period: str | Period, team: str | None = None) -> Plan:
         """The stored plan of ``period`` (``Plan.revision`` set), optionally one team's view."""
@@ -150,7 +195,7 @@ class Store:
     ) -> None:
         """Add or replace the reviews of the objectives in ``frame`` (a new plan revision)."""
         with self._write() as conn:
-            _plans.save_reviews(conn, frame, _label(period), author=_author(author), where=self.url)
+            _saving.save_reviews(conn, frame, _label(period), author=_author(author), where=self.url)
 
     def reviews(self, period: str | Period) -> pd.DataFrame:
         """The reviews of ``period`` (contract columns), in objective order."""

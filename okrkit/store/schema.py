@@ -30,6 +30,7 @@ periods = Table(
     Column("end_date", Date, nullable=False),
     Column("cadence_days", Integer, nullable=False),
     Column("revision", Integer, nullable=False),
+    Column("description", Text),
 )
 
 objectives = Table(
@@ -64,6 +65,8 @@ key_results = Table(
     Column("weight", Float),
     Column("owner", Text),
     Column("due", Date),
+    Column("min", Float),
+    Column("max", Float),
     ForeignKeyConstraint(
         ["period", "objective_id"],
         ["objectives.period", "objectives.objective_id"],
@@ -132,5 +135,15 @@ plan_revisions = Table(
     ForeignKeyConstraint(["period"], ["periods.period"]),
 )
 
+team_revisions = Table(
+    "team_revisions",
+    metadata,
+    Column("period", String(64), primary_key=True),
+    Column("team", String(200), primary_key=True),  # '': objectives without a team
+    Column("revision", Integer, nullable=False),
+    ForeignKeyConstraint(["period"], ["periods.period"], ondelete="CASCADE"),
+)
+
 #: Tables in dependency order (parents first): the order of inserts, backups and restores.
-TABLES = [periods, objectives, key_results, milestones, reviews, plan_revisions, checkins]
+TABLES = [periods, objectives, key_results, milestones, reviews, plan_revisions, team_revisions,
+          checkins]

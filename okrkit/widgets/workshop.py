@@ -475,7 +475,7 @@ class PlanningWorkshopApp(TeamApp):
             return None
         try:
             rev = self.store.save_plan(
-                merged, author=self.author.value.strip() or None,
+                merged, teams=team, author=self.author.value.strip() or None,
                 message=f"planning workshop: team {team}")
         except ConflictError as err:
             self.message.error(f"nothing saved: {err}")
