@@ -23,7 +23,18 @@ outside-period            the date falls in the plan's period (or a stored one h
 percent-unit              ``85%`` only for a key result whose unit is ``%``
 status-contradicts-value  :func:`okrkit.rules.status_conflicts` (``Complete`` needs the
                           target reached, ``Not Started`` the value at the baseline)
+in-the-future             ``recorded_at`` is not after now (a stamp of 2099 would win
+                          against every later correction); five minutes of clock skew
+                          are allowed
+future-date               the store takes no check-in dated after today (a typo would
+                          become the final value) unless asked on purpose
+                          (:func:`check_not_after`; ``okrkit checkin --date``)
+ambiguous-period          two stored periods holding the key result both hold the date
 ========================  ===========================================================
+
+``recorded_at`` may come with a record (a history imported from another tool, a
+backup): then it must be a time, not in the future. A blank cell means "not recorded
+yet": the store records it at the moment of the import.
 
 The work is vectorised: every column is factorized and only its distinct values are
 parsed; the checks are pandera schemas run lazily (every failure at once) over the typed
@@ -51,6 +62,7 @@ TEXT_FIELDS = ("note", "blockers", "achievements", "author")
 MAX_ID = 200  # the store's id columns
 MAX_TEXT = 10_000
 FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
+CLOCK_SKEW = dt.timedelta(minutes=5)  # how far ahead of this machine a recorded_at may be
 _STATUS = {s.lower(): s for s in STATUSES}
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _INFINITE = re.compile(r"[+-]?(inf|infinity)", re.IGNORECASE)
@@ -98,6 +110,13 @@ _TEMPLATES: dict[tuple[str, str], Callable[[str, Any], str]] = {
     ("confidence", "out-of-range"): lambda f, v: f"confidence {v:g} is outside 0..1",
     ("date", "out-of-range"): lambda f, v: f"date {v} is out of range (1900..2200)",
     ("recorded_at", "out-of-range"): lambda f, v: f"recorded_at {v} is out of range (1900..2200)",
+    ("recorded_at", "in-the-future"): lambda f, v: (
+        f"recorded_at {v} is in the future (now is {_now_text()} UTC): a stamp ahead of its "
+        "time would win against every later correction"),
+    ("date", "future-date"): lambda f, v: (
+        f"date {v} is after today ({dt.date.today()}): a check-in records what is known "
+        "today (a typo would become the final value); okrkit checkin --date takes a later "
+        "date on purpose"),
     ("date", "not-a-date"): lambda f, v: f"date '{_quote(v)}' is not a date (YYYY-MM-DD)",
     ("recorded_at", "not-a-time"): lambda f, v: (
         f"recorded_at '{_quote(v)}' is not a time (YYYY-MM-DD HH:MM:SS, UTC unless a zone is given)"),
@@ -108,6 +127,10 @@ _TEMPLATES: dict[tuple[str, str], Callable[[str, Any], str]] = {
     ("*", "control-character"): lambda f, v: (
         f"{f} contains a control character ({_control(v)}): remove it"),
 }
+
+
+def _now_text() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def _control(text: str) -> str:
@@ -348,8 +371,10 @@ def _moment(u: Any) -> dt.datetime | None:
     return u
 
 
-def _recorded(chk: Checked, series: pd.Series | None, n: int) -> _Col:
-    """``recorded_at`` as naive UTC ``datetime`` (missing: not yet recorded)."""
+def _recorded(chk: Checked, series: pd.Series | None, n: int,
+              now: dt.datetime | None = None) -> _Col:
+    """``recorded_at`` as naive UTC ``datetime`` (missing: not yet recorded); not after
+    ``now`` (default: this moment) plus :data:`CLOCK_SKEW`."""
     col = _distinct(series, n)
     moments = [None if _blank(u) else _moment(u) for u in col.values]
     bad = [j for j, (m, u) in enumerate(zip(moments, col.values, strict=True))
@@ -360,6 +385,11 @@ def _recorded(chk: Checked, series: pd.Series | None, n: int) -> _Col:
     out = col.remap(moments)
     _schema(chk, out, "recorded_at", [np.datetime64(m, "us") for m in out.values],
             "datetime64[us]")
+    latest = (now or dt.datetime.now(dt.UTC).replace(tzinfo=None)) + CLOCK_SKEW
+    ahead = [j for j, m in enumerate(out.values) if m is not None and m > latest]
+    if ahead:
+        chk.add(out.rows(ahead), "recorded_at", "in-the-future",
+                out.per_row("recorded_at", "in-the-future"))
     return out
 
 
@@ -388,12 +418,13 @@ def _pandera_rows(chk: Checked, value: np.ndarray, confidence: np.ndarray) -> No
 # ---------------------------------------------------------------------------- the validator
 
 
-def check(raw: pd.DataFrame) -> Checked:
+def check(raw: pd.DataFrame, *, now: dt.datetime | None = None) -> Checked:
     """Parse and check raw check-in records (strings, numbers, dates or a contract frame).
 
     Returns a :class:`Checked` whose ``frame`` has the contract columns (cells that break
     a rule are left empty) and whose ``found`` lists every problem; the input is not
-    changed. Rows are positions (0-based) in ``raw``.
+    changed. Rows are positions (0-based) in ``raw``. ``now`` (naive UTC, default: this
+    moment) is the latest ``recorded_at`` accepted (plus :data:`CLOCK_SKEW`).
     """
     raw = raw.reset_index(drop=True)
     n = len(raw)
@@ -415,7 +446,7 @@ def check(raw: pd.DataFrame) -> Checked:
     _pandera_rows(chk, value, confidence)
     status = _statuses(chk, _distinct(col("status"), n))
     texts = {name: _texts(chk, _distinct(col(name), n), name).take() for name in TEXT_FIELDS}
-    recorded = _recorded(chk, col("recorded_at"), n)
+    recorded = _recorded(chk, col("recorded_at"), n, now)
     chk.said = np.isin(status.codes, [i for i, v in enumerate(status.values)
                                       if v in ("Complete", "Not Started")])
     stamps = recorded.take([np.datetime64(m, "us") for m in recorded.values], "datetime64[us]",
@@ -472,6 +503,15 @@ def check_key_results(chk: Checked, rows: np.ndarray, kr: np.ndarray, krs: pd.Da
     bad = {int(rows[s]): m for s, m in zip(sel, msgs, strict=True) if m}
     chk.add(np.array(sorted(bad), dtype="int64"), "status", "status-contradicts-value",
             lambda i: bad[i])
+
+
+def check_not_after(chk: Checked, today: dt.date) -> None:
+    """Refuse check-ins dated after ``today`` (``future-date``): the store's rule for
+    files, the check-in app and ``Store.add_checkins`` — a typo such as 2062 for 2026
+    would otherwise become the key result's final value."""
+    day = chk.day
+    late = np.flatnonzero(~np.isnat(day) & (day > np.datetime64(today, "D")))
+    chk.add(late, "date", "future-date", lambda i: message("date", "future-date", day[i]))
 
 
 def kr_positions(chk: Checked, ids: Any) -> np.ndarray:

@@ -150,9 +150,9 @@ def test_invalid_plan_changes_nothing(store: Store) -> None:
 def test_checkins_are_append_only_and_corrections_win(store: Store) -> None:
     store.save_plan(sample_plan())
     first = checkin_frame([("VIS-1.1", "2026-01-10", 89.0, 0.8), ("VIS-1.1", "2026-01-17", 90.0)])
-    assert store.add_checkins(first) == 2
+    assert store.add_checkins(first.assign(recorded_at=dt.datetime(2026, 1, 17, 9))) == 2
     fix = checkin_frame([("VIS-1.1", "2026-01-10", 89.5, 0.7, "In Progress")])
-    fix["recorded_at"] = [dt.datetime(2099, 1, 1)]
+    fix["recorded_at"] = [dt.datetime(2026, 1, 18, 9)]
     assert store.add_checkins(fix) == 1
     eff = store.checkins(Q1)
     assert list(eff.columns) == CHECKIN_COLUMNS
@@ -163,7 +163,7 @@ def test_checkins_are_append_only_and_corrections_win(store: Store) -> None:
     assert len(audit) == 3
     assert audit["value"].tolist() == [89.0, 89.5, 90.0]  # sorted by kr, date, recorded_at
     # a correction recorded at the same instant: the one inserted last wins
-    now = dt.datetime(2099, 1, 1)
+    now = dt.datetime(2026, 1, 19, 9)
     same = checkin_frame([("VIS-1.1", "2026-01-10", 1.0), ("VIS-1.1", "2026-01-10", 2.0)])
     store.add_checkins(same.assign(recorded_at=now))
     assert store.checkins(Q1).set_index("date").at[dt.date(2026, 1, 10), "value"] == 2.0

@@ -20,9 +20,10 @@ def _fill(store: Store) -> None:
     rows = [
         ("VIS-1.1", f"2026-01-{d:02d}", 88.0 + d / 10, 0.7, "In Progress") for d in range(1, 29)
     ]
-    store.add_checkins(checkin_frame(rows), source="jan.csv")
+    jan = checkin_frame(rows).assign(recorded_at=dt.datetime(2026, 11, 29, 9))
+    store.add_checkins(jan, source="jan.csv")
     fix = checkin_frame([("VIS-1.1", "2026-01-05", 80.0)]).assign(
-        recorded_at=dt.datetime(2099, 1, 1), note="typo: was 88.5"
+        recorded_at=dt.datetime(2026, 11, 30, 9), note="typo: was 88.5"
     )
     store.add_checkins(fix)
     store.add_checkins(checkin_frame([("DAT-1.1", "2026-05-02", 91.0, None, "At Risk")]))

@@ -29,11 +29,13 @@ def checkin(
     """Record one check-in (append-only: a correction is a new check-in).
 
     The store checks it once, with the one check-in validator and the stored key result
-    (a ``Complete`` needs the target reached, a ``%`` value a ``%`` unit).
+    (a ``Complete`` needs the target reached, a ``%`` value a ``%`` unit). A ``--date``
+    after today is taken on purpose, with a warning (a file's later dates are refused).
     """
     import pandas as pd
 
     from okrkit.config import current_user
+    from okrkit.period import as_date as as_date_or_none
     from okrkit.store import open_store
 
     day = date or dt.date.today().isoformat()
@@ -49,5 +51,11 @@ def checkin(
         "author": author or current_user(),
     }
     with open_store(db) as store:
-        store.add_checkins(pd.DataFrame([record], dtype=object), source="command line")
+        # a date given on purpose may be after today (then a warning); a file's may not
+        store.add_checkins(pd.DataFrame([record], dtype=object), source="command line",
+                           future_dates=date is not None)
     echo(f"check-in recorded: {kr_id.strip()} = {value.strip()} on {day.strip()}")
+    later = as_date_or_none(day)
+    if later is not None and later > dt.date.today():
+        echo(f"warning: {later} is after today ({dt.date.today()}): this check-in counts from "
+             "that day on and is the key result's latest value until then", err=True)

@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from okrkit.cli.base import DbOption, app, echo, fail, handles_errors, jsonable, parse_date, records
+from okrkit.frames import Plan
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from okrkit.frames import Plan
 
 
 def _plan_argument(
@@ -107,31 +106,84 @@ def import_(
     ],
     db: DbOption = None,
     author: Annotated[str | None, typer.Option(help="Recorded in the revision history.")] = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="A plan file replaces its whole period (default: only the teams "
+        "it holds).")] = False,
+    prune: Annotated[bool, typer.Option(
+        "--prune", help="Allow removing key results that have check-ins.")] = False,
 ) -> None:
-    """Load plans and check-ins into the store; each file is one all-or-nothing transaction."""
-    from okrkit.checkins import read_checkin_records
+    """Load plans and check-ins into the store; each file is one all-or-nothing transaction.
+
+    A plan file replaces the teams it holds and keeps the period's other teams (--replace:
+    the whole period). Check-ins the store already holds are not added again.
+    Every file is read and checked before the store is opened, so a bad file changes
+    nothing and creates no store.
+    """
+    from okrkit.store import created_or_nothing
+
+    loaded = _read_import_files(paths, db)
+    with created_or_nothing(db) as store:
+        for path, item in loaded:
+            if isinstance(item, Plan):
+                done = store.import_plan(item, replace=replace, prune=prune, author=author,
+                                         message=f"import {path.name}")
+                echo(f"{path}: {_imported(done)}")
+            else:
+                frame, lines = item
+                n = store.add_checkins(frame, source=str(path), lines=lines, skip_recorded=True)
+                echo(f"{path}: {n} check-ins added, {len(frame) - n} already recorded")
+
+
+def _read_import_files(paths: list[Path], db: str | None) -> list[tuple[Path, Any]]:
+    """Every file read and validated on its own (plans: their parents may be objectives
+    of the store or of the plan files before them), before the store is written.
+
+    Check-in files become ``(records, lines)``: the store checks them (every problem at
+    once: the fields, the key results, the periods); when there is no store yet their
+    fields are checked here, so that a bad file creates none."""
+    from okrkit.checkins import read_checkin_records, validate_checkins
     from okrkit.files import file_kind
     from okrkit.plan import read_plan
-    from okrkit.store import open_store
+    from okrkit.store import open_store, store_exists
 
-    with open_store(db) as store:
-        for path in paths:
-            if not path.exists():
-                fail(f"{path}: no such file")
-            if file_kind(path) == "checkins":
-                # checked once, by the store: the fields, the stored KRs and their periods
-                frame, lines = read_checkin_records(path)
-                n = store.add_checkins(frame, source=str(path), lines=lines)
-                echo(f"{path}: {n} check-ins added")
-            else:
-                plan = read_plan(path, known_ids=store.objective_ids())
-                rev = store.save_plan(
-                    plan, author=author, message=f"import {path.name}", force=True
-                )
-                echo(
-                    f"{path}: plan {plan.period} saved ({len(plan.objectives)} objectives, "
-                    f"{len(plan.key_results)} key results, revision {rev})"
-                )
+    known: set[str] = set()
+    exists = store_exists(db)
+    if exists:
+        with open_store(db) as store:
+            known = set(store.objective_ids())
+    out: list[tuple[Path, Any]] = []
+    for path in paths:
+        if not path.exists():
+            fail(f"{path}: no such file")
+        if file_kind(path) == "checkins":
+            frame, lines = read_checkin_records(path)
+            if not exists:  # the fields now; an existing store reports every problem at once
+                frame = validate_checkins(frame, source=str(path), lines=lines)
+            out.append((path, (frame, lines)))
+        else:
+            plan = read_plan(path, known_ids=known)
+            known |= set(plan.objectives["objective_id"])
+            out.append((path, plan))
+    return out
+
+
+def _imported(done: Any) -> str:
+    """What an import did, in words (:class:`okrkit.store.imports.PlanImport`)."""
+    what = f"{done.objectives} objectives, {done.key_results} key results"
+    if done.teams is None:
+        text = f"plan {done.period} saved ({what}, revision {done.revision})"
+    else:
+        names = ", ".join(t or "(no team)" for t in done.teams)
+        text = (f"plan {done.period}: team{'s' * (len(done.teams) != 1)} {names} replaced "
+                f"({what}), the other teams kept (revision {done.revision})")
+    if done.kept:
+        text += f"; alignment objectives kept as stored: {', '.join(done.kept)}"
+    for kind, ids in (("objectives", done.removed_objectives),
+                      ("key results", done.removed_key_results)):
+        if ids:
+            shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+            text += f"; removed {len(ids)} {kind}: {shown}"
+    return text
 
 
 @app.command()

@@ -12,6 +12,6 @@ and its history in :mod:`okrkit.migrations`.
 
 from __future__ import annotations
 
-from okrkit.store.core import Store, open_store
+from okrkit.store.core import Store, created_or_nothing, open_store, store_exists
 
-__all__ = ["Store", "open_store"]
+__all__ = ["Store", "created_or_nothing", "open_store", "store_exists"]

@@ -72,7 +72,9 @@ def _placements(conn: Connection, ids: np.ndarray) -> pd.DataFrame:
 def _place(chk: checkin_schema.Checked, krs: pd.DataFrame) -> np.ndarray:
     """Each row's stored key result (row of ``krs``) whose period holds the date; -1: none.
 
-    A key result id may be in several periods: the earliest period holding the date wins.
+    A key result id may be in several periods (a carried key result keeps its id), but
+    only one period holding the date may hold it: a row that two overlapping periods
+    could take is refused (``ambiguous-period``) and left unplaced.
     """
     n = len(chk.kr_codes)
     placed = np.full(n, -1, dtype="int64")
@@ -81,13 +83,28 @@ def _place(chk: checkin_schema.Checked, krs: pd.DataFrame) -> np.ndarray:
     nth = krs.groupby("kr_id", sort=False).cumcount().to_numpy()
     start, end = krs["start"].to_numpy(), krs["end"].to_numpy()
     ok = (chk.kr_codes >= 0) & ~np.isnat(chk.day)
+    holders: dict[int, list[int]] = {}
     for j in range(int(nth.max()) + 1):
         level = np.flatnonzero(nth == j)
         cand = checkin_schema.kr_positions(chk, krs["kr_id"].to_numpy()[level])
-        sel = np.flatnonzero(ok & (placed < 0) & (cand >= 0))
+        sel = np.flatnonzero(ok & (cand >= 0))
         rows = level[cand[sel]]
         inside = (chk.day[sel] >= start[rows]) & (chk.day[sel] <= end[rows])
-        placed[sel[inside]] = rows[inside]
+        sel, rows = sel[inside], rows[inside]
+        again = placed[sel] >= 0  # another period holds it too: rare
+        for i, r in zip(sel[again].tolist(), rows[again].tolist(), strict=True):
+            holders.setdefault(i, [int(placed[i])]).append(r)
+        placed[sel[~again]] = rows[~again]
+    if holders:
+        bad = np.array(sorted(holders), dtype="int64")
+        placed[bad] = -2  # neither unknown nor outside: ambiguous
+        label = krs["period"].to_numpy()
+        kr, day = chk.kr, chk.day
+        chk.add(bad, "kr_id", "ambiguous-period",
+                lambda i: f"key result '{kr[i]}' is in "
+                          f"{' and '.join(sorted({str(label[r]) for r in holders[i]}))}, which "
+                          f"both hold {day[i]}: a check-in cannot tell which one it is for "
+                          "(give the key results of overlapping periods different ids)")
     return placed
 
 
@@ -108,10 +125,14 @@ def prepare(
     lines: Any = None,
     now: dt.datetime | None = None,
     checked_as: tuple[checkin_schema.Checked, str | None, Any] | None = None,
+    future_dates: bool = False,
 ) -> dict[str, Any]:
     """Check check-in records against the stored plans; the columns to insert.
 
-    ``checked_as`` is :func:`checked` of ``frame`` when the caller ran it already.
+    ``checked_as`` is :func:`checked` of ``frame`` when the caller ran it already. A date
+    after today is refused unless ``future_dates`` (:func:`okrkit.checkin_schema.
+    check_not_after`). The columns carry ``"_recorded_given"``: the rows whose
+    ``recorded_at`` came with the record.
 
     Raises
     ------
@@ -121,6 +142,9 @@ def prepare(
     chk, sealed_source, sealed_lines = checked_as or checked(frame)
     if lines is None and sealed_lines is not None and source in (None, sealed_source):
         lines = sealed_lines
+    now = now or utcnow()
+    if not future_dates:
+        checkin_schema.check_not_after(chk, now.date())
     krs = _placements(conn, chk.kr_ids)
     placed = _place(chk, krs)
     _unplaced(chk, krs, placed)
@@ -131,11 +155,11 @@ def prepare(
             lines = range(2, len(frame) + 2)  # a header line, then one record per line
         raise CheckinError(chk.problems(source, lines), file=source)
     return _columns(chk, krs["period"].to_numpy()[placed] if len(krs) else placed,
-                    source, now or utcnow())
+                    source, now)
 
 
 def _unplaced(chk: checkin_schema.Checked, krs: pd.DataFrame, placed: np.ndarray) -> None:
-    todo = np.flatnonzero((placed < 0) & (chk.kr_codes >= 0) & ~np.isnat(chk.day))
+    todo = np.flatnonzero((placed == -1) & (chk.kr_codes >= 0) & ~np.isnat(chk.day))
     if not len(todo):
         return
     spans: dict[str, list[str]] = {}
@@ -164,19 +188,84 @@ def _columns(chk: checkin_schema.Checked, period: np.ndarray, source: str | None
     days = pd.Series(chk.day.astype("int64"))
     day_text = _by_distinct(days, lambda d: str(np.datetime64(int(d), "D")))
     rec = _by_distinct(f["recorded_at"], lambda m: m.strftime(_STAMP))
-    rec[pd.isna(rec)] = now.strftime(_STAMP)
+    given = ~pd.isna(rec)
+    rec[~given] = now.strftime(_STAMP)
     conf = f["confidence"].to_numpy().astype(object)
     conf[np.isnan(f["confidence"].to_numpy())] = None
     return {
         "period": period.astype(object), "kr_id": f["kr_id"].to_numpy(), "date": day_text,
         "value": f["value"].to_numpy(), "confidence": conf, "status": f["status"].to_numpy(),
         **{c: f[c].to_numpy() for c in _TEXT}, "recorded_at": rec,
-        "source": np.full(len(f), source, dtype=object),
+        "source": np.full(len(f), source, dtype=object), "_recorded_given": given,
     }
 
 
-def insert_columns(conn: Connection, columns: dict[str, Any]) -> int:
-    """Append prepared columns (:func:`prepare`) in the caller's transaction."""
+#: The fields that make two check-ins the same record (``recorded_at`` too when given).
+IDENTITY = ("period", "kr_id", "date", "value", "confidence", "status", *_TEXT)
+
+
+def already_recorded(conn: Connection, columns: dict[str, Any]) -> np.ndarray:
+    """Rows of prepared columns that the store holds already (idempotent imports).
+
+    A row is already recorded when a stored check-in has the same period, key result,
+    date, value, confidence, status and texts — and the same ``recorded_at`` when the
+    row came with one. A changed value is a correction, hence a new row; rows of the same
+    import are never compared with each other (a file may correct itself).
+    """
+    n = len(columns["kr_id"])
+    if not n:
+        return np.zeros(0, dtype=bool)
+    mine = pd.DataFrame({c: np.asarray(columns[c], dtype=object) for c in IDENTITY})
+    mine["value"] = mine["value"].astype("float64")
+    mine["confidence"] = pd.to_numeric(mine["confidence"]).astype("float64")
+    mine["recorded_at"] = np.asarray(columns["recorded_at"], dtype=object)
+    stored = _stored_identities(conn, mine)
+    if not len(stored):
+        return np.zeros(n, dtype=bool)
+    given = np.asarray(columns["_recorded_given"], dtype=bool)
+    found = np.zeros(n, dtype=bool)
+    for with_time in (True, False):
+        rows = np.flatnonzero(given == with_time)
+        if not len(rows):
+            continue
+        on = [*IDENTITY, "recorded_at"] if with_time else list(IDENTITY)
+        hit = mine.iloc[rows][on].merge(stored[on].drop_duplicates(), how="left", on=on,
+                                        indicator=True)["_merge"].to_numpy() == "both"
+        found[rows[hit]] = True
+    return found
+
+
+def _stored_identities(conn: Connection, mine: pd.DataFrame) -> pd.DataFrame:
+    """The stored check-ins of the periods (and, for a few rows, the key results) of
+    ``mine``, with the identity columns in ``mine``'s representation."""
+    names = [*IDENTITY, "recorded_at"]
+    sql = f"SELECT {', '.join(names)} FROM checkins WHERE period IN "  # noqa: S608
+    periods_ = sorted(set(mine["period"]))
+    params: list[Any] = list(periods_)
+    sql += "(" + ", ".join("?" * len(periods_)) + ")"
+    ids = sorted(set(mine["kr_id"]))
+    if len(ids) <= 500:
+        sql += " AND kr_id IN (" + ", ".join("?" * len(ids)) + ")"
+        params += ids
+    rows = _fetch(conn, sql, params)
+    grid = np.array(rows, dtype=object) if rows else np.empty((0, len(names)), dtype=object)
+    out = pd.DataFrame({n: grid[:, j] for j, n in enumerate(names)})
+    out["date"] = _by_distinct(out["date"], lambda d: _as_date(d).isoformat())
+    out["recorded_at"] = _by_distinct(out["recorded_at"],
+                                      lambda m: _as_datetime(m).strftime(_STAMP))
+    for c in ("value", "confidence"):
+        out[c] = np.array(out[c].tolist(), dtype="float64")
+    return out
+
+
+def insert_columns(conn: Connection, columns: dict[str, Any], *,
+                   skip_recorded: bool = False) -> int:
+    """Append prepared columns (:func:`prepare`) in the caller's transaction; the rows
+    added. ``skip_recorded`` leaves out the rows :func:`already_recorded` finds."""
+    if skip_recorded:
+        keep = ~already_recorded(conn, columns)
+        if not keep.all():
+            columns = {c: np.asarray(v)[keep] for c, v in columns.items()}
     n = len(columns["kr_id"])
     if not n:
         return 0

@@ -239,15 +239,27 @@ class Store:
         *,
         source: str | None = None,
         lines: Sequence[int] | Callable[[], Sequence[int] | None] | None = None,
+        skip_recorded: bool = False,
+        future_dates: bool = False,
     ) -> int:
         """Append check-ins (one transaction, all or nothing); returns the rows added.
 
         The records are checked by the one check-in validator (a frame it returned and
         nobody changed is not checked again), then against the store: each row must name
-        a stored key result and fall inside a period holding it (its period is the one
-        whose dates contain it), a ``%`` value needs a ``%`` unit, and a reported status
-        must agree with the value (:func:`okrkit.rules.status_conflicts`). Every problem
-        is reported at once. ``recorded_at`` defaults to now (UTC).
+        a stored key result and fall inside the one period holding it on that date
+        (overlapping periods holding the same id are refused as ambiguous), a ``%`` value
+        needs a ``%`` unit, and a reported status must agree with the value
+        (:func:`okrkit.rules.status_conflicts`). Every problem is reported at once.
+        ``recorded_at`` defaults to now (UTC) and may not be in the future.
+
+        Parameters
+        ----------
+        skip_recorded
+            Leave out rows the store already holds (an import run twice adds nothing):
+            :func:`okrkit.store.checkins.already_recorded`.
+        future_dates
+            Accept a check-in dated after today (``okrkit checkin --date`` on purpose);
+            by default it is refused as a typo.
 
         Raises
         ------
@@ -261,8 +273,8 @@ class Store:
         fields = _checkins.checked(frame)  # before taking the write lock
         with self._write() as conn:
             columns = _checkins.prepare(conn, frame, source=source, lines=lines,
-                                        checked_as=fields)
-            return _checkins.insert_columns(conn, columns)
+                                        checked_as=fields, future_dates=future_dates)
+            return _checkins.insert_columns(conn, columns, skip_recorded=skip_recorded)
 
     def checkins(
         self,
@@ -300,6 +312,16 @@ class Store:
         with self._write() as conn:
             return _backup.load(conn, Path(path), replace=replace, where=self.url)
 
+    def is_empty(self) -> bool:
+        """Whether the store holds no row at all (a schema only)."""
+        from sqlalchemy import func
+
+        from okrkit.store.schema import TABLES
+
+        with self._read() as conn:
+            return all(conn.execute(select(func.count()).select_from(t)).scalar_one() == 0
+                       for t in TABLES)
+
     def close(self) -> None:
         """Release the store's connections."""
         self._engine.dispose()
@@ -333,3 +355,38 @@ def open_store(
         engine.dispose()
         raise
     return Store(engine, parsed)
+
+
+def store_file(url: str | URL | None) -> Path | None:
+    """The SQLite file ``url`` names (``None`` for PostgreSQL or an in-memory store)."""
+    parsed, _ = _engine.resolve_url(url)
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") or (
+            parsed.query.get("uri")):
+        return None
+    return Path(database).expanduser()
+
+
+def store_exists(url: str | URL | None) -> bool:
+    """Whether opening ``url`` would find a store rather than create a SQLite file."""
+    file = store_file(url)
+    return file is None or file.exists()
+
+
+@contextmanager
+def created_or_nothing(url: str | URL | None) -> Iterator[Store]:
+    """Open the store at ``url``; a SQLite file this opens anew is removed again when the
+    block fails and the store is still empty, so a failed command leaves nothing behind."""
+    file = store_file(url)
+    new = file is not None and not file.exists()
+    store = open_store(url)
+    try:
+        yield store
+    except BaseException:
+        empty = new and store.is_empty()
+        store.close()
+        if empty and file is not None:
+            for extra in ("", "-wal", "-shm", "-journal"):
+                Path(f"{file}{extra}").unlink(missing_ok=True)
+        raise
+    store.close()

@@ -202,11 +202,13 @@ def _refuse_removal(conn: Connection, label: str, removed: list[str], source: st
             .group_by(checkins.c.kr_id)).all())
     if not counts:
         return
-    problems = [Problem(f"key result '{k}' of {label} has {n} check-in{'s' * (n != 1)} and is "
-                        "missing from the new plan: keep it, or remove it on purpose with "
-                        "okrkit import --prune (prune=True; its check-ins stay in the store)",
-                        file=source, field="kr_id", id=k, code="missing")
-                for k, n in sorted(counts.items())]
+    named = ", ".join(f"{k} ({n} check-in{'s' * (n != 1)})" for k, n in sorted(counts.items()))
+    many = len(counts) != 1
+    problems = [Problem(
+        f"{len(counts)} key result{'s' * many} of {label} that {'have' if many else 'has'} "
+        f"check-ins would be removed: {named}. Keep {'them' if many else 'it'} in the plan, "
+        "or remove them on purpose with okrkit import --prune (prune=True); their check-ins "
+        "stay in the store", file=source, field="kr_id", code="missing")]
     raise PlanError(problems, file=source)
 
 
