@@ -33,12 +33,16 @@ def restore(
     db: DbOption = None,
     replace: Annotated[bool, typer.Option(help="Delete the store's contents first.")] = False,
 ) -> None:
-    """Load a backup into a store (one transaction; the store must be empty unless --replace)."""
-    from okrkit.store import open_store
+    """Load a backup into a store (one transaction; the store must be empty unless --replace).
+
+    The whole backup is checked first, as strictly as an import: a damaged or edited file
+    restores nothing (and creates no store).
+    """
+    from okrkit.store import created_or_nothing
 
     if not path.exists():
         fail(f"{path}: no such file")
-    with open_store(db) as store:
+    with created_or_nothing(db) as store:
         counts = store.restore(path, replace=replace)
     echo(f"restored {path}: " + ", ".join(f"{n} {t}" for t, n in counts.items()))
 

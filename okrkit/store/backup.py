@@ -1,5 +1,8 @@
 """Backup and restore: the whole store as one JSON-lines file (``.gz`` compresses it).
 
+A restore first reads and checks the whole file (:mod:`okrkit.store.restore`: a backup
+is untrusted input, checked as strictly as an import), then inserts it.
+
 Line 1 is a header (format version, schema revision, the columns of each table); then one
 line per row, ``{"t": table, "r": [values...]}``, parents before children and check-ins
 in the order they were recorded; the last line ``{"end": {table: rows}}`` lets a restore
@@ -14,30 +17,23 @@ import datetime as dt
 import gzip
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from okrkit.errors import StoreError
 from okrkit.files import open_atomic
 from okrkit.store import checkins as _checkins
 from okrkit.store.engine import current_revision
+from okrkit.store.restore import FORMAT, Backup, columns_of
 from okrkit.store.schema import TABLES, checkins
 
-FORMAT = 1
 _CHUNK = 10_000
 
 
 def _gz(path: Path) -> bool:
     return path.suffix == ".gz"
-
-
-def _open(path: Path) -> IO[str]:
-    if _gz(path):
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")
 
 
 def _plain(v: Any) -> Any:
@@ -48,13 +44,9 @@ def _plain(v: Any) -> Any:
     return v
 
 
-def _columns(table: Any) -> list[str]:
-    return [c.name for c in table.columns if not (table is checkins and c.name == "id")]
-
-
 def dump(conn: Connection, path: Path) -> dict[str, int]:
     """Write every table of the store to ``path``; returns rows per table."""
-    tables = {t.name: _columns(t) for t in TABLES}
+    tables = {t.name: columns_of(t) for t in TABLES}
     header = {
         "okrkit_backup": FORMAT,
         "schema": current_revision(conn),
@@ -89,33 +81,9 @@ def dump(conn: Connection, path: Path) -> dict[str, int]:
     return counts
 
 
-def _converters(table: Any, names: list[str]) -> list[Any]:
-    out: list[Any] = []
-    for name in names:
-        col_type = table.c[name].type
-        if isinstance(col_type, DateTime):
-            out.append(lambda v: None if v is None else dt.datetime.fromisoformat(v))
-        elif isinstance(col_type, Date):
-            out.append(lambda v: None if v is None else dt.date.fromisoformat(v))
-        else:
-            out.append(None)
-    return out
-
-
-def _records(fh: IO[str], source: str) -> Iterator[tuple[int, dict[str, Any]]]:
-    for number, line in enumerate(fh, start=2):
-        try:
-            yield number, json.loads(line)
-        except json.JSONDecodeError as err:
-            raise StoreError(f"{source}, line {number}: not a backup record ({err.msg})") from err
-
-
-def load(conn: Connection, path: Path, *, replace: bool, where: str) -> dict[str, int]:
-    """Insert the rows of a backup file (caller's transaction); returns rows per table."""
-    source = str(path)
-    if not path.is_file():
-        raise StoreError(f"backup {source} does not exist")
-    by_name = {t.name: t for t in TABLES}
+def load(conn: Connection, backup: Backup, *, replace: bool, where: str) -> dict[str, int]:
+    """Insert a checked backup (:func:`okrkit.store.restore.read_backup`) in the caller's
+    transaction; returns rows per table. The store must be empty unless ``replace``."""
     existing = sum(conn.execute(select(func.count()).select_from(t)).scalar_one() for t in TABLES)
     if existing and not replace:
         raise StoreError(
@@ -125,77 +93,17 @@ def load(conn: Connection, path: Path, *, replace: bool, where: str) -> dict[str
     if replace:
         for table in reversed(TABLES):
             conn.execute(delete(table))
-    counts: dict[str, int] = {}
-    try:
-        with _open(path) as fh:
-            try:
-                header = json.loads(fh.readline() or "null")
-            except json.JSONDecodeError:
-                header = None
-            if not isinstance(header, dict) or header.get("okrkit_backup") != FORMAT:
-                raise StoreError(f"{source} is not an okrkit backup (line 1)")
-            columns: dict[str, list[str]] = header["tables"]
-            for name, cols in columns.items():
-                unknown = [c for c in cols if name not in by_name or c not in by_name[name].c]
-                if unknown:
-                    msg = f"{source}: table {name} has columns this okrkit does not know: {unknown}"
-                    raise StoreError(msg)
-            end = _insert_all(conn, _records(fh, source), columns, by_name, counts, source)
-    except (OSError, EOFError, UnicodeDecodeError) as err:
-        raise StoreError(f"cannot read backup {source}: {err}") from err
-    if end is None:
-        raise StoreError(f"backup {source} is truncated (no end record): nothing was restored")
-    if {k: v for k, v in end.items() if v} != {k: v for k, v in counts.items() if v}:
-        raise StoreError(f"backup {source} is inconsistent: it announces {end}, holds {counts}")
-    return counts
-
-
-def _insert_all(
-    conn: Connection,
-    records: Iterator[tuple[int, dict[str, Any]]],
-    columns: dict[str, list[str]],
-    by_name: dict[str, Any],
-    counts: dict[str, int],
-    source: str,
-) -> dict[str, int] | None:
-    pending: list[dict[str, Any]] = []
-    current: str | None = None
-
-    def flush() -> None:
-        if pending and current is not None:
-            table = by_name[current]
-            if table is checkins:
-                cols = _checkins._COLUMNS
-                rows = [tuple(_plain(r.get(c)) for c in cols) for r in pending]
-                _checkins.insert(conn, rows)
-            else:
-                conn.execute(insert(table), pending)
-            counts[current] = counts.get(current, 0) + len(pending)
-            pending.clear()
-
-    convs = {name: _converters(by_name[name], cols) for name, cols in columns.items()}
-    for number, rec in records:
-        if "end" in rec:
-            flush()
-            return dict(rec["end"])
-        name, values = rec.get("t"), rec.get("r")
-        if name not in columns or not isinstance(values, list):
-            raise StoreError(f"{source}, line {number}: not a backup record")
-        if name != current:
-            flush()
-            current = name
-        cols = columns[name]
-        if len(values) != len(cols):
-            raise StoreError(f"{source}, line {number}: expected {len(cols)} values")
-        try:
-            row = {
-                c: (f(v) if f is not None else v)
-                for c, f, v in zip(cols, convs[name], values, strict=True)
-            }
-        except (TypeError, ValueError) as err:
-            raise StoreError(f"{source}, line {number}: bad value ({err})") from err
-        pending.append(row)
-        if len(pending) >= _CHUNK:
-            flush()
-    flush()
-    return None
+    for table in TABLES:
+        rows = backup.rows.get(table.name)
+        if not rows:
+            continue
+        cols = backup.columns[table.name]
+        if table is checkins:
+            at = [cols.index(c) if c in cols else None for c in _checkins._COLUMNS]
+            _checkins.insert(conn, (tuple(None if j is None else _plain(r[j]) for j in at)
+                                    for r in rows))
+        else:
+            for start in range(0, len(rows), _CHUNK):
+                conn.execute(insert(table), [dict(zip(cols, r, strict=True))
+                                             for r in rows[start: start + _CHUNK]])
+    return {k: v for k, v in backup.counts().items() if k in backup.columns or v}

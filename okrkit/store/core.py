@@ -305,12 +305,22 @@ class Store:
     def restore(self, path: str | os.PathLike[str], *, replace: bool = False) -> dict[str, int]:
         """Load a :meth:`backup` file (one transaction); returns rows read per table.
 
-        The store must be empty unless ``replace=True``, which first deletes everything.
+        The whole file is read and checked first (:func:`okrkit.store.restore.read_backup`:
+        its shape, every value, the plans' rules, the check-in validator, the references
+        between tables), before the store is touched. The store must be empty unless
+        ``replace=True``, which first deletes everything.
+
+        Raises
+        ------
+        BackupError
+            The file is not a complete, valid backup; every problem names the line.
         """
         from okrkit.store import backup as _backup
+        from okrkit.store.restore import read_backup
 
+        checked = read_backup(Path(path))
         with self._write() as conn:
-            return _backup.load(conn, Path(path), replace=replace, where=self.url)
+            return _backup.load(conn, checked, replace=replace, where=self.url)
 
     def is_empty(self) -> bool:
         """Whether the store holds no row at all (a schema only)."""

@@ -197,6 +197,13 @@ def head_revision() -> str:
     return str(ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head())
 
 
+def known_revisions() -> set[str]:
+    """Every schema revision this okrkit's migrations know."""
+    from alembic.script import ScriptDirectory
+
+    return {s.revision for s in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}
+
+
 def current_revision(conn: Any) -> str | None:
     """The schema revision recorded in the store, or ``None`` for an empty database."""
     from alembic.runtime.migration import MigrationContext
@@ -216,7 +223,7 @@ def upgrade(engine: Engine, where: str, revision: str = "head") -> None:
 
     script = ScriptDirectory(str(MIGRATIONS_DIR))
     target = str(script.get_current_head()) if revision == "head" else revision
-    known = {s.revision for s in script.walk_revisions()}
+    known = known_revisions()
     with engine.connect() as conn:
         current = current_revision(conn)
         conn.rollback()

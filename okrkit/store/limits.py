@@ -21,6 +21,7 @@ import datetime as dt
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Column, Date, DateTime, Float, Integer, String, Table
 
@@ -76,6 +77,47 @@ def _iso(value: Any, name: str, parse: Any, what: str) -> tuple[str, str] | None
             return None
     code = "not-a-time" if "time" in what else "not-a-date"
     return code, f"{name} '{value!s:.40}' is not {what}"
+
+
+_ALLOWED: list[tuple[type, tuple[type, ...]]] = [
+    (String, (str,)), (Integer, (int,)), (Float, (int, float)), (DateTime, (str,)),
+    (Date, (str,)),
+]
+
+
+def suspects(column: Column[Any], values: list[Any], kinds: set[type]) -> list[int]:
+    """Positions in ``values`` that :func:`value_problem` must look at (the others fit).
+
+    Types are compared as a set first (``kinds``: the types in ``values``), so a column
+    of good values costs one pass in C, not a Python check per value.
+    """
+    kind = column.type
+    allowed = next((a for t, a in _ALLOWED if isinstance(kind, t)), None)
+    if allowed is None:
+        return []
+    if not kinds <= {*allowed, type(None)} or (type(None) in kinds and not column.nullable):
+        return [i for i, v in enumerate(values) if type(v) not in allowed]
+    if isinstance(kind, String):
+        width = getattr(kind, "length", None) or 0
+        return [i for i, v in enumerate(values)
+                if v is not None and ((width and len(v) > width) or "\x00" in v)]
+    if isinstance(kind, Float):
+        arr = np.array([math.nan if v is None else v for v in values], dtype="float64")
+        return np.flatnonzero(np.isinf(arr) | (np.isnan(arr) & np.array(
+            [v is not None for v in values], dtype=bool))).tolist()
+    if isinstance(kind, Integer):
+        return [i for i, v in enumerate(values) if v is not None and abs(v) >= 2**31]
+    bad = {v for v in set(values) - {None} if value_problem(column, v) is not None}
+    return [i for i, v in enumerate(values) if v in bad] if bad else []
+
+
+def converter(column: Column[Any]) -> Any:
+    """The function turning a backup's text into the column's Python value (or None)."""
+    if isinstance(column.type, DateTime):
+        return dt.datetime.fromisoformat
+    if isinstance(column.type, Date):
+        return dt.date.fromisoformat
+    return None
 
 
 def frame_problems(frame: pd.DataFrame, table: Table, source: str | None = None
