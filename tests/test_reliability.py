@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import multiprocessing
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -31,6 +32,7 @@ from sqlalchemy.engine import make_url
 from store_fixtures import LEDGER, checkin_frame, sample_plan
 
 from okrkit.errors import CheckinError, ConflictError, StoreError
+from okrkit.scoring import score
 from okrkit.store import Store, open_store
 
 WRITERS, WRITES = 8, 500
@@ -202,25 +204,39 @@ def _as_user(uid: int) -> Iterator[None]:
 
 
 @pytest.mark.parametrize("what", ["file", "folder"])
-def test_read_only_store_is_a_clear_error(shared_dir: Path, what: str) -> None:
+def test_a_read_only_store_is_read_and_only_writing_is_refused(shared_dir: Path, what: str
+                                                               ) -> None:
+    """A store file (or folder) others may not write: scoring, export and backup read it;
+    a write is refused with a clear message and changes nothing."""
     db = shared_dir / "okrkit.db"
     with open_store(f"sqlite:///{db}") as store:
         store.save_plan(sample_plan())
+        store.add_checkins(checkin_frame([("CO-1.1", "2026-01-02", 1.0)]))
     for f in shared_dir.iterdir():
         f.chmod(0o644 if what == "file" else 0o666)
     if what == "folder":
         shared_dir.chmod(0o555)
+    out = Path(tempfile.mkdtemp(prefix="okrkit-out-"))
+    out.chmod(0o777)
     root = os.geteuid() == 0
     try:
-        with (
-            _as_user(65534) if root else contextlib.nullcontext(),
-            pytest.raises(StoreError, match=r"is read-only: check the permissions") as err,
-            open_store(f"sqlite:///{db}") as store,
-        ):
-            store.add_checkins(checkin_frame([("CO-1.1", "2026-01-02", 1.0)]))
+        with _as_user(65534) if root else contextlib.nullcontext(), \
+                open_store(f"sqlite:///{db}") as store:
+            assert store.periods() == ["2026-Q1"]
+            card = score(store.load_plan("2026-Q1"), store.checkins("2026-Q1"))
+            assert card.key_results.set_index("kr_id").at["CO-1.1", "checkins"] == 1
+            assert store.backup(out / "b.jsonl")["checkins"] == 1
+            with pytest.raises(StoreError, match=r"is read-only: check the permissions") as err:
+                store.add_checkins(checkin_frame([("CO-1.1", "2026-01-03", 2.0)]))
+            with pytest.raises(StoreError, match=r"is read-only"):
+                store.save_plan(store.load_plan("2026-Q1"))
     finally:
         shared_dir.chmod(0o755)
+        shutil.rmtree(out)
     assert str(db) in str(err.value)
+    with open_store(f"sqlite:///{db}") as store:
+        assert len(store.checkins(effective=False)) == 1 and store.load_plan(
+            "2026-Q1").revision == 1
     LEDGER["faults injected: read-only store (sqlite)"] += 1
     LEDGER["faults survived"] += 1
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, inspect, pool, text
 from sqlalchemy.engine import URL, make_url
@@ -29,6 +30,7 @@ VERSION_TABLE = "okrkit_schema_version"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 _PG_LOCK_KEY = 0x6F6B726B  # "okrk": serialises concurrent schema upgrades
 _WRITE = "okrkit_write"
+_READ_ONLY = "okrkit_read_only"
 
 
 def resolve_url(url: str | URL | None) -> tuple[URL, bool]:
@@ -75,9 +77,26 @@ def create(url: URL, *, default: bool, timeout: float) -> Engine:
     return _postgres_engine(url, timeout=timeout)
 
 
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
+
+
+def read_only_url(url: URL, file: Path) -> URL:
+    """A SQLite URL opening ``file`` read-only.
+
+    SQLite reads a WAL database read-only through its ``-shm`` file; when there is none
+    (nobody has the store open) and none can be made (the folder is not writable), the
+    file is opened as immutable — no writer is at work, so nothing can change under it.
+    """
+    shm = Path(f"{file}-shm")
+    flags = "mode=ro" if shm.exists() or _writable(file.parent) else "mode=ro&immutable=1"
+    return url.set(database=f"file:{quote(str(file))}?{flags}", query={"uri": "true"})
+
+
 def _sqlite_engine(url: URL, *, default: bool, timeout: float) -> Engine:
     database = url.database or ""
     memory = database in ("", ":memory:")
+    read_only = False
     if not memory and not url.query.get("uri"):
         folder = Path(database).expanduser().parent
         if default:
@@ -85,15 +104,14 @@ def _sqlite_engine(url: URL, *, default: bool, timeout: float) -> Engine:
         elif not folder.is_dir():
             raise StoreError(f"cannot open the store {masked(url)}: folder {folder} does not exist")
         file = Path(database).expanduser()
-        if file.exists() and not all(
-            os.access(p, os.W_OK, effective_ids=os.access in os.supports_effective_ids)
-            for p in (file, folder)
-        ):
-            raise StoreError(describe(OSError("attempt to write a readonly database"), masked(url)))
+        if file.exists() and not (_writable(file) and _writable(folder)):
+            # a store others keep: read it; writing is refused with a clear message
+            url, read_only = read_only_url(url, file), True
     kwargs: dict[str, Any] = {"connect_args": {"timeout": timeout, "check_same_thread": False}}
     if memory:
         kwargs["poolclass"] = pool.StaticPool
     engine = create_engine(url, **kwargs)
+    setattr(engine, _READ_ONLY, read_only)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -102,7 +120,7 @@ def _sqlite_engine(url: URL, *, default: bool, timeout: float) -> Engine:
         try:
             cur.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             cur.execute("PRAGMA foreign_keys = ON")
-            if not memory:
+            if not memory and not read_only:
                 cur.execute("PRAGMA journal_mode = WAL")
         finally:
             cur.close()
@@ -122,6 +140,11 @@ def _postgres_engine(url: URL, *, timeout: float) -> Engine:
         "options": f"-c lock_timeout={int(timeout * 1000)}",
     }
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
+def is_read_only(engine: Engine) -> bool:
+    """Whether the engine opened a SQLite file it may not write (see :func:`read_only_url`)."""
+    return bool(getattr(engine, _READ_ONLY, False))
 
 
 def writer(engine: Engine) -> Engine:
@@ -229,6 +252,12 @@ def upgrade(engine: Engine, where: str, revision: str = "head") -> None:
         conn.rollback()
     if current == target:
         return
+    if is_read_only(engine):
+        raise StoreError(
+            f"the store {where} is read-only and its schema (revision {current}) needs an "
+            f"upgrade to {target} before this okrkit can read it: open it once with write "
+            "permission (any okrkit command upgrades it)"
+        )
     with writer(engine).begin() as conn:
         if not is_sqlite(engine):
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
