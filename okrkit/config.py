@@ -50,5 +50,14 @@ def current_user() -> str | None:
 
 
 def sample_dir() -> Path:
-    """The folder with the sample plans and check-ins (``data/``)."""
-    return project_root() / "data"
+    """The folder with the sample plans, check-ins and templates (``data/``).
+
+    The workbench around the current directory first (:func:`project_root`); when it has
+    no ``data/plans`` (``okrkit`` run outside the checkout), the checkout okrkit itself
+    was installed from (an editable install), if it has one; else the first.
+    """
+    here = project_root() / "data"
+    if (here / "plans").is_dir():
+        return here
+    beside = Path(__file__).resolve().parent.parent / "data"
+    return beside if (beside / "plans").is_dir() else here

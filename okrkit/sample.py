@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from okrkit.checkins import read_checkins
 from okrkit.config import sample_dir
+from okrkit.errors import OKRKitError
 from okrkit.plan import load_plan
 
 if TYPE_CHECKING:
@@ -18,10 +19,22 @@ SAMPLE_PERIOD = "2026-Q1"
 
 
 def sample_files(folder: Path | None = None) -> tuple[list[Path], list[Path]]:
-    """The sample plan files and check-in files, sorted by period."""
+    """The sample plan files and check-in files, sorted by period.
+
+    Raises
+    ------
+    OKRKitError
+        There are no sample plans in ``folder`` (default :func:`okrkit.config.sample_dir`:
+        the checkout around the current directory, else the one okrkit runs from).
+    """
     root = folder or sample_dir()
     plans = sorted((root / "plans").glob("*.yaml"))
     checkins = sorted((root / "checkins").glob("*.csv"))
+    if not plans:
+        raise OKRKitError(
+            f"no sample plans in {root / 'plans'}: the sample data comes with a checkout of "
+            "okrkit (data/plans, data/checkins) — run okrkit sample inside it, or from an "
+            "editable install (pip install -e)")
     return plans, checkins
 
 
