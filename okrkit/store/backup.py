@@ -48,8 +48,14 @@ def _plain(v: Any) -> Any:
     return v
 
 
+def _serial(table: Any) -> bool:
+    """Tables whose rows are numbered by the database (``id``): the numbers are not kept,
+    the order is (a restore numbers the rows again, in the same order)."""
+    return "id" in table.c and table.c.id.autoincrement is True
+
+
 def _columns(table: Any) -> list[str]:
-    return [c.name for c in table.columns if not (table is checkins and c.name == "id")]
+    return [c.name for c in table.columns if not (_serial(table) and c.name == "id")]
 
 
 def dump(conn: Connection, path: Path) -> dict[str, int]:
@@ -69,7 +75,7 @@ def dump(conn: Connection, path: Path) -> dict[str, int]:
         fh.write(json.dumps(header) + "\n")
         for table in TABLES:
             cols = [table.c[c] for c in tables[table.name]]
-            order = [table.c.id] if table is checkins else list(table.primary_key.columns)
+            order = [table.c.id] if _serial(table) else list(table.primary_key.columns)
             result = conn.execution_options(yield_per=_CHUNK).execute(
                 select(*cols).order_by(*order)
             )
@@ -125,7 +131,7 @@ def load(conn: Connection, path: Path, *, replace: bool, where: str) -> dict[str
     if replace:
         for table in reversed(TABLES):
             conn.execute(delete(table))
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = {t.name: 0 for t in TABLES}
     try:
         with _open(path) as fh:
             try:

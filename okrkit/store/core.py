@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -235,6 +236,24 @@ class Store:
         label = None if period is None else _label(period)
         with self._read() as conn:
             return _checkins.read(conn, period=label, team=team, effective=effective)
+
+    # -- digests -----------------------------------------------------------------
+
+    def record_digest(self, period: str | Period, team: str, as_of: dt.date, *,
+                      kind: str = "digest", destinations: str = "") -> None:
+        """Remember that ``team``'s digest (or ``kind="reminder"``) as of ``as_of`` was sent."""
+        from okrkit.store import digests as _digests
+
+        with self._write() as conn:
+            _digests.record(conn, _label(period), team, kind, as_of, destinations)
+
+    def last_digest(self, period: str | Period, team: str, *, kind: str = "digest",
+                    before: dt.date | None = None) -> dt.date | None:
+        """The ``as_of`` of the team's latest digest sent before ``before``, or ``None``."""
+        from okrkit.store import digests as _digests
+
+        with self._read() as conn:
+            return _digests.last(conn, _label(period), team, kind, before)
 
     # -- maintenance -------------------------------------------------------------
 

@@ -132,5 +132,20 @@ plan_revisions = Table(
     ForeignKeyConstraint(["period"], ["periods.period"]),
 )
 
+digests = Table(
+    "digests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(64), nullable=False),
+    Column("team", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),  # "digest" or "reminder"
+    Column("as_of", Date, nullable=False),
+    Column("sent_at", DateTime, nullable=False),
+    Column("destinations", Text),  # where it went, secrets masked
+    ForeignKeyConstraint(["period"], ["periods.period"], ondelete="CASCADE"),
+    Index("ix_digests_team", "period", "team", "kind", "as_of"),
+)
+
 #: Tables in dependency order (parents first): the order of inserts, backups and restores.
-TABLES = [periods, objectives, key_results, milestones, reviews, plan_revisions, checkins]
+TABLES = [periods, objectives, key_results, milestones, reviews, plan_revisions, checkins,
+          digests]
