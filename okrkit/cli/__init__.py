@@ -31,6 +31,7 @@ from okrkit.cli import (  # noqa: F401  (register verbs)
     apps,
     calibration,
     checkins,
+    lifecycle,
     notify,
     plans,
     reports,
