@@ -12,13 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-pytest.register_assert_rewrite("store_fixtures")
+pytest.register_assert_rewrite("store_fixtures", "servers")
 
 from okrkit.frames import conform  # noqa: E402
 from okrkit.plan import parse_plan  # noqa: E402
 
 # the store fixtures (SQLite and the PostgreSQL server started by .ci/run)
-pytest_plugins = ["store_fixtures"]
+pytest_plugins = ["store_fixtures", "servers"]
 
 CV_SAMPLE = """period: 2025-Q4
 objectives:

@@ -92,7 +92,8 @@ CASES = [  # table, column, bad value, words of the message
     ("periods", "cadence_days", "14", ["cadence_days must be a whole number"]),
     ("periods", "end_date", "2026-02-30", ["end_date '2026-02-30' is not a date"]),
     ("periods", "period", "../../x", ["is not a safe name"]),
-    ("milestones", "kr_id", "NOPE", ["milestone of unknown key result 'NOPE'"]),
+    ("milestones", "kr_id", "NOPE", ["milestones row refers to key_results 2026-Q1, NOPE, "
+                                     "which the backup does not hold"]),
     ("milestones", "date", "2027-01-01", ["milestone date 2027-01-01 is outside the period"]),
     ("checkins", "value", "abc", ["field 'value'", "'abc' is not a number"]),
     ("checkins", "value", 1e309, ["value must be finite"]),
@@ -225,3 +226,39 @@ def test_a_sqlite_backup_always_restores_into_postgresql(sample_db: Path, pg_sto
         assert got["note"].tolist() == want["note"].tolist()
         assert pg.load_plan("2026-Q1").key_results["kr_id"].iloc[0] == long_id
     LEDGER["backup/restore round trips"] += 1
+
+
+def test_every_table_round_trips_and_its_references_are_checked(store: Store,
+                                                                 tmp_path: Path) -> None:
+    """Lifecycle states, sign-offs, amendments, frozen scores, votes and digests go through
+    the same checks: the schema's keys, whichever table."""
+    from okrkit import lifecycle
+    from okrkit.store.checkins import utcnow
+
+    with open_store(f"sqlite:///{tmp_path / 'src.db'}") as src:
+        src.save_plan(sample_plan())
+        src.update_plan_state("2026-Q1", "vision", lifecycle.submit)
+        src.update_plan_state("2026-Q1", "vision", lambda s: lifecycle.approve(
+            s, lifecycle.DEFAULT_ROLES[0], "ana", at=utcnow()))
+        src.close_plan("2026-Q1", "data", as_of=dt.date(2026, 3, 1), force=True,
+                       reason="team disbanded")
+        src.cast_vote("2026-Q1", "vision", "ana", {"VIS-1": 0.7})
+        src.record_digest("2026-Q1", "vision", dt.date(2026, 1, 9))
+        counts = src.backup(tmp_path / "all.jsonl")
+    assert all(counts[t] for t in ("plan_states", "signoffs", "amendments", "final_scores",
+                                   "vote_rounds", "votes", "digests", "team_revisions"))
+    records = [json.loads(x) for x in (tmp_path / "all.jsonl").read_text().splitlines()]
+    assert store.restore(_write(tmp_path / "good.jsonl", records)) == counts
+    assert store.votes("2026-Q1")["confidence"].tolist() == [0.7]
+    store.restore(_write(tmp_path / "good.jsonl", records), replace=True)  # again: replaced
+    store.close()
+    with open_store(f"sqlite:///{tmp_path / 'empty.db'}") as empty:
+        for table, column, value, words in (
+                ("signoffs", "team", "nosuch", ["signoffs row refers to plan_states 2026-Q1, "
+                                                "nosuch"]),
+                ("votes", "confidence", "high", ["field 'confidence'", "is not a number"]),
+                ("plan_states", "team", "vision", ["a second plan_states row for 2026-Q1, "
+                                                   "vision"]),
+                ("digests", "as_of", "yesterday", ["as_of 'yesterday' is not a date"])):
+            bad, line = _edit(records, table, column, value)
+            _refused(empty, _write(tmp_path / "bad.jsonl", bad), f"line {line}", *words)

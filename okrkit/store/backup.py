@@ -26,7 +26,7 @@ from okrkit.errors import StoreError
 from okrkit.files import open_atomic
 from okrkit.store import checkins as _checkins
 from okrkit.store.engine import current_revision
-from okrkit.store.restore import FORMAT, Backup, columns_of
+from okrkit.store.restore import FORMAT, Backup, columns_of, serial
 from okrkit.store.schema import TABLES, checkins
 
 _CHUNK = 10_000
@@ -61,7 +61,7 @@ def dump(conn: Connection, path: Path) -> dict[str, int]:
         fh.write(json.dumps(header) + "\n")
         for table in TABLES:
             cols = [table.c[c] for c in tables[table.name]]
-            order = [table.c.id] if table is checkins else list(table.primary_key.columns)
+            order = [table.c.id] if serial(table) else list(table.primary_key.columns)
             result = conn.execution_options(yield_per=_CHUNK).execute(
                 select(*cols).order_by(*order)
             )

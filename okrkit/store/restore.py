@@ -17,8 +17,10 @@ byte). :func:`read_backup` reads the whole file and refuses it — naming the li
 * a check-in breaks the one check-in validator (:func:`okrkit.checkin_schema.check`:
   ids, dates, finite values, confidence 0..1, statuses, texts, ``recorded_at`` not in
   the future);
-* a reference is broken: a row of a period that is not in the backup, a milestone of an
-  unknown key result, a check-in dated outside its period, two rows with one key.
+* a reference is broken — any foreign key of the schema (:data:`okrkit.store.schema.
+  TABLES`: a row of a period the backup lacks, a milestone of an unknown key result, a
+  sign-off of an unknown plan state, ...) — or a primary key is used twice, or a
+  check-in is dated outside its period.
 
 A check-in of a key result its period no longer holds is kept (``okrkit import --prune``
 removes key results and keeps their check-ins). Nothing is restored unless everything
@@ -44,7 +46,7 @@ from okrkit.errors import Problem, StoreError, ValidationError
 from okrkit.frames import CHECKIN_COLUMNS
 from okrkit.period import Period
 from okrkit.store import limits
-from okrkit.store.schema import TABLES, checkins
+from okrkit.store.schema import TABLES
 
 FORMAT = 1
 MAX_SHOWN = 50  # problems listed in full; the rest are counted
@@ -55,9 +57,15 @@ class BackupError(ValidationError, StoreError):
     """A backup that cannot be restored; every problem names the file and line."""
 
 
+def serial(table: Any) -> bool:
+    """Tables whose rows are numbered by the database (``id``): the numbers are not kept,
+    the order is (a restore numbers the rows again, in the same order)."""
+    return "id" in table.c and table.c.id.autoincrement is True
+
+
 def columns_of(table: Any) -> list[str]:
-    """The columns a backup holds for ``table`` (check-ins without their ``id``)."""
-    return [c.name for c in table.columns if not (table is checkins and c.name == "id")]
+    """The columns a backup holds for ``table`` (a serial table's without its ``id``)."""
+    return [c.name for c in table.columns if not (serial(table) and c.name == "id")]
 
 
 @dataclass
@@ -166,8 +174,7 @@ def _header(text: str, source: str) -> dict[str, list[str]]:
         if unknown or len(set(cols)) != len(cols):
             raise _stop(source, 1, f"table {name} has columns this okrkit does not know or "
                         f"names one twice: {unknown or cols}")
-        required = [c.name for c in table.columns if not c.nullable and c.name not in cols
-                    and not (table is checkins and c.name == "id")]
+        required = [c for c in columns_of(table) if not table.c[c].nullable and c not in cols]
         if required:
             raise _stop(source, 1, f"table {name} lacks its required columns {required}")
     return tables
@@ -220,6 +227,7 @@ def read_backup(path: Path) -> Backup:
                     f"{end}, it holds {held}")
     problems = _Problems(source)
     _types(backup, problems)  # a value of the wrong kind becomes None for the rules below
+    _references(backup, problems)
     _plans(backup, problems)
     _checkins(backup, problems)
     problems.raise_if_any()
@@ -263,6 +271,32 @@ def _unique(backup: Backup, name: str, keys: list[str], problems: _Problems) -> 
         seen.add(key)
 
 
+def _references(backup: Backup, problems: _Problems) -> None:
+    """The schema's keys: primary keys unique, every foreign key pointing at a row that
+    the backup holds (whatever the table: plans, check-ins, lifecycle, votes, ...)."""
+    for table in TABLES:
+        name = table.name
+        if not backup.rows.get(name):
+            continue
+        if not serial(table):
+            _unique(backup, name, [c.name for c in table.primary_key.columns], problems)
+        for fk in table.foreign_key_constraints:
+            cols = [e.parent.name for e in fk.elements]
+            target, wanted = fk.referred_table.name, [e.column.name for e in fk.elements]
+            have = set(zip(*(backup.column(target, c) for c in wanted), strict=True))
+            for line, key in zip(backup.lines[name], zip(*(backup.column(name, c)
+                                                           for c in cols), strict=True),
+                                 strict=True):
+                if None in key or key in have:
+                    continue
+                if target == "periods":
+                    msg = f"period {key[0]!r} is not in the backup's periods"
+                else:
+                    msg = (f"{name} row refers to {target} {', '.join(map(str, key))}, which "
+                           "the backup does not hold")
+                problems.add(line, msg, cols[-1], "unknown-reference", key[-1])
+
+
 def _plans(backup: Backup, problems: _Problems) -> None:
     """Periods, then each period's plan by the plan's rules, then the plan tables' keys."""
     from okrkit.values import label_problem
@@ -281,18 +315,6 @@ def _plans(backup: Backup, problems: _Problems) -> None:
                              "end_date", "bad-period", label)
             spans.setdefault(label, Period(start, end, label))
             cadence[label] = days
-    for name, keys in (("periods", ["period"]), ("objectives", ["period", "objective_id"]),
-                       ("key_results", ["period", "kr_id"]),
-                       ("milestones", ["period", "kr_id", "date"]),
-                       ("reviews", ["period", "objective_id"]),
-                       ("plan_revisions", ["period", "revision"]),
-                       ("team_revisions", ["period", "team"])):
-        _unique(backup, name, keys, problems)
-        for line, label in zip(backup.lines.get(name, []), backup.column(name, "period"),
-                               strict=True):
-            if name != "periods" and label not in spans:
-                problems.add(line, f"period {label!r} is not in the backup's periods",
-                             "period", "unknown-period", label)
     known = {o for o in backup.column("objectives", "objective_id") if o is not None}
     for label, period in spans.items():
         _plan(backup, label, period, cadence[label], known, problems)
@@ -323,10 +345,7 @@ def _plan(backup: Backup, label: str, period: Period, cadence_days: Any, known: 
                                 strict=True):
         if p != label:
             continue
-        if k not in set(krs["kr_id"]):
-            problems.add(line, f"milestone of unknown key result {k!r} in {label}", "kr_id",
-                         "unknown-objective", k)
-        elif d is not None and v is not None:
+        if d is not None and v is not None:
             ms.setdefault(k, []).append((d, float(v)))
             ms_lines[(k, d)] = line
     krs["milestones"] = pd.Series([tuple(sorted(ms[k])) if k in ms else None
@@ -357,11 +376,8 @@ def _checkins(backup: Backup, problems: _Problems) -> None:
         strict=True), strict=True))
     for i, (label, day) in enumerate(zip(backup.column("checkins", "period"),
                                          chk.frame["date"], strict=True)):
-        span = spans.get(label)
-        if span is None:
-            problems.add(lines[i], f"period {label!r} is not in the backup's periods", "period",
-                         "unknown-period", label)
-        elif day is not None and None not in span and not span[0] <= day <= span[1]:
+        span = spans.get(label)  # no span: an unknown period, told by _references
+        if span is not None and day is not None and None not in span and not span[0] <= day <= span[1]:
             problems.add(lines[i], f"date {day} is outside its period {label} "
                          f"({span[0]}..{span[1]})", "date", "outside-period")
     # what is restored is what the validator read (ids stripped, statuses canonical)

@@ -9,8 +9,8 @@ the period's current revision (the safe side); the next save writes every team's
 ``key_results.min`` / ``max`` hold the metric's physical range (``NULL``: none);
 ``periods.description`` the plan's description.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01
 """
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
