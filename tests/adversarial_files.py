@@ -171,3 +171,71 @@ def yaml_alias_bomb(path: Path, levels: int = 9, width: int = 9) -> None:
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]")
     lines.append(f"objectives: *a{levels}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------- backups
+# (store task) a small valid backup, and the ways it can be damaged or edited
+
+BACKUP_TABLES = {
+    "periods": ["period", "start_date", "end_date", "cadence_days", "revision"],
+    "objectives": ["period", "objective_id", "position", "title", "level", "parent_id", "team",
+                   "owner", "kind", "weight"],
+    "key_results": ["period", "kr_id", "objective_id", "position", "title", "unit",
+                    "direction", "baseline", "target", "weight"],
+    "checkins": ["period", "kr_id", "date", "value", "confidence", "status", "note", "author",
+                 "recorded_at"],
+}
+BACKUP_ROWS: list[tuple[str, list[Any]]] = [
+    ("periods", ["2026-Q1", "2026-01-01", "2026-03-31", 14, 1]),
+    ("objectives", ["2026-Q1", "O-1", 0, "Ship it", "team", None, "ops", None, "aspirational",
+                    1.0]),
+    ("key_results", ["2026-Q1", "O-1.1", "O-1", 0, "Reach 10 releases", None, "increase", 0.0,
+                     10.0, 1.0]),
+    ("checkins", ["2026-Q1", "O-1.1", "2026-01-10", 2.0, 0.8, "In Progress", "first", "ana",
+                  "2026-01-10 09:00:00.000000"]),
+]
+
+
+@maker
+def backup(path: Path, edit: dict[str, Any] | None = None, pack: str | None = None,
+           after_end: str | None = None, end: bool = True, header: str | None = None,
+           extra: list[Any] | None = None) -> None:
+    """A backup of one objective, key result and check-in (lines 2-5), written as
+    ``okrkit backup`` does, then damaged.
+
+    ``edit``: ``{table, column, value}`` changes one value; ``extra``: more records before
+    the end record (counted in it); ``header``: raw text for line 1; ``after_end``: a raw
+    line after the end record; ``end=False`` leaves the end record out; ``pack``:
+    ``gzip``, ``flip`` (gzip with one byte flipped in the middle) or ``cut`` (gzip cut
+    short).
+    """
+    import gzip
+    import json
+
+    rows = [(t, list(r)) for t, r in BACKUP_ROWS] + [(e["t"], e["r"]) for e in extra or []]
+    if edit:
+        for t, r in rows:
+            if t == edit["table"]:
+                r[BACKUP_TABLES[t].index(edit["column"])] = edit["value"]
+                break
+    counts: dict[str, int] = {}
+    for t, _ in rows:
+        counts[t] = counts.get(t, 0) + 1
+    head = header if header is not None else json.dumps(
+        {"okrkit_backup": 1, "schema": "0006", "created_at": "2026-12-01T00:00:00",
+         "tables": BACKUP_TABLES})
+    lines = [head, *(json.dumps({"t": t, "r": r}) for t, r in rows)]
+    if end:
+        lines.append(json.dumps({"end": counts}))
+    if after_end is not None:
+        lines.append(after_end)
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    if pack:
+        data = gzip.compress(data, mtime=0)
+        if pack == "flip":
+            flipped = bytearray(data)
+            flipped[len(flipped) // 2] ^= 0x5A
+            data = bytes(flipped)
+        elif pack == "cut":
+            data = data[: len(data) * 2 // 3]
+    path.write_bytes(data)
