@@ -150,7 +150,7 @@ def export(
     """Export a period's plan from the store (YAML to stdout unless --out)."""
     from okrkit.plan import dump_plan
     from okrkit.store import open_store
-    from okrkit.tables import export_plan
+    from okrkit.workbook import export_plan
 
     if to not in ("yaml", "csv", "xlsx"):
         fail(f"--to '{to}' is not one of yaml, csv, xlsx")
