@@ -41,7 +41,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from email.utils import formataddr, getaddresses
+from email.utils import getaddresses
 from typing import Any
 
 import pandas as pd
@@ -66,10 +66,17 @@ _LISTS = ("contributors", "roles", "destinations")
 # ---------------------------------------------------------------------------- frames
 
 
-def headers_frame(teams: Mapping[str, Any] | None) -> pd.DataFrame:
-    """The ``headers`` frame of validated :class:`~okrkit.models.TeamModel` entries."""
+def headers_frame(teams: Mapping[str, Any] | None, order: Iterable[Any] = ()) -> pd.DataFrame:
+    """The ``headers`` frame of validated :class:`~okrkit.models.TeamModel` entries.
+
+    Rows follow ``order`` (the teams of the plan's objectives, as they first appear; a
+    flat table can keep no other order), then any other team; an empty entry is none.
+    """
+    rank = {t: i for i, t in enumerate(dict.fromkeys(order))}
     rows = []
-    for team, t in (teams or {}).items():
+    for team, t in sorted((teams or {}).items(), key=lambda kv: rank.get(kv[0], len(rank))):
+        if not t.model_dump(exclude_none=True):
+            continue  # an empty header is no header
         signoffs = tuple(SignOff(s.role, s.name, s.at, s.note) for s in t.signoffs or ())
         rows.append({"team": team, "project": t.project, "sponsor": t.sponsor,
                      "contributors": _tuple(t.contributors), "next_review": t.next_review,
@@ -242,18 +249,30 @@ def read_list_cell(text: Any) -> Any:
 
 
 def people_cell(people: pd.DataFrame) -> str | None:
-    """The people as one cell of mail addresses: ``Ana Lopez <ana@example.com>, ...``."""
+    """The people as one cell of mail addresses, ``Ana Lopez <ana@example.com>, ...``;
+    a JSON object when a name would not read back the same (quotes, line breaks)."""
     if not len(people):
         return None
-    return ", ".join(formataddr((n, e)) for n, e in zip(people["name"], people["email"],
-                                                        strict=True))
+    mapping = dict(zip(people["name"], people["email"], strict=True))
+    text = ", ".join(_address(n, e) for n, e in mapping.items())
+    if read_people_cell(text) == mapping:
+        return text
+    return json.dumps(mapping, ensure_ascii=False)
+
+
+def _address(name: str, email: str) -> str:
+    plain = name.replace(" ", "").isalnum()
+    return f"{name} <{email}>" if plain else '"' + name.replace("\\", "\\\\").replace(
+        '"', '\\"') + f'" <{email}>'
 
 
 def read_people_cell(text: Any) -> Any:
-    """:func:`people_cell` read back as a name -> e-mail mapping (a bare address is its
-    own name)."""
+    """:func:`people_cell` read back as a name -> e-mail mapping (JSON text, or mail
+    addresses; a bare address is its own name)."""
     if not isinstance(text, str):
         return text
+    if text.lstrip().startswith("{"):
+        return _json(text)
     return {name or email: email for name, email in getaddresses([text]) if email or name}
 
 

@@ -59,13 +59,13 @@ __all__ = [
 
 
 def _text_list(value: Any) -> str | None:
+    """Lessons / next actions: one per line, each stripped, blank lines dropped (a list or
+    text give the same)."""
     if value is None:
         return None
-    if isinstance(value, list | tuple):
-        items = [str(v).strip() for v in value if v is not None and str(v).strip()]
-        return "\n".join(items) if items else None
-    text = str(value).strip()
-    return text or None
+    items = value if isinstance(value, list | tuple) else [value]
+    lines = [x.strip() for v in items if v is not None for x in str(v).split("\n")]
+    return "\n".join(x for x in lines if x) or None
 
 
 def _weight_or_default(cls: type, v: Any) -> float | None:

@@ -117,8 +117,8 @@ def plan_from_model(
         obj_rows.append({"objective_id": o.id, "period": label, "title": o.title,
                          "level": o.level, "parent_id": o.parent, "team": o.team,
                          "owner": o.owner, "kind": o.kind, "weight": o.weight})
-        if o.review is not None:
-            r = o.review
+        if o.review is not None and o.review.model_dump(exclude_none=True):
+            r = o.review  # (an empty review is no review)
             review_rows.append({"objective_id": o.id, "period": label, "lessons": r.lessons,
                                 "next_actions": r.next_actions,
                                 "score_override": r.score_override,
@@ -137,7 +137,7 @@ def plan_from_model(
     key_results = conform(pd.DataFrame(kr_rows), "key_results") if kr_rows else empty(
         "key_results")
     reviews = conform(pd.DataFrame(review_rows), "reviews") if review_rows else empty("reviews")
-    headers = headers_frame(model.teams)
+    headers = headers_frame(model.teams, order=[o.team for o in model.objectives])
     people = people_frame(model.people)
     team_names = list(headers["team"])
     people_names = list(people["name"])

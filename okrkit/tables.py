@@ -183,7 +183,7 @@ def plan_to_flat(plan: Plan, *, team_columns: bool = True) -> pd.DataFrame:
             base = {c: v for c, v in base.items() if c not in first and c not in TEAM_CELLS}
     columns = FLAT_COLUMNS if team_columns else [
         c for c in FLAT_COLUMNS if c != "people" and c not in TEAM_CELLS]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=columns, dtype=object)
 
 
 def _kr_cells(k: Mapping[str, Any]) -> dict[str, Any]:
@@ -230,7 +230,9 @@ def _cell(value: Any) -> Any:
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """Every text cell of ``frame`` made safe for a spreadsheet (:func:`safe_cell`)."""
-    return frame.astype(object).map(_cell)
+    return pd.DataFrame({c: pd.Series([_cell(v) for v in frame[c]], index=frame.index,
+                                      dtype=object) for c in frame.columns},
+                        columns=frame.columns)
 
 
 # ---------------------------------------------------------------------------- reading
@@ -329,7 +331,7 @@ class _Regroup:
         return records
 
     def take(self, into: dict[str, Any], field: str, value: Any, key: tuple[str, str], n: int,
-             whose: str | None = None, oid: str | None = None) -> None:
+             whose: str | None = None, oid: str | None = None, file: str | None = None) -> None:
         """Fill ``into[field]`` from a row; a later row that disagrees is a problem."""
         if value is None:
             return
@@ -341,7 +343,7 @@ class _Regroup:
             self.problems.append(Problem(
                 f"{key[1]} {value!r} disagrees with {into[field]!r} on row "
                 f"{self.first_row.get(key)}{of}: give it once, or the same on every row",
-                file=self.source, row=n, field=key[1], id=oid, code="conflicting-rows"))
+                file=file or self.source, row=n, field=key[1], id=oid, code="conflicting-rows"))
 
     def add_row(self, n: int, r: Mapping[str, Any]) -> None:
         for col, field in PLAN_CELLS.items():
@@ -385,7 +387,9 @@ class _Regroup:
         if sheet:
             self.from_sheet.setdefault(("teams", team), sheet)
         for col, value in team_data(cells).items():
-            self.take(entry, col, value, (f"<team {team}>", col), n, f"team {team}")
+            shown = col if sheet else f"team_{col}"  # the column a person sees
+            self.take(entry, col, value, (f"<team {team}>", shown), n, f"team {team}",
+                      file=_in_sheet(self.source, sheet) if sheet else None)
 
     def add_sheet_row(self, sheet: str, n: int, r: Mapping[str, Any]) -> None:
         if sheet == "teams":
@@ -404,7 +408,8 @@ class _Regroup:
                                          field="email" if name else "name", code="missing"))
             return
         people = self.plan.setdefault("people", {})
-        self.take(people, str(name), email, ("<people>", str(name)), n, f"person {name}")
+        self.take(people, str(name), email, ("<people>", "email"), n, f"person {name}",
+                  file=_in_sheet(self.source, sheet))
         self.rows_of[("people", str(name))] = n
         self.from_sheet[("people", str(name))] = sheet
 

@@ -8,7 +8,9 @@
   sheet (``name, email``) and, when exported with them, a ``checkins`` sheet (the
   check-in CSV's columns, ``recorded_at`` included, so the audit trail survives).
   Import reads every one of those sheets that the workbook has (visible, by name);
-  only ``plan`` is required (else the first visible sheet is the plan).
+  only ``plan`` is required (else the first visible sheet is the plan). Numbers are number
+  cells, except the rare float that needs 17 significant digits (openpyxl writes 16): it
+  is written as text, so nothing is rounded.
 
 :func:`read_plan_and_checkins` returns the plan and the check-ins a file holds (a YAML
 or CSV plan holds none); ``okrkit import`` of a workbook stores both.
@@ -59,8 +61,8 @@ def export_plan(
 
         buf2 = io.BytesIO()
         with pd.ExcelWriter(buf2, engine="openpyxl") as xl:
-            safe_frame(plan_to_flat(plan, team_columns=False)).to_excel(
-                xl, sheet_name="plan", index=False)
+            exact = plan_to_flat(plan, team_columns=False).map(_exact)
+            safe_frame(exact).to_excel(xl, sheet_name="plan", index=False)
             safe_frame(team_rows(plan)).to_excel(xl, sheet_name="teams", index=False)
             safe_frame(people_rows(plan)).to_excel(xl, sheet_name="people", index=False)
             if checkins is not None:
@@ -68,6 +70,15 @@ def export_plan(
                 safe_frame(ck).to_excel(xl, sheet_name="checkins", index=False)
         return write_atomic(target, buf2.getvalue())
     raise PlanError(f"unknown export format '{fmt}' (use yaml, csv or xlsx)", file=str(path))
+
+
+def _exact(v: Any) -> Any:
+    """A number as a workbook stores it exactly: openpyxl writes 16 significant digits,
+    so a float that needs 17 (``0.1 + 0.2``) is written as its text, which reads back
+    exactly."""
+    if isinstance(v, float) and v == v and float(f"{v:.16g}") != v:
+        return repr(v)
+    return v
 
 
 def read_flat(path: str | os.PathLike[str], *, known_ids: Any = ()) -> Plan:

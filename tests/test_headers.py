@@ -149,3 +149,9 @@ def test_people_cells_read_back() -> None:
     cell = people_cell(plan.people)
     assert cell == 'Product Manager <pm@example.com>, "Lopez, Ana" <ana@example.com>'
     assert read_people_cell(cell) == plan.emails
+
+
+def test_an_empty_header_or_review_is_none() -> None:
+    plan = parse_plan("period: 2026-Q1\nteams:\n  chatbot: {}\nobjectives:\n"
+                      "  - {id: BOT-1, title: Delight, team: chatbot, review: {}}\n")
+    assert plan.headers.empty and plan.reviews.empty
