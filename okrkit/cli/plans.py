@@ -12,18 +12,37 @@ import typer
 from okrkit.cli.base import DbOption, app, echo, fail, handles_errors, jsonable, parse_date, records
 
 
-def _plan_argument(plan: str, db: str | None, team: str | None = None):  # type: ignore[no-untyped-def]
+def _plan_argument(plan: str, db: str | None):  # type: ignore[no-untyped-def]
     """The plan a PLAN argument names: a file (any format, :func:`okrkit.plan.read_plan`)
     or, for anything else, a period in the store (returned too, to read check-ins)."""
     from okrkit.files import names_a_file
     from okrkit.plan import read_plan
 
     if names_a_file(plan):
-        return read_plan(plan).for_team(team), None
+        return read_plan(plan), None
     from okrkit.store import open_store
 
     store = open_store(db)
-    return store.load_plan(plan, team=team), store
+    return store.load_plan(plan), store
+
+
+def _team_plan(full: Any, team: str | None, named: str) -> Any:
+    """One team's view of the plan (its objectives and their ancestors); a team that owns
+    no objective is an error naming the plan's teams."""
+    if team is None:
+        return full
+    if team not in full.teams:
+        fail(f"team '{team}' owns no objective in {named} (teams: "
+             f"{', '.join(full.teams) or 'none'})")
+    return full.for_team(team)
+
+
+def _as_of_notice(card: Any) -> None:
+    """Say so on stderr when ``--as-of`` lies before the period starts (it still scores)."""
+    period = card.period
+    if card.as_of < period.start:
+        echo(f"note: --as-of {card.as_of} is before {period.label} starts ({period.start}): "
+             "no check-in counts yet and nothing is expected; scores are 0", err=True)
 
 
 @app.command()
@@ -49,14 +68,17 @@ def score(
 
     if fmt not in ("table", "csv", "json"):
         fail(f"--format '{fmt}' is not one of table, csv, json")
-    loaded, store = _plan_argument(plan, db, team)
+    full, store = _plan_argument(plan, db)
+    loaded = _team_plan(full, team, plan)
     if checkins is not None:
-        ck = read_checkins(checkins, plan=loaded)
+        ck = read_checkins(checkins, plan=full)  # every team's rows are valid rows
+        ck = ck[ck["kr_id"].isin(set(loaded.key_results["kr_id"]))].reset_index(drop=True)
     elif store is not None:
-        ck = store.checkins(period=loaded.period.label)
+        ck = store.checkins(period=loaded.period.label, team=team)
     else:
         ck = None
     card = score_plan(loaded, ck, as_of=parse_date(as_of))
+    _as_of_notice(card)
     if fmt == "json":
         out = {
             "period": card.period.label,
@@ -81,15 +103,27 @@ def lint(
     plan: Annotated[
         str, typer.Argument(help="Plan file (YAML/CSV/XLSX) or a period in the store.")
     ],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
     db: DbOption = None,
 ) -> None:
-    """Check a plan against the OKR DO/DON'T list. Exit 1 if any error-level finding."""
+    """Check a plan against the OKR DO/DON'T list. Exit 1 if any error-level finding.
+
+    ``--format json`` prints a list of ``{code, severity, objective_id, kr_id, field,
+    message}``.
+    """
     from okrkit.console import print_findings
     from okrkit.linting import lint as lint_plan
 
+    if fmt not in ("table", "json"):
+        fail(f"--format '{fmt}' is not one of table, json")
     loaded, _ = _plan_argument(plan, db)
     findings = lint_plan(loaded)
-    print_findings(findings, source=plan)
+    if fmt == "json":
+        keys = ("code", "severity", "objective_id", "kr_id", "field", "message")
+        out = [{k: getattr(f, k) for k in keys} for f in findings]
+        echo(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        print_findings(findings, source=plan)
     if any(f.severity == "error" for f in findings):
         raise typer.Exit(1)
 
@@ -103,11 +137,15 @@ def import_(
     db: DbOption = None,
     author: Annotated[str | None, typer.Option(help="Recorded in the revision history.")] = None,
 ) -> None:
-    """Load plans and check-ins into the store; each file is one all-or-nothing transaction."""
+    """Load plans and check-ins into the store; each file is one all-or-nothing transaction.
+
+    A workbook (XLSX) exported with its ``checkins`` sheet imports both: the plan and the
+    check-ins are read and validated first, then the plan is saved and the check-ins added.
+    """
     from okrkit.checkins import read_checkins
     from okrkit.files import file_kind
-    from okrkit.plan import read_plan
     from okrkit.store import open_store
+    from okrkit.workbook import read_plan_and_checkins
 
     store = open_store(db)
     try:
@@ -118,15 +156,14 @@ def import_(
                 frame = read_checkins(path)
                 n = store.add_checkins(frame, source=str(path))
                 echo(f"{path}: {n} check-ins added")
-            else:
-                plan = read_plan(path, known_ids=_store_objective_ids(store))
-                rev = store.save_plan(
-                    plan, author=author, message=f"import {path.name}", force=True
-                )
-                echo(
-                    f"{path}: plan {plan.period} saved ({len(plan.objectives)} objectives, "
-                    f"{len(plan.key_results)} key results, revision {rev})"
-                )
+                continue
+            plan, checkins = read_plan_and_checkins(path, known_ids=_store_objective_ids(store))
+            rev = store.save_plan(plan, author=author, message=f"import {path.name}", force=True)
+            echo(f"{path}: plan {plan.period} saved ({len(plan.objectives)} objectives, "
+                 f"{len(plan.key_results)} key results, revision {rev})")
+            if len(checkins):
+                n = store.add_checkins(checkins, source=f"{path} (sheet 'checkins')")
+                echo(f"{path}: {n} check-ins added from the checkins sheet")
     finally:
         store.close()
 
