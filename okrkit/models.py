@@ -73,6 +73,11 @@ def _weight_or_default(cls: type, v: Any) -> float | None:
     return 1.0 if v is None else parse_number(v, None, "weight")
 
 
+def _a_date(cls: type, v: Any, info: ValidationInfo) -> dt.date | None:
+    """A ``YYYY-MM-DD`` date field (:func:`okrkit.values.parse_date`)."""
+    return parse_date(v, info.field_name or "date")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(
         extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True, frozen=True
@@ -146,10 +151,7 @@ class KeyResultModel(_Strict):
 
     _weight = field_validator("weight", mode="before")(_weight_or_default)
 
-    @field_validator("due", mode="before")
-    @classmethod
-    def _due(cls, v: Any) -> dt.date | None:
-        return parse_date(v, "due")
+    _due = field_validator("due", mode="before")(_a_date)
 
     @field_validator("milestones", mode="before")
     @classmethod
@@ -287,20 +289,12 @@ class TeamModel(_Strict):
     state: State | None = None
     signoffs: list[SignOffModel] | None = None
 
-    @field_validator("contributors", "roles", mode="before")
+    @field_validator("contributors", "roles", "destinations", mode="before")
     @classmethod
     def _lists(cls, v: Any) -> Any:
         return _names(v)
 
-    @field_validator("next_review", mode="before")
-    @classmethod
-    def _day(cls, v: Any) -> dt.date | None:
-        return parse_date(v, "next_review")
-
-    @field_validator("destinations", mode="before")
-    @classmethod
-    def _destinations(cls, v: Any) -> Any:
-        return _names(v)
+    _day = field_validator("next_review", mode="before")(_a_date)
 
     @field_validator("signoffs", mode="before")
     @classmethod
@@ -332,10 +326,7 @@ class PlanModel(_Strict):
                 raise ValueProblem(*bad)
         return v
 
-    @field_validator("start", "end", mode="before")
-    @classmethod
-    def _dates(cls, v: Any, info: ValidationInfo) -> dt.date | None:
-        return parse_date(v, info.field_name or "date")
+    _dates = field_validator("start", "end", mode="before")(_a_date)
 
     @field_validator("cadence_days", mode="before")
     @classmethod

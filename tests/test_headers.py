@@ -15,8 +15,8 @@ from okrkit.lifecycle import DEFAULT_ROLES, STATES, SignOff
 from okrkit.models import State
 from okrkit.plan import dump_plan, parse_plan
 
-PLAN = """period: 2026-Q1
-people:
+#: the people and the start of the chatbot team's header (test_workbook.py uses it too)
+PEOPLE_AND_TEAM = """people:
   Product Manager: pm@example.com
   "Lopez, Ana": ana@example.com
 teams:
@@ -24,7 +24,8 @@ teams:
     project: Conversational AI
     sponsor: VP Customer Service
     contributors: [Product Manager, "Lopez, Ana"]
-    next_review: 2026-02-15
+"""
+PLAN = "period: 2026-Q1\n" + PEOPLE_AND_TEAM + """    next_review: 2026-02-15
     destinations: ["https://hooks.example.com/services/T/B/X", "mailto:bot@example.com"]
     state: in-review
     signoffs:

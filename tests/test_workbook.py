@@ -13,6 +13,7 @@ import pandas.testing as pdt
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_headers import PEOPLE_AND_TEAM
 
 from okrkit.checkins import read_checkins
 from okrkit.errors import CheckinError, PlanError
@@ -32,15 +33,7 @@ start: 2026-01-01
 end: 2026-12-31
 description: The annual plan, with quarterly milestones
 cadence_days: 7
-people:
-  Product Manager: pm@example.com
-  "Lopez, Ana": ana@example.com
-teams:
-  chatbot:
-    project: Conversational AI
-    sponsor: VP Customer Service
-    contributors: [Product Manager, "Lopez, Ana"]
-    next_review: 2026-04-01
+""" + PEOPLE_AND_TEAM + """    next_review: 2026-04-01
     roles: [Executive Sponsor, Product Lead]
     destinations: ["https://hooks.example.com/services/T/B/X", "mailto:bot@example.com"]
     state: active
