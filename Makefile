@@ -44,6 +44,7 @@ system:
 demo: $(STAMP)
 	$(OKRKIT) sample
 	$(OKRKIT) score $(SAMPLE_PERIOD) --as-of $(SAMPLE_AS_OF)
+	$(OKRKIT) calibration --all --as-of $(SAMPLE_AS_OF)
 	$(OKRKIT) report --period $(SAMPLE_PERIOD) --all-teams --as-of $(SAMPLE_AS_OF) --out reports/$(SAMPLE_PERIOD)
 
 reports: $(STAMP)
@@ -64,8 +65,10 @@ workshop: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_scoring.py
+	$(PY) benchmarks/bench_store.py
 	$(PY) benchmarks/bench_whatif.py
 	$(PY) benchmarks/bench_reports.py
+	$(PY) benchmarks/bench_backtest.py
 
 clean:
 	rm -rf $(VENV) $(NPM_PREFIX) reports .pytest_cache .ruff_cache .hypothesis

@@ -5,16 +5,25 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from okrkit.cli.base import DbOption, app, echo, fail, handles_errors, jsonable, parse_date, records
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def _plan_argument(plan: str, db: str | None):  # type: ignore[no-untyped-def]
+    from okrkit.frames import Plan
+
+
+def _plan_argument(
+    plan: str, db: str | None, *, checkins: bool = False
+) -> tuple[Plan, pd.DataFrame | None]:
     """The plan a PLAN argument names: a file (any format, :func:`okrkit.plan.read_plan`)
-    or, for anything else, a period in the store (returned too, to read check-ins)."""
+    or, for anything else, a period in the store. For a stored plan, ``checkins=True``
+    also returns the period's check-ins, read in the same store session (closed before
+    returning)."""
     from okrkit.files import names_a_file
     from okrkit.plan import read_plan
 
@@ -22,11 +31,12 @@ def _plan_argument(plan: str, db: str | None):  # type: ignore[no-untyped-def]
         return read_plan(plan), None
     from okrkit.store import open_store
 
-    store = open_store(db)
-    return store.load_plan(plan), store
+    with open_store(db) as store:
+        stored = store.load_plan(plan)
+        return stored, store.checkins(period=stored.period.label) if checkins else None
 
 
-def _team_plan(full: Any, team: str | None, named: str) -> Any:
+def _team_plan(full: Plan, team: str | None, named: str) -> Plan:
     """One team's view of the plan (its objectives and their ancestors); a team that owns
     no objective is an error naming the plan's teams."""
     if team is None:
@@ -68,15 +78,12 @@ def score(
 
     if fmt not in ("table", "csv", "json"):
         fail(f"--format '{fmt}' is not one of table, csv, json")
-    full, store = _plan_argument(plan, db)
+    full, stored = _plan_argument(plan, db, checkins=checkins is None)
     loaded = _team_plan(full, team, plan)
-    if checkins is not None:
-        ck = read_checkins(checkins, plan=full)  # every team's rows are valid rows
+    # every team's check-ins are valid rows of the plan; the team's view keeps its own
+    ck = read_checkins(checkins, plan=full) if checkins is not None else stored
+    if ck is not None and team is not None:
         ck = ck[ck["kr_id"].isin(set(loaded.key_results["kr_id"]))].reset_index(drop=True)
-    elif store is not None:
-        ck = store.checkins(period=loaded.period.label, team=team)
-    else:
-        ck = None
     card = score_plan(loaded, ck, as_of=parse_date(as_of))
     _as_of_notice(card)
     if fmt == "json":
@@ -142,37 +149,28 @@ def import_(
     A workbook (XLSX) exported with its ``checkins`` sheet imports both: the plan and the
     check-ins are read and validated first, then the plan is saved and the check-ins added.
     """
-    from okrkit.checkins import read_checkins
+    from okrkit.checkins import read_checkin_records
     from okrkit.files import file_kind
     from okrkit.store import open_store
     from okrkit.workbook import read_plan_and_checkins
 
-    store = open_store(db)
-    try:
+    with open_store(db) as store:
         for path in paths:
             if not path.exists():
                 fail(f"{path}: no such file")
             if file_kind(path) == "checkins":
-                frame = read_checkins(path)
-                n = store.add_checkins(frame, source=str(path))
+                # checked once, by the store: the fields, the stored KRs and their periods
+                frame, lines = read_checkin_records(path)
+                n = store.add_checkins(frame, source=str(path), lines=lines)
                 echo(f"{path}: {n} check-ins added")
                 continue
-            plan, checkins = read_plan_and_checkins(path, known_ids=_store_objective_ids(store))
+            plan, checkins = read_plan_and_checkins(path, known_ids=store.objective_ids())
             rev = store.save_plan(plan, author=author, message=f"import {path.name}", force=True)
             echo(f"{path}: plan {plan.period} saved ({len(plan.objectives)} objectives, "
                  f"{len(plan.key_results)} key results, revision {rev})")
             if len(checkins):
                 n = store.add_checkins(checkins, source=f"{path} (sheet 'checkins')")
                 echo(f"{path}: {n} check-ins added from the checkins sheet")
-    finally:
-        store.close()
-
-
-def _store_objective_ids(store: Any) -> set[str]:
-    ids: set[str] = set()
-    for period in store.periods():
-        ids |= set(store.load_plan(period).objectives["objective_id"])
-    return ids
 
 
 @app.command()
@@ -191,16 +189,13 @@ def export(
 
     if to not in ("yaml", "csv", "xlsx"):
         fail(f"--to '{to}' is not one of yaml, csv, xlsx")
-    store = open_store(db)
-    try:
+    with open_store(db) as store:
         plan = store.load_plan(period, team=team)
-        if out is None and to == "yaml":
-            echo(dump_plan(plan), nl=False)
-            return
-        target = out or Path(f"okr-{period}{'-' + team if team else ''}.{to}")
         checkins = store.checkins(period=period, team=team) if to == "xlsx" else None
-        export_plan(plan, target, to, checkins=checkins)
-        echo(f"wrote {target}")
-    finally:
-        store.close()
+    if out is None and to == "yaml":
+        echo(dump_plan(plan), nl=False)
+        return
+    target = out or Path(f"okr-{period}{'-' + team if team else ''}.{to}")
+    export_plan(plan, target, to, checkins=checkins)
+    echo(f"wrote {target}")
 
