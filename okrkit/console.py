@@ -25,28 +25,42 @@ def _band(band: Any, text: str) -> str:
 
 
 def print_scorecard(card: Any, console: Console | None = None) -> None:
-    """Print objectives (indented by hierarchy) with their key results beneath."""
+    """Print objectives (indented by hierarchy) with their key results beneath.
+
+    An open period shows expected progress, pace and status. A closed one shows final
+    outcomes only (``✅ Achieved`` / ``🟡 Partially Achieved`` / ``❌ Missed`` by band, as
+    in the framework document's completed sample) and no expected or pace column.
+    """
+    from okrkit.hierarchy import depths
+    from okrkit.htmlkit import status_text
+    from okrkit.insights import status_line
+
     console = console or Console(width=140)
     objectives = card.objectives
     krs = card.key_results
+    closed = bool(card.closed)
+    state = (f"final (the period ended {card.period.end.isoformat()})" if closed
+             else f"as of {card.as_of.isoformat()}")
     console.print(
-        f"[bold]Scorecard {escape(card.period.label)}[/] as of {card.as_of.isoformat()} — "
-        f"overall {_band(_band_of(card), _num(card.overall))}"
+        f"[bold]Scorecard {escape(card.period.label)}[/] {state} — "
+        f"overall {_band(_band_of(card), _num(card.overall))} · "
+        f"{escape(status_line(krs['status']) or 'no key results')}"
     )
     table = Table(show_lines=False, header_style="bold", expand=False)
-    for col, just in (
-        ("id", "left"),
-        ("title", "left"),
-        ("team", "left"),
-        ("value", "right"),
-        ("progress", "right"),
-        ("score", "right"),
-        ("expected", "right"),
-        ("pace", "right"),
-        ("status", "left"),
-    ):
+    columns = [("id", "left"), ("title", "left"), ("team", "left"), ("value", "right"),
+               ("progress", "right"), ("score", "right")]
+    columns += [("outcome", "left")] if closed else [
+        ("expected", "right"), ("pace", "right"), ("status", "left")]
+    for col, just in columns:
         table.add_column(col, justify=just)  # type: ignore[arg-type]
-    depth = _depths(objectives)
+
+    def tail(rec: dict[str, Any], stale: bool = False) -> list[str]:
+        status = escape(status_text(rec["status"])) + (" (stale)" if stale else "")
+        if closed:
+            return [status]
+        return [_num(rec["expected"]), _num(rec["pace"], "{:+.2f}"), status]
+
+    depth = depths(dict(zip(objectives["objective_id"], objectives["parent_id"], strict=True)))
     by_obj = {oid: g for oid, g in krs.groupby("objective_id", sort=False)}
     for o in objectives.to_dict("records"):
         indent = "  " * depth.get(o["objective_id"], 0)
@@ -60,9 +74,7 @@ def print_scorecard(card: Any, console: Console | None = None) -> None:
             "",
             "",
             _band(o["band"], score_txt),
-            _num(o["expected"]),
-            _num(o["pace"], "{:+.2f}"),
-            escape(str(o["status"])),
+            *tail(o),
         )
         group = by_obj.get(o["objective_id"])
         if group is None:
@@ -75,13 +87,12 @@ def print_scorecard(card: Any, console: Console | None = None) -> None:
                 _num(k["value"], "{:g}"),
                 _num(k["progress"]),
                 _band(k["band"], _num(k["score"])),
-                _num(k["expected"]),
-                _num(k["pace"], "{:+.2f}"),
-                escape(str(k["status"])) + (" (stale)" if k.get("stale") else ""),
+                *tail(k, bool(k.get("stale"))),
             )
     console.print(table)
     if objectives["score_override"].notna().any():
-        console.print("* score override from the retrospective; the computed score is kept.")
+        console.print("* score override from the retrospective; the computed score is kept"
+                      + ("; the outcome follows the final score." if closed else "."))
 
 
 def _nan(v: Any) -> bool:
@@ -92,19 +103,6 @@ def _band_of(card: Any) -> str:
     from okrkit.scoring import band
 
     return band(card.overall, card.policy) if not _nan(card.overall) else ""
-
-
-def _depths(objectives: Any) -> dict[str, int]:
-    parents = dict(zip(objectives["objective_id"], objectives["parent_id"], strict=True))
-    out: dict[str, int] = {}
-    for oid in parents:
-        d, cur, seen = 0, parents.get(oid), {oid}
-        while cur is not None and cur in parents and cur not in seen:
-            seen.add(cur)
-            d += 1
-            cur = parents.get(cur)
-        out[oid] = d
-    return out
 
 
 def print_findings(

@@ -6,6 +6,9 @@ One home for turning okrkit's frames into HTML fragments:
   escaped here, so ``<script>`` stays text in a report or an app;
 * :func:`num`, :func:`amount` — numbers for display (a missing number is ``—``);
 * :func:`badge`, :func:`status_html` — a score in its band's colour, a status;
+  :func:`status_text` — a status or a closed period's outcome as people read it
+  (``✅ Achieved``, ``🟡 Partially Achieved``, ``❌ Missed``: the framework document's
+  completed sample), shared with the terminal;
 * :func:`table_html` — a table of a frame (escaped cells, optional markup columns);
 * :func:`problems_html` — a list of problems;
 * :func:`calibration_html` — the calibration verdict with the scoring guide's words
@@ -30,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from okrkit.errors import Problem
-from okrkit.frames import LEVELS, is_blank
+from okrkit.frames import LEVELS, OUTCOME_ICONS, is_blank
 from okrkit.scoring import Calibration, ScoringPolicy, band
 
 DASH = "—"
@@ -92,10 +95,23 @@ def badge(value: Any, band_name: Any = None, policy: ScoringPolicy | None = None
     return f'<span class="badge {b or "none"}">{num(value)}</span>'
 
 
+def status_text(status: Any) -> str:
+    """A status as plain text; a closed period's outcome carries its icon.
+
+    >>> status_text("Achieved"), status_text("Missed"), status_text("At Risk"), status_text(None)
+    ('✅ Achieved', '❌ Missed', 'At Risk', '—')
+    """
+    if not isinstance(status, str) or not status:
+        return DASH
+    icon = OUTCOME_ICONS.get(status)
+    return f"{icon} {status}" if icon else status
+
+
 def status_html(status: Any) -> str:
-    """A status (``At Risk`` in red, ``Complete`` in green with the report stylesheet)."""
+    """A status (``At Risk`` in red, ``Complete`` in green with the report stylesheet); an
+    outcome with its icon (:func:`status_text`)."""
     cls = str(status).lower().replace(" ", "-") if isinstance(status, str) else "none"
-    return f'<span class="status-{esc(cls)}">{esc(status, DASH)}</span>'
+    return f'<span class="status-{esc(cls)}">{esc(status_text(status))}</span>'
 
 
 def _default_cell(v: Any) -> str:

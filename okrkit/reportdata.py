@@ -46,7 +46,8 @@ class ReportData:
     report's key results; ``notes`` maps ``blockers``, ``achievements`` and ``note`` to
     :func:`okrkit.insights.latest_notes`. ``forecast`` is
     :func:`okrkit.insights.forecast_table` of the report's scored objectives (``None``
-    once the period has ended, or when not asked for).
+    once the period has ended, or when not asked for). ``weekly`` is
+    :func:`okrkit.insights.weekly_scores` (company reports only).
     """
 
     period: Period
@@ -70,6 +71,7 @@ class ReportData:
     stale: pd.DataFrame
     notes: dict[str, pd.DataFrame]
     forecast: pd.DataFrame | None
+    weekly: pd.DataFrame | None = None
     simulations: int = SIMULATIONS
     seed: int = SEED
 
@@ -177,4 +179,5 @@ def gather(period: str, team: str | None = None, db: str | None = None, as_of: A
         stale=_only(insights.stale_list(card), ids),
         notes={f: insights.latest_notes(mine, f) for f in ("blockers", "achievements", "note")},
         forecast=fc,
+        weekly=insights.weekly_scores(plan, checkins, day, policy=p) if team is None else None,
     )

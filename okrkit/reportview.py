@@ -64,7 +64,7 @@ def _muted(text: str) -> str:
 def header_html(r: ReportData) -> str:
     """Title, period, as-of date, owner, the overall score and the status counts."""
     p = r.period
-    state = ("final scores" if r.as_of >= p.end
+    state = ("final scores: the period has ended" if r.card.closed
              else f"{p.elapsed_share(r.as_of):.0%} of the period elapsed")
     return (
         f'{CSS}<div class="okr"><h1>{esc(r.title)}</h1>'
@@ -84,41 +84,57 @@ def _target_text(k: dict[str, Any]) -> str:
 
 
 def kr_table_html(r: ReportData, rows: pd.DataFrame) -> str:
-    """Key results: target, latest value, progress, expected, score, status, confidence."""
+    """Key results: target, latest value, progress, expected, score, status, confidence.
+
+    A closed period shows the final value, the score and the outcome (``✅ Achieved``, ...)
+    and nothing about pace.
+    """
     recs = rows.to_dict("records")
+    closed = r.card.closed
     view = rows.assign(
         range=[_target_text(k) for k in recs],
         score=[badge(k["score"], k["band"], r.policy) for k in recs],
         status=[status_html(k["status"]) + (" (stale)" if k["stale"] else "") for k in recs],
     )
+    columns = {"kr_id": "KR", "title": "key result", "range": "baseline → target",
+               "value": "final value" if closed else "latest", "progress": "progress"}
+    if not closed:
+        columns["expected"] = "expected"
+    columns |= {"score": "score", "status": "outcome" if closed else "status",
+                "confidence": "confidence"}
     return table_html(
-        view, {"kr_id": "KR", "title": "key result", "range": "baseline → target",
-               "value": "latest", "progress": "progress", "expected": "expected",
-               "score": "score", "status": "status", "confidence": "confidence"},
+        view, columns,
         formats={"value": amount, "progress": num, "expected": num, "confidence": num},
         markup={"score", "status"}, numeric={"value", "progress", "expected", "confidence"},
         inline=False)
 
 
 def objectives_html(r: ReportData) -> str:
-    """Each objective with its key results: score, band, progress vs expected, status."""
+    """Each objective with its key results: score, band, progress vs expected, status.
+
+    Each objective is one ``section.okr-objective``: in print, every objective after the
+    first starts a new page (the first page is the report's header and the first
+    objective). A closed period shows each objective's outcome and no pace.
+    """
     obj = r.objectives
     if r.is_company:
         obj = obj[obj["n_key_results"] > 0]
+    closed = r.card.closed
     out = []
     for o in obj.to_dict("records"):
         final = ""
         if not pd.isna(o["score_override"]):
             final = (f" · final score {badge(o['final_score'], o['final_band'], r.policy)} "
                      f"(override: {esc(o['override_reason'], DASH)})")
-        out.append(
-            f"<h3>{esc(o['objective_id'])} · {esc(o['title'])}</h3>"
-            f'<p class="meta">{esc(o["kind"])} · owner {esc(o["owner"], DASH)} · score '
-            f"{badge(o['score'], o['band'], r.policy)} · expected {num(o['expected'])} · pace "
-            f"{num(o['pace'], signed=True)} · {status_html(o['status'])}{final}</p>")
+        pace = ("" if closed else
+                f" · expected {num(o['expected'])} · pace {num(o['pace'], signed=True)}")
         rows = r.key_results[r.key_results["objective_id"] == o["objective_id"]]
-        if len(rows):
-            out.append(kr_table_html(r, rows))
+        out.append(
+            f'<section class="okr-objective"><h3>{esc(o["objective_id"])} · '
+            f"{esc(o['title'])}</h3>"
+            f'<p class="meta">{esc(o["kind"])} · owner {esc(o["owner"], DASH)} · score '
+            f"{badge(o['score'], o['band'], r.policy)}{pace} · {status_html(o['status'])}"
+            f"{final}</p>{kr_table_html(r, rows) if len(rows) else ''}</section>")
     return _section("Objectives and key results", "".join(out))
 
 
@@ -235,14 +251,15 @@ def charts_html(r: ReportData, which: tuple[str, ...] | None = None) -> str:
     p = r.policy
     made: list[tuple[str, Any]] = []
     if r.is_company:
-        made.append(("Objective scores by team", charts.heatmap(r.card.objectives, policy=p)))
+        made.append(("Objective scores week by week", charts.score_weeks(r.weekly, policy=p)))
         made.append(("Calibration per team", charts.calibration_chart(r.calibration_groups,
                                                                       policy=p)))
         made.append(("Score distribution (objectives)",
                      charts.score_distribution(r.objectives, policy=p)))
     else:
         krs = r.key_results
-        made.append(("Key results: score, expected pace (tick) and target (1.0)",
+        made.append(("Key results: final score and target (1.0)" if r.card.closed else
+                     "Key results: score, expected pace (tick) and target (1.0)",
                      charts.kr_progress_chart(krs, policy=p)))
         made.append(("Burn-up against the expected pace",
                      charts.burnup_chart(krs, r.checkins, r.period, r.as_of, r.plan)))

@@ -136,6 +136,40 @@ def test_a_finished_period_has_final_scores_and_no_forecast(sample_url: str) -> 
         li.get_text() for li in lessons.select("li")]
 
 
+def test_a_closed_period_shows_outcomes_and_no_pace(sample_url: str) -> None:
+    """Issue 9: once the period has ended, outcomes (✅ / 🟡 / ❌ by band) and no pace."""
+    done = gather("2025-Q4", "vision", sample_url)
+    assert done.card.closed
+    page = soup(rv.objectives_html(done))
+    sections = page.select("section.okr-objective")
+    assert len(sections) == len(done.objectives)
+    icons = {"Achieved": "✅", "Partially Achieved": "🟡", "Missed": "❌"}
+    for sec, o in zip(sections, done.objectives.to_dict("records"), strict=True):
+        meta = sec.select_one("p.meta").get_text()
+        assert "pace" not in meta and "expected" not in meta
+        assert f"{icons[o['status']]} {o['status']}" in meta
+        heads = [th.get_text() for th in sec.select("thead th")]
+        assert "expected" not in heads and "outcome" in heads and "final value" in heads
+        rows = table_rows(str(sec.select_one("table")))
+        krs = done.key_results[done.key_results["objective_id"] == o["objective_id"]]
+        assert [r["outcome"] for r in rows] == [f"{icons[s]} {s}" for s in krs["status"]]
+    head = soup(rv.header_html(done)).get_text()
+    assert "Achieved" in head and "In Progress" not in head and "At Risk" not in head
+    charts = soup(rv.charts_html(done))
+    assert "Key results: final score and target (1.0)" in [h.get_text() for h in
+                                                           charts.select("h3")]
+
+
+def test_company_chart_is_objectives_by_week(company: ReportData) -> None:
+    """Not the teams × objectives diagonal: each objective's score, week by week."""
+    weekly = company.weekly
+    assert weekly is not None and max(weekly["date"]) == company.as_of
+    assert set(weekly["objective_id"]) == set(
+        company.card.objectives.loc[company.card.objectives["score"].notna(), "objective_id"])
+    titles = [h.get_text() for h in soup(rv.charts_html(company)).select("h3")]
+    assert "Objective scores week by week" in titles and "Objective scores by team" not in titles
+
+
 
 
 def test_user_text_stays_text(sample_store) -> None:

@@ -1,9 +1,13 @@
 """The weekly check-in app: one row per key result of a team, a live preview, Save.
 
 Only widgets: the callbacks call :mod:`okrkit.entries` (the typed rows as check-ins, the
-one check-in validator, the preview scores) and :func:`okrkit.insights.weekly_summary`
-(the weekly update). Nothing is saved while any problem remains; problems are shown next
-to the field.
+one check-in validator, the preview scores), :func:`okrkit.insights.recent_checkins` (each
+key result's last three check-ins, shown where the next one is written) and
+:func:`okrkit.insights.weekly_summary` (the weekly update). Nothing is saved while any
+problem remains; problems are shown next to the field.
+
+The app starts fast: charts (Altair, vl-convert) are drawn only when their panel is
+opened, so building the app never imports them.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from okrkit import rules
 from okrkit.config import current_user
 from okrkit.entries import (
     DERIVED,
@@ -24,9 +27,9 @@ from okrkit.entries import (
     score_entries,
 )
 from okrkit.errors import CheckinError, OKRKitError, Problem
-from okrkit.frames import STATUSES, Plan, conform, empty
-from okrkit.htmlkit import amount, chart_html, esc, num, problems_html, table_html
-from okrkit.insights import weekly_summary
+from okrkit.frames import STATUSES, Plan, empty
+from okrkit.htmlkit import amount, chart_html, esc, num, problems_html, status_text, table_html
+from okrkit.insights import recent_checkins, weekly_summary
 from okrkit.scoring import Scorecard, ScoringPolicy, score
 from okrkit.widgets.common import (
     TeamApp,
@@ -38,15 +41,33 @@ from okrkit.widgets.common import (
 )
 
 
+def history_html(history: pd.DataFrame | None, unit: Any = None) -> str:
+    """The last check-ins of one key result as a small table (newest first), or a note."""
+    if history is None or not len(history):
+        return '<div class="okr-history"><small><i>no check-ins yet</i></small></div>'
+    u = f" {unit}" if isinstance(unit, str) and unit else ""
+    table = table_html(
+        history, {"date": "date", "value": "value", "confidence": "confidence",
+                  "note": "note", "author": "by"},
+        formats={"value": lambda v: amount(v) + u, "confidence": num,
+                 "note": lambda v: "" if not isinstance(v, str) else v},
+        numeric={"value", "confidence"}, css_class="okr-history-table")
+    return (f'<div class="okr-history" style="font-size:90%;color:#37474f;margin:2px 0 4px 0">'
+            f"<small>last check-ins:</small>{table}</div>")
+
+
 class KRRow:
     """The input widgets of one key result.
 
-    Attributes: ``value`` (Text: blank = no check-in), ``confidence`` (FloatSlider 0–1),
-    ``status`` (Dropdown; :data:`DERIVED` = let okrkit derive it), ``note``, ``blockers``,
-    ``achievements`` (Text), ``problems`` (HTML: this row's validation problems), ``box``.
+    Attributes: ``value`` (Text: blank = no check-in), ``confidence`` (FloatSlider 0–1; it
+    starts at the last confidence, and only a confidence someone set is saved:
+    ``confidence_set``), ``status`` (Dropdown; :data:`DERIVED` = let okrkit derive it),
+    ``note``, ``blockers``, ``achievements`` (Text), ``problems`` (HTML: this row's
+    validation problems), ``history`` (HTML: the last check-ins), ``box``.
     """
 
-    def __init__(self, kr: Mapping[Any, Any], last: Mapping[Any, Any] | None = None) -> None:
+    def __init__(self, kr: Mapping[Any, Any], last: Mapping[Any, Any] | None = None,
+                 history: pd.DataFrame | None = None) -> None:
         self.kr_id = str(kr["kr_id"])
         unit = f" {kr['unit']}" if kr.get("unit") else ""
         base = "" if pd.isna(kr.get("baseline")) else f"{amount(kr['baseline'])} → "
@@ -75,6 +96,8 @@ class KRRow:
             readout_format=".2f",
             continuous_update=False,
         )
+        self.confidence_set = False
+        self.confidence.observe(self._on_confidence, names="value")
         self.status = widgets.Dropdown(
             options=self._status_options("?"), value=DERIVED, description="status"
         )
@@ -83,9 +106,11 @@ class KRRow:
         self.achievements = widgets.Text(placeholder="achievements", description="achievements")
         self.problems = widgets.HTML("")
         self.preview = widgets.HTML("")
+        self.history = widgets.HTML(history_html(history, kr.get("unit")))
         self.box = widgets.VBox(
             [
                 self.label,
+                self.history,
                 widgets.HBox([self.value, self.confidence, self.status, self.preview]),
                 widgets.HBox([self.note, self.blockers, self.achievements]),
                 self.problems,
@@ -97,6 +122,9 @@ class KRRow:
     def _status_options(derived: str) -> list[tuple[str, str]]:
         return [(f"(derived: {derived})", DERIVED)] + [(s, s) for s in STATUSES]
 
+    def _on_confidence(self, change: Any) -> None:
+        self.confidence_set = True
+
     def inputs(self) -> list[widgets.Widget]:
         return [self.value, self.confidence, self.status, *self.text_widgets()]
 
@@ -104,10 +132,11 @@ class KRRow:
         return [self.note, self.blockers, self.achievements]
 
     def entry(self) -> dict[str, Any]:
-        """What was typed, as an entry for :func:`entries_to_checkins`."""
+        """What was typed, as an entry for :func:`entries_to_checkins` (the confidence only
+        when someone set it: an untouched slider only shows the last one)."""
         return {
             "value": self.value.value,
-            "confidence": self.confidence.value,
+            "confidence": self.confidence.value if self.confidence_set else None,
             "status": self.status.value,
             "note": self.note.value,
             "blockers": self.blockers.value,
@@ -133,10 +162,15 @@ class KRRow:
 
     def clear(self) -> None:
         self.value.value = ""
+        self.confidence_set = False
         self.status.value = DERIVED
         for w in self.text_widgets():
             w.value = ""
         self.problems.value = ""
+
+
+#: How many earlier check-ins each key result shows.
+HISTORY = 3
 
 
 class CheckinApp(TeamApp):
@@ -162,7 +196,10 @@ class CheckinApp(TeamApp):
     Widgets: ``period``, ``team`` (Dropdown), ``date`` (DatePicker), ``author`` (Text),
     ``rows`` (kr_id -> :class:`KRRow`), ``save_button``, ``message`` (MessageBox),
     ``date_problems`` (HTML next to the date), ``preview_table``, ``summary`` (HTML),
-    ``summary_markdown`` (Textarea), ``chart`` and ``burnup`` (HTML, SVG), ``widget``.
+    ``summary_markdown`` (Textarea), ``chart`` and ``burnup`` (HTML, SVG) inside
+    ``charts_panel`` (an Accordion, closed at first: the charts are drawn when it is
+    opened, or by :meth:`show_charts`), ``widget``. Each row shows its last three
+    check-ins (:data:`HISTORY`).
     State: ``plan`` (team plan), ``checkins`` (effective check-ins of the team),
     ``preview_frame``, ``card`` (preview scorecard), ``saved`` (rows saved so far).
     """
@@ -204,6 +241,10 @@ class CheckinApp(TeamApp):
         )
         self.chart = widgets.HTML("")
         self.burnup = widgets.HTML("")
+        self.charts_panel = widgets.Accordion(
+            children=[widgets.VBox([self.chart, self.burnup])], selected_index=None)
+        self.charts_panel.set_title(0, "Charts: progress against expected pace")
+        self.charts_panel.add_class("okr-charts")
         self.widget = widgets.VBox(
             [
                 widgets.HBox([self.period, self.team, self.date, self.author]),
@@ -213,9 +254,7 @@ class CheckinApp(TeamApp):
                 self.message,
                 heading("Preview (with the values above)"),
                 self.preview_table,
-                heading("Progress against expected pace"),
-                self.chart,
-                self.burnup,
+                self.charts_panel,
                 heading("Weekly update"),
                 self.summary,
                 widgets.HTML("<small>Markdown to paste into chat or e-mail:</small>"),
@@ -226,6 +265,7 @@ class CheckinApp(TeamApp):
         self.period.observe(self._on_period, names="value")
         self.team.observe(self._on_team, names="value")
         self.date.observe(self._on_date, names="value")
+        self.charts_panel.observe(self._on_charts, names="selected_index")
         self._load_period(team)
 
     # -- loading (_load_period, close: TeamApp) -------------------------------
@@ -239,12 +279,12 @@ class CheckinApp(TeamApp):
             return
         self.plan = self.store.load_plan(label, team)
         self.checkins = self.store.checkins(period=label, team=team)
-        last = rules.latest_per_day(conform(self.checkins, "checkins")).drop_duplicates(
-            "kr_id", keep="last").set_index("kr_id")
+        recent = recent_checkins(self.checkins, HISTORY)
         self.rows = {}
         for kr in self.plan.key_results.to_dict("records"):
-            prior = last.loc[kr["kr_id"]].to_dict() if kr["kr_id"] in last.index else None
-            row = KRRow(kr, prior)
+            history = recent.get(str(kr["kr_id"]))
+            prior = history.iloc[0].to_dict() if history is not None else None
+            row = KRRow(kr, prior, history)
             for w in row.inputs():
                 w.observe(self._on_input, names="value")
             self.rows[row.kr_id] = row
@@ -267,6 +307,10 @@ class CheckinApp(TeamApp):
     def _on_save(self, _button: Any = None) -> None:
         self.save()
 
+    def _on_charts(self, change: Any) -> None:
+        if self.charts_open:
+            self.refresh_chart()
+
     # -- actions -----------------------------------------------------------------
 
     def entries(self) -> dict[str, dict[str, Any]]:
@@ -287,32 +331,29 @@ class CheckinApp(TeamApp):
                 if row is None:
                     continue
                 row.set_derived(rec["status"])
+                pace = ("" if self.card.closed else
+                        f"pace {esc(num(rec['pace'], signed=True))} · ")
                 row.preview.value = (
                     f"<small>score {esc(num(rec['score']))} · {esc(rec['band'])} · "
-                    f"pace {esc(num(rec['pace'], signed=True))} · "
-                    f"{esc(rec['status'])}</small>"
+                    f"{pace}{esc(status_text(rec['status']))}</small>"
                 )
         finally:
             self._busy = False
+        columns = {"kr_id": "KR", "title": "title", "value": "value", "unit": "unit",
+                   "target": "target", "score": "score", "band": "band"}
+        if self.card.closed:  # final outcomes: nothing left to pace
+            columns |= {"status": "outcome", "entered": "new"}
+        else:
+            columns |= {"expected": "expected", "pace": "pace", "status": "status",
+                        "entered": "new"}
         self.preview_table.value = table_html(
             frame,
-            {
-                "kr_id": "KR",
-                "title": "title",
-                "value": "value",
-                "unit": "unit",
-                "target": "target",
-                "score": "score",
-                "band": "band",
-                "expected": "expected",
-                "pace": "pace",
-                "status": "status",
-                "entered": "new",
-            },
+            columns,
             formats={
                 "value": amount,
                 "target": amount,
                 "pace": lambda v: num(v, signed=True),
+                "status": status_text,
                 "entered": lambda v: "✎" if v else "",
             },
             band_column="band",
@@ -328,6 +369,18 @@ class CheckinApp(TeamApp):
         self.summary.value = weekly_summary(card, self.checkins, fmt="html")
         self.summary_markdown.value = weekly_summary(card, self.checkins)
 
+    @property
+    def charts_open(self) -> bool:
+        """Whether the charts panel is open (its charts are drawn and kept current)."""
+        return self.charts_panel.selected_index == 0
+
+    def show_charts(self) -> None:
+        """Open the charts panel (which draws the charts)."""
+        if self.charts_open:
+            self.refresh_chart()
+        else:
+            self.charts_panel.selected_index = 0
+
     def refresh_chart(self) -> None:
         """Each KR's score against expected pace, and its burn-up over the period (SVG)."""
         if self.card is None:
@@ -342,9 +395,10 @@ class CheckinApp(TeamApp):
         )
 
     def refresh(self) -> None:
-        """Preview, chart and weekly summary."""
+        """Preview, weekly summary, and the charts when their panel is open."""
         self.refresh_preview()
-        self.refresh_chart()
+        if self.charts_open:
+            self.refresh_chart()
         self.refresh_summary()
 
     def save(self) -> int:

@@ -19,7 +19,7 @@ import pandas as pd
 from okrkit.config import current_user
 from okrkit.errors import OKRKitError
 from okrkit.frames import Plan, is_blank
-from okrkit.htmlkit import calibration_html, chart_html, esc, num, table_html
+from okrkit.htmlkit import calibration_html, chart_html, esc, num, status_text, table_html
 from okrkit.insights import team_calibration, team_view
 from okrkit.period import Period
 from okrkit.planning import carry_forward, merge_carried, reviews_from_entries
@@ -32,10 +32,11 @@ from okrkit.widgets.common import (
 )
 
 KR_TABLE = {"kr_id": "KR", "title": "key result", "unit": "unit", "baseline": "baseline",
-            "target": "target", "value": "final value", "score": "score", "band": "band"}
+            "target": "target", "value": "final value", "score": "score", "band": "band",
+            "status": "outcome"}
 OBJECTIVE_TABLE = {"objective_id": "objective", "title": "title", "kind": "kind",
                    "score": "score", "band": "band", "final_score": "final score",
-                   "final_band": "final band"}
+                   "final_band": "final band", "status": "outcome"}
 
 
 class ReviewForm:
@@ -199,9 +200,13 @@ class RetrospectiveApp(TeamApp):
         self.card = score(self.plan, checkins, self.as_of, self.policy)
         self.krs, self.team_objectives = team_view(self.card, team)
         self.cal = team_calibration(self.card, team)
-        self.kr_table.value = table_html(self.krs, KR_TABLE, band_column="band")
-        self.objective_table.value = table_html(self.team_objectives, OBJECTIVE_TABLE,
-                                                band_column="final_band")
+        # a closed period's status is its outcome (✅ / 🟡 / ❌); before the end, the status
+        heads = {"status": "outcome" if self.card.closed else "status so far"}
+        self.kr_table.value = table_html(self.krs, KR_TABLE | heads, band_column="band",
+                                         formats={"status": status_text})
+        self.objective_table.value = table_html(self.team_objectives, OBJECTIVE_TABLE | heads,
+                                                band_column="final_band",
+                                                formats={"status": status_text})
         titles = dict(zip(self.team_objectives["objective_id"], self.team_objectives["title"],
                           strict=True))
         self.calibration_panel.value = calibration_html(self.cal, self.policy, titles=titles)

@@ -409,16 +409,25 @@ class WhatIfApp(TeamApp):
         return self.forecast_frame
 
     def apply_suggestions(self) -> int:
-        """Move target sliders to the suggested targets; returns how many moved."""
+        """Move target sliders to the suggested targets; returns how many moved.
+
+        A key result without an honest target (``suggested_target`` NaN: the target would
+        leave the metric's physical range, or the forecast does not move toward it) is
+        never moved; the message gives the reason instead.
+        """
         if self.suggestions.empty:
             return 0
         n = 0
+        skipped: list[str] = []
         self._busy = True
         try:
             for r in self.suggestions.to_dict("records"):
                 s = r["suggested_target"]
                 row = self.krs.get(r["kr_id"])
-                if row is None or not _finite(s):
+                if row is None:
+                    continue
+                if not _finite(s):
+                    skipped.append(f"{r['kr_id']}: {r.get('reason') or 'no honest target'}")
                     continue
                 if s > row.target.max:
                     row.target.max = float(s)
@@ -429,8 +438,13 @@ class WhatIfApp(TeamApp):
         finally:
             self._busy = False
         self.refresh()
-        self.message.info(f"{n} target{'s' * (n != 1)} moved to the "
-                          f"{self.policy.green_from:.0%} suggestion")
+        moved = (f"{n} target{'s' * (n != 1)} moved to the "
+                 f"{self.policy.green_from:.0%} suggestion")
+        if skipped:
+            self.message.error(f"{moved}; {len(skipped)} left as they are (no honest "
+                               "target)", skipped)
+        else:
+            self.message.info(moved)
         return n
 
 
