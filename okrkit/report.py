@@ -13,6 +13,18 @@ Each HTML file is written to a temporary name and renamed (a reader never sees h
 report; a failed run leaves the previous report in place). A failing team does not stop
 the others: its executed notebook is kept under ``<out>/_failed/`` for debugging and the
 run ends with a summary.
+
+Where reports go is checked before any kernel starts (:func:`output_folder`): a file
+where the folder should be, a folder that cannot be created or written, and a disk that
+fills up while writing are :class:`~okrkit.errors.ReportError` with the path and the
+reason. Period labels and team names are user input: they become file names only through
+:func:`safe_name`, and every file is checked to land inside the folder it was given.
+
+Secrets: a store URL with a password never enters a notebook. The kernel reads it from
+``$OKRKIT_DB`` in its environment, the injected parameter is ``db = None`` with the
+masked URL in a comment, and every text kept from a failed run (error messages, the
+notebook under ``_failed/``) is masked again; kept notebooks are mode 0600 in a 0700
+folder.
 """
 
 from __future__ import annotations
@@ -22,7 +34,6 @@ import datetime as dt
 import html
 import multiprocessing
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -31,10 +42,17 @@ from pathlib import Path
 from typing import Any
 
 from okrkit.errors import MissingDependencyError, ReportError
-from okrkit.plan import write_atomic
+from okrkit.reportfiles import (
+    COMPANY,
+    inside,
+    keep_failed,
+    mask,
+    output_folder,
+    report_file,
+    write_output,
+)
 
 NOTEBOOK_NAME = "quarterly_report.ipynb"
-COMPANY = "company"
 
 
 def notebook_path() -> Path:
@@ -47,10 +65,19 @@ def notebook_path() -> Path:
     return path
 
 
-def slug(name: str) -> str:
-    """A file-name-safe form of a team name (team names are user input)."""
-    s = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")
-    return s or "team"
+class KernelStartError(ReportError):
+    """The Jupyter kernel that runs the reports could not start (an environment failure)."""
+
+    exit_code = 1
+
+
+def _has_password(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return bool(make_url(url).password)
+    except Exception:  # not a URL: the store reports it when it is opened
+        return False
 
 
 @dataclass(frozen=True)
@@ -68,7 +95,10 @@ class ReportJob:
         return self.team if self.team is not None else COMPANY
 
     def parameters(self) -> dict[str, Any]:
-        return {"period": self.period, "team": self.team, "db": self.db, "as_of": self.as_of}
+        """The notebook's parameters; a store URL with a password is not among them (the
+        kernel reads it from ``$OKRKIT_DB``)."""
+        db = None if _has_password(self.db) else self.db
+        return {"period": self.period, "team": self.team, "db": db, "as_of": self.as_of}
 
 
 @dataclass
@@ -110,10 +140,13 @@ def parameterized(job: ReportJob, template: Path | None = None) -> Any:
     from papermill.parameterize import parameterize_notebook
 
     nb = load_notebook_node(str(template or notebook_path()))
-    nb = parameterize_notebook(nb, job.parameters(), report_mode=False)
+    params = job.parameters()
+    nb = parameterize_notebook(nb, params, report_mode=False)
     for cell in nb.cells:  # papermill gives the injected cell a random id
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell["id"] = "injected-parameters"
+            if params["db"] is None and job.db:
+                cell["source"] += f"\n# db: the store in $OKRKIT_DB ({mask(job.db, job.db)})"
     return nb
 
 
@@ -171,16 +204,28 @@ def title_of(job: ReportJob) -> str:
 class _Kernel:
     """A warm kernel that runs report after report."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, db: str | None = None) -> None:
         from jupyter_client.manager import KernelManager
 
         self.cwd = cwd
+        self.db = db
         # IPC sockets in a private folder: no TCP port races between parallel kernels
         self._sockets = tempfile.mkdtemp(prefix="okrkit-kernel-")
-        self.km = KernelManager(
-            kernel_name="python3", transport="ipc", ip=os.path.join(self._sockets, "k")
-        )
-        self.km.start_kernel(cwd=str(cwd))
+        env = dict(os.environ)
+        if db:
+            env["OKRKIT_DB"] = db  # the store, never in the notebook if it has a password
+        try:
+            self.km = KernelManager(
+                kernel_name=KERNEL, transport="ipc", ip=os.path.join(self._sockets, "k")
+            )
+            self.km.start_kernel(cwd=str(cwd), env=env)
+        except Exception as err:
+            shutil.rmtree(self._sockets, ignore_errors=True)
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            raise KernelStartError(
+                f"the Jupyter kernel '{KERNEL}' that renders reports could not start: "
+                f"{mask(first, db)} (is ipykernel installed in this environment? "
+                "pip install 'okrkit[report]'; check `jupyter kernelspec list`)") from err
 
     def run(self, nb: Any, timeout: int) -> Any:
         from nbclient import NotebookClient
@@ -207,53 +252,66 @@ class _Kernel:
         shutil.rmtree(self._sockets, ignore_errors=True)
 
 
-def _error_text(err: BaseException) -> str:
+KERNEL = "python3"
+
+
+def _error_text(err: BaseException, db: str | None = None) -> str:
     ename = getattr(err, "ename", None)
     evalue = getattr(err, "evalue", None)
-    if ename:
-        return f"{ename}: {evalue}"
-    return f"{type(err).__name__}: {err}"
+    text = f"{ename}: {evalue}" if ename else f"{type(err).__name__}: {err}"
+    return mask(text, db)
 
 
 def render_one(job: ReportJob, kernel: _Kernel | None = None, *, timeout: int = 600,
                template: Path | None = None) -> ReportResult:
-    """Render one report (in ``kernel`` if given, else in a fresh kernel of its own)."""
-    import nbformat
+    """Render one report (in ``kernel`` if given, else in a fresh kernel of its own).
 
+    A failure of this report is returned (``ok`` false, the error masked, the executed
+    notebook kept under ``_failed/``). A kernel that cannot start
+    (:class:`KernelStartError`) and an output that cannot be written (a full disk:
+    :class:`~okrkit.errors.ReportError`) are raised: the next report would fail the same.
+    """
     start = time.perf_counter()
     nb = None
     own = kernel is None
-    k = kernel or _Kernel((template or notebook_path()).parent)
+    k = kernel or _Kernel((template or notebook_path()).parent, job.db)
     try:
         nb = parameterized(job, template)
         k.run(nb, timeout)
-        write_atomic(job.out, to_html(nb, title_of(job)).encode("utf-8"))
-        return ReportResult(job, True, time.perf_counter() - start)
+        html_text = to_html(nb, title_of(job))
     except Exception as err:  # any failure of one report is reported, not raised
-        debug: Path | None = job.out.parent / "_failed" / f"{job.out.stem}.ipynb"
+        debug: Path | None
         try:
             if nb is None:
                 raise ValueError("no notebook to keep")
-            write_atomic(debug, nbformat.writes(nb).encode("utf-8"))  # type: ignore[arg-type]
+            debug = keep_failed(job.out, nb, job.db)
         except Exception:
             debug = None
-        return ReportResult(job, False, time.perf_counter() - start, _error_text(err), debug)
+        return ReportResult(job, False, time.perf_counter() - start,
+                            _error_text(err, job.db), debug)
     finally:
         if own:
             k.close()
+    write_output(job.out, html_text.encode("utf-8"))
+    return ReportResult(job, True, time.perf_counter() - start)
 
 
 # ---------------------------------------------------------------------------
 # the worker pool
 
 _KERNEL: _Kernel | None = None
+_KERNEL_ERROR: KernelStartError | None = None
 
 
-def _init_worker(cwd: str) -> None:
+def _init_worker(cwd: str, db: str) -> None:
     from multiprocessing import util
 
-    global _KERNEL
-    _KERNEL = _Kernel(Path(cwd))
+    global _KERNEL, _KERNEL_ERROR
+    try:
+        _KERNEL = _Kernel(Path(cwd), db)
+    except KernelStartError as err:  # raised by the first job, with its message
+        _KERNEL_ERROR = err
+        return
     util.Finalize(None, _KERNEL.close, exitpriority=10)
     # import the heavy modules of the parent side once, too
     import nbconvert  # noqa: F401
@@ -261,6 +319,8 @@ def _init_worker(cwd: str) -> None:
 
 
 def _run_in_worker(job: ReportJob, timeout: int, template: str) -> ReportResult:
+    if _KERNEL_ERROR is not None:
+        raise _KERNEL_ERROR
     return render_one(job, _KERNEL, timeout=timeout, template=Path(template))
 
 
@@ -284,19 +344,13 @@ def render_reports(
     _require()
     from okrkit.config import default_store_url
 
-    out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = output_folder(out)
     url = db or default_store_url()
     day = as_of.isoformat() if isinstance(as_of, dt.date) else as_of
     tpl = Path(template) if template else notebook_path()
-    names: set[str] = set()
-    work = []
-    for team in teams:
-        name = f"{slug(str(period))}-{COMPANY if team is None else slug(team)}"
-        while name in names:
-            name += "_"
-        names.add(name)
-        work.append(ReportJob(str(period), team, url, day, out_dir / f"{name}.html"))
+    taken: set[str] = set()
+    work = [ReportJob(str(period), team, url, day, report_file(out_dir, period, team, taken))
+            for team in teams]
     n = max(1, min(jobs or min(3, os.cpu_count() or 1), len(work)))
     run = ReportRun()
     start = time.perf_counter()
@@ -307,7 +361,7 @@ def render_reports(
         bar = tqdm(total=len(work), desc=f"reports {period}", unit="report")
     try:
         if n == 1:
-            kernel = _Kernel(tpl.parent)
+            kernel = _Kernel(tpl.parent, url)
             try:
                 for job in work:
                     run.results.append(render_one(job, kernel, timeout=timeout, template=tpl))
@@ -318,7 +372,7 @@ def render_reports(
         else:
             ctx = multiprocessing.get_context("spawn")
             with cf.ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker,
-                                        initargs=(str(tpl.parent),)) as pool:
+                                        initargs=(str(tpl.parent), url)) as pool:
                 futures = {pool.submit(_run_in_worker, job, timeout, str(tpl)): job
                            for job in work}
                 done: dict[ReportJob, ReportResult] = {}
@@ -326,8 +380,11 @@ def render_reports(
                     job = futures[fut]
                     try:
                         done[job] = fut.result()
+                    except ReportError:  # no kernel, or a full disk: stop the run
+                        pool.shutdown(wait=True, cancel_futures=True)
+                        raise
                     except Exception as err:  # a worker died
-                        done[job] = ReportResult(job, False, 0.0, _error_text(err))
+                        done[job] = ReportResult(job, False, 0.0, _error_text(err, url))
                     if bar is not None:
                         bar.update(1)
                 run.results = [done[j] for j in work]
@@ -375,8 +432,8 @@ def write_index(period: str, results: list[ReportResult], out_dir: Path, db: str
     body = (f'{CSS}<div class="okr"><h1>OKR reports {esc(period)}</h1>'
             f'<p class="meta">as of {data.as_of:%d %b %Y} · overall score '
             f"{badge(data.overall, policy=data.policy)}</p>{table}</div>")
-    return write_atomic(out_dir / "index.html",
-                        page(body, f"OKR reports {period}").encode("utf-8"))
+    return write_output(inside(out_dir, "index.html"),
+                  page(body, f"OKR reports {period}").encode("utf-8"))
 
 
 def report_targets(period: str, db: str | None = None, *, teams: list[str] | None = None,

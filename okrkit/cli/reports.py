@@ -22,7 +22,9 @@ def report(
         bool, typer.Option("--all-teams", help="Every team with key results, plus the company.")
     ] = False,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Output folder (default: reports/<period>).")
+        Path | None,
+        typer.Option("--out", help="Output folder (default: reports/<period>, the period "
+                                   "label as a safe file name)."),
     ] = None,
     jobs: Annotated[
         int | None, typer.Option("--jobs", min=1, help="Parallel warm kernels (default 3).")
@@ -37,12 +39,14 @@ def report(
     failed (the others are still written; the failed notebooks are kept in _failed/).
     """
     from okrkit.report import render_reports, report_targets
+    from okrkit.reportfiles import default_folder, output_folder
 
     if team and all_teams:
         fail("give --team or --all-teams, not both")
     day = parse_date(as_of)
     targets = report_targets(period, db, teams=team, all_teams=all_teams)
-    folder = out or Path("reports") / period
+    folder = output_folder(out, "--out") if out is not None else output_folder(
+        default_folder(period), "the default report folder")
     run = render_reports(
         period, targets, folder, db=db, as_of=day, jobs=jobs, progress=progress
     )
