@@ -42,6 +42,8 @@ VERDICT_COLOURS = {"ideal": "#1b5e20", "concerning": "#b71c1c", "too easy": "#e6
 #: Columns whose text may wrap (ids, dates and numbers never wrap mid-token).
 WRAPPING = ("title", "why", "reason", "note", "blockers", "achievements")
 _CELL = "padding:2px 6px"
+#: A text column (titles, reasons, notes) wraps only at a readable width.
+TEXT_CELL = "min-width:14em;max-width:40em"
 
 
 def esc(value: Any, missing: str = "") -> str:
@@ -178,9 +180,10 @@ def table_html(
                 text = "" if v is None else str(v)
             else:
                 text = esc(fmts[c](v) if c in fmts else _default_cell(v))
-            attrs = ' class="num"' if c in numeric else ""
-            if inline:
-                wrap = "" if c in WRAPPING else ";white-space:nowrap"
+            kind = "num" if c in numeric else ("text" if c in WRAPPING else "")
+            attrs = f' class="{kind}"' if kind else ""
+            if inline:  # text wraps, but never a word per line; ids and numbers never wrap
+                wrap = f";{TEXT_CELL}" if c in WRAPPING else ";white-space:nowrap"
                 attrs += f' style="{_CELL}{wrap}"'
             cells.append(f"<td{attrs}>{text}</td>")
         body.append(f"<tr{style}>{''.join(cells)}</tr>")

@@ -397,6 +397,23 @@ def render_reports(
     return run
 
 
+def print_reports(run: ReportRun, *, paper: str = "A4") -> Any:
+    """Print every rendered report of ``run`` to a PDF next to it (``<report>.pdf``).
+
+    :func:`okrkit.pdf.print_pdfs` (Debian chromium, offline: every request is refused and
+    listed in the result). A PDF that cannot be written (a full disk) is a
+    :class:`~okrkit.errors.ReportError` naming it.
+    """
+    from okrkit.pdf import print_pdfs
+
+    pages = [(r.job.out, r.job.out.with_suffix(".pdf")) for r in run.results if r.ok]
+    try:
+        return print_pdfs(pages, paper=paper)
+    except OSError as err:
+        where = err.filename or (pages[0][1].parent if pages else "")
+        raise ReportError(f"cannot write the PDF {where}: {err.strerror or err}") from err
+
+
 def write_index(period: str, results: list[ReportResult], out_dir: Path, db: str,
                 as_of: str | None) -> Path:
     """``index.html``: every report of the run with its team's score and band."""

@@ -99,7 +99,15 @@ def test_team_sections_structure(team: ReportData) -> None:
     assert [th.get_text() for th in forecast.select("th")][-1] == "P(score ≥ 0.7)"
     assert len(forecast.select("tbody tr")) == len(team.forecast)
     charts = soup(rv.charts_html(team))
-    assert len(charts.select("figure.okr-chart > svg")) == 4
+    assert len(charts.select("figure.okr-chart > svg")) == 3  # burn-up, timeline, distribution
+    sections = soup(rv.objectives_html(team)).select("section.okr-objective")
+    assert len(sections) == len(team.objectives)
+    for sec, oid in zip(sections, team.objectives["objective_id"], strict=True):
+        chart = sec.select_one("figure.okr-chart > svg")  # each objective's own score chart
+        own = team.key_results.loc[team.key_results["objective_id"] == oid, "kr_id"]
+        assert chart is not None and all(k in chart.get_text(" ") for k in own)
+        f = team.forecast.set_index("objective_id").loc[oid]
+        assert f"forecast {f['expected_score']:.2f}" in sec.select_one("p.meta").get_text()
     cal = soup(rv.calibration_section(team))
     assert cal.select_one("b.verdict").get_text() == team.calibration.label
     assert team.calibration.basis == "projected"  # open period: judged on the forecast
@@ -155,9 +163,9 @@ def test_a_closed_period_shows_outcomes_and_no_pace(sample_url: str) -> None:
         assert [r["outcome"] for r in rows] == [f"{icons[s]} {s}" for s in krs["status"]]
     head = soup(rv.header_html(done)).get_text()
     assert "Achieved" in head and "In Progress" not in head and "At Risk" not in head
-    charts = soup(rv.charts_html(done))
-    assert "Key results: final score and target (1.0)" in [h.get_text() for h in
-                                                           charts.select("h3")]
+    for sec in sections:  # each objective's chart: final scores, no expected-pace ticks
+        assert "Final score by key result" in sec.select_one("figure svg").get_text(" ")
+        assert "forecast" not in sec.select_one("p.meta").get_text()
 
 
 def test_company_chart_is_objectives_by_week(company: ReportData) -> None:

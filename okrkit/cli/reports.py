@@ -32,17 +32,27 @@ def report(
     as_of: Annotated[str | None, typer.Option("--as-of", help="Score as of YYYY-MM-DD.")] = None,
     db: DbOption = None,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also print each report to PDF (offline chromium).")
+    ] = False,
+    paper: Annotated[str, typer.Option("--paper", help="PDF paper: A4 or Letter.")] = "A4",
 ) -> None:
     """Render quarterly reports to self-contained HTML (plus index.html).
 
     Without --team or --all-teams, renders the company report. Exits 1 when any report
     failed (the others are still written; the failed notebooks are kept in _failed/).
+    With --pdf each rendered report is also printed to <report>.pdf: a team report has
+    one page per objective (page 1: the header and the first objective).
     """
     from okrkit.report import render_reports, report_targets
     from okrkit.reportfiles import default_folder, output_folder
 
     if team and all_teams:
         fail("give --team or --all-teams, not both")
+    from okrkit.pdf import PAPERS
+
+    if paper not in PAPERS:
+        fail(f"--paper '{paper}' is not one of {', '.join(PAPERS)}")
     day = parse_date(as_of)
     targets = report_targets(period, db, teams=team, all_teams=all_teams)
     folder = output_folder(out, "--out") if out is not None else output_folder(
@@ -55,6 +65,12 @@ def report(
         if r.debug_notebook:
             echo(f"       executed notebook kept at {r.debug_notebook}", err=True)
     ok = len(run.results) - len(run.failed)
+    if pdf and ok:
+        from okrkit.report import print_reports
+
+        printed = print_reports(run, paper=paper)
+        echo(f"{len(printed.pdfs)} PDF{'s' * (len(printed.pdfs) != 1)} ({paper}) printed "
+             f"offline: {', '.join(p.name for p in printed.pdfs)}")
     echo(
         f"{ok} of {len(run.results)} reports rendered in {run.seconds:.1f} s; "
         f"index: {run.index.resolve() if run.index else '-'}"
