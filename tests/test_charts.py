@@ -500,3 +500,20 @@ objectives:
     a1 = [r["date"] for r in _datasets(plain) if r["kind"] == "expected"
           and r["kr"].startswith("A.1")]
     assert a1 == ["2026-01-01", "2026-03-31"]
+
+
+def test_charts_import_skips_the_slow_optional_iri_grammar_only_for_jsonschema() -> None:
+    """okrkit.charts imports jsonschema without rfc3987-syntax's Lark grammars (2-4 s),
+    and leaves the module importable for anyone who asks for it afterwards."""
+    import subprocess
+
+    code = ("import sys, time\n"
+            "t = time.perf_counter(); import okrkit.charts; took = time.perf_counter() - t\n"
+            "assert 'jsonschema' in sys.modules and 'altair' in sys.modules\n"
+            "assert 'rfc3987_syntax' not in sys.modules and 'lark' not in sys.modules\n"
+            "import rfc3987_syntax\n"
+            "assert sys.modules['rfc3987_syntax'] is not None\n"
+            "print(took)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
