@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import sys
 import warnings
 from typing import Any
 
@@ -27,34 +26,14 @@ import pandas as pd
 from okrkit import rules
 from okrkit.errors import MissingDependencyError, ReportError
 from okrkit.frames import OUTCOMES, conform
+from okrkit.imports import jsonschema_without_iri_grammar
 from okrkit.pacing import expected_path
 from okrkit.period import Period
 from okrkit.scoring import ScoringPolicy, band, resolve_as_of
 
+jsonschema_without_iri_grammar()  # 2-4 s less in every process that draws a chart
 
-def _import_jsonschema_fast() -> None:
-    """Import jsonschema (Altair validates specs with it) without compiling
-    ``rfc3987_syntax``'s grammars.
-
-    jsonschema registers the optional ``iri`` / ``iri-reference`` format checkers from
-    rfc3987-syntax when it is installed (Jupyter's jupyter-events pulls it in), and that
-    import builds 39 Lark parsers: 2–4 s of every process that draws a chart. Altair never
-    checks formats, so the module is hidden for that one import (jsonschema skips it as
-    an optional dependency) and is importable again right after. Nothing changes when
-    jsonschema is already imported.
-    """
-    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
-        return
-    sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
-    try:
-        import jsonschema  # noqa: F401
-    finally:
-        del sys.modules["rfc3987_syntax"]
-
-
-_import_jsonschema_fast()
-
-import altair as alt  # noqa: E402  (after the fast jsonschema import above)
+import altair as alt  # noqa: E402  (after jsonschema, above)
 
 BAND_DOMAIN = ["red", "yellow", "green"]
 BAND_RANGE = ["#d62728", "#e6b000", "#2ca02c"]
@@ -539,6 +518,11 @@ def to_svg(chart: Any) -> str:
     if "<script" in svg.lower():  # pragma: no cover - Vega's SVG renderer emits none
         raise ReportError("chart SVG unexpectedly contains a <script> element")
     return svg
+
+
+def warm_up() -> None:
+    """Start vl-convert's renderer (its first conversion costs about a second)."""
+    to_svg(_no_data("warm-up"))
 
 
 def svg_html(chart: Any) -> str:

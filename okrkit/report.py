@@ -36,6 +36,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,12 +127,36 @@ class ReportRun:
 
 
 def _require() -> None:
-    try:
-        import nbclient  # noqa: F401
-        import nbconvert  # noqa: F401
-        import papermill  # noqa: F401
-    except ImportError as err:  # pragma: no cover - depends on the install
-        raise MissingDependencyError(err.name or "papermill", "report") from err
+    """Check that the report dependencies are installed (without importing them: that is
+    :func:`_preload`'s job, while a kernel boots)."""
+    import importlib.util
+
+    for name in ("nbclient", "nbconvert", "papermill", "jupyter_client"):
+        if importlib.util.find_spec(name) is None:  # pragma: no cover - the install
+            raise MissingDependencyError(name, "report")
+
+
+def _preload() -> None:
+    """Import what the parent needs (papermill's parameterization, nbclient, nbconvert's
+    exporter): about 3 s, run in a thread while the kernel boots and works."""
+    from okrkit.imports import jsonschema_without_iri_grammar
+
+    jsonschema_without_iri_grammar()  # nbformat validates with jsonschema
+    import nbclient  # noqa: F401
+    import papermill.iorw
+    import papermill.parameterize  # noqa: F401
+
+    _exporter()
+
+
+_PRELOAD: threading.Thread | None = None
+
+
+def _start_preload() -> None:
+    global _PRELOAD
+    if _PRELOAD is None:
+        _PRELOAD = threading.Thread(target=_preload, name="okrkit-preload", daemon=True)
+        _PRELOAD.start()
 
 
 def parameterized(job: ReportJob, template: Path | None = None) -> Any:
@@ -172,27 +197,34 @@ def page(body: str, title: str) -> str:
 
 
 _EXPORTER: Any = None
+_EXPORTER_LOCK = threading.Lock()
+
+
+def _exporter() -> Any:
+    global _EXPORTER
+    with _EXPORTER_LOCK:
+        if _EXPORTER is None:
+            from nbconvert import HTMLExporter
+
+            _EXPORTER = HTMLExporter(
+                template_name="basic",
+                exclude_input=True,
+                exclude_input_prompt=True,
+                exclude_output_prompt=True,
+            )
+        return _EXPORTER
 
 
 def to_html(nb: Any, title: str) -> str:
     """Executed notebook → report page (outputs only; stderr streams dropped)."""
-    global _EXPORTER
-    from nbconvert import HTMLExporter
-
-    if _EXPORTER is None:
-        _EXPORTER = HTMLExporter(
-            template_name="basic",
-            exclude_input=True,
-            exclude_input_prompt=True,
-            exclude_output_prompt=True,
-        )
+    exporter = _exporter()
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
             cell["outputs"] = [
                 o for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
-    body, _ = _EXPORTER.from_notebook_node(nb)
+    body, _ = exporter.from_notebook_node(nb)
     return page(body, title)
 
 
@@ -226,10 +258,35 @@ class _Kernel:
                 f"the Jupyter kernel '{KERNEL}' that renders reports could not start: "
                 f"{mask(first, db)} (is ipykernel installed in this environment? "
                 "pip install 'okrkit[report]'; check `jupyter kernelspec list`)") from err
+        # while the parent imports papermill and nbconvert, the kernel imports okrkit's
+        # report modules and starts vl-convert: the two overlap on two cores
+        self._warm = threading.Thread(target=self._warm_up, name="okrkit-warm", daemon=True)
+        self._warm.start()
+
+    def _warm_up(self) -> None:
+        """Run :data:`WARM_UP` once in the fresh kernel (an optimisation: errors ignored;
+        the notebook's ``%reset -f`` clears its names, the imported modules stay)."""
+        kc = None
+        try:
+            kc = self.km.client()
+            kc.start_channels()
+            kc.wait_for_ready(timeout=120)
+            msg_id = kc.execute(WARM_UP, silent=True, store_history=False)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                reply = kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+        except Exception:  # warming up is an optimisation only
+            pass
+        finally:
+            if kc is not None:
+                kc.stop_channels()
 
     def run(self, nb: Any, timeout: int) -> Any:
         from nbclient import NotebookClient
 
+        self._warm.join()
         if not self.km.is_alive():
             self.km.restart_kernel(now=True)
         import nbformat
@@ -253,6 +310,11 @@ class _Kernel:
 
 
 KERNEL = "python3"
+#: What a fresh report kernel runs first: the report's imports and vl-convert's start.
+WARM_UP = ("import okrkit.reportdata, okrkit.reportview\n"
+           "from okrkit import charts as _okrkit_charts\n"
+           "_okrkit_charts.warm_up()\n"
+           "del _okrkit_charts\n")
 
 
 def _error_text(err: BaseException, db: str | None = None) -> str:
@@ -285,7 +347,7 @@ def render_one(job: ReportJob, kernel: _Kernel | None = None, *, timeout: int = 
             if nb is None:
                 raise ValueError("no notebook to keep")
             debug = keep_failed(job.out, nb, job.db)
-        except Exception:
+        except Exception:  # warming up is an optimisation only
             debug = None
         return ReportResult(job, False, time.perf_counter() - start,
                             _error_text(err, job.db), debug)
@@ -324,6 +386,24 @@ def _run_in_worker(job: ReportJob, timeout: int, template: str) -> ReportResult:
     return render_one(job, _KERNEL, timeout=timeout, template=Path(template))
 
 
+def start_kernel(db: str | None = None, template: str | os.PathLike[str] | None = None
+                 ) -> _Kernel:
+    """Start a report kernel now, to hand to :func:`render_reports` later.
+
+    A single report waits mostly for its kernel to boot and import: started first, the
+    kernel boots (and warms up) while the caller still checks its arguments and the parent
+    imports papermill and nbconvert. Close it when done. Raises
+    :class:`KernelStartError` when the kernel cannot start.
+    """
+    from okrkit.config import default_store_url
+
+    _require()
+    kernel = _Kernel((Path(template) if template else notebook_path()).parent,
+                     db or default_store_url())
+    _start_preload()
+    return kernel
+
+
 def render_reports(
     period: str,
     teams: list[str | None],
@@ -336,10 +416,13 @@ def render_reports(
     progress: bool = True,
     index: bool = True,
     template: str | os.PathLike[str] | None = None,
+    kernel: _Kernel | None = None,
 ) -> ReportRun:
     """Render the reports of ``teams`` (``None`` = the company report) into ``out``.
 
     Returns a :class:`ReportRun`; failures are in ``run.failed`` (never raised).
+    ``kernel`` (:func:`start_kernel`, same store) renders a run of one worker; the caller
+    closes it.
     """
     _require()
     from okrkit.config import default_store_url
@@ -354,6 +437,8 @@ def render_reports(
     n = max(1, min(jobs or min(3, os.cpu_count() or 1), len(work)))
     run = ReportRun()
     start = time.perf_counter()
+    background = cf.ThreadPoolExecutor(1, thread_name_prefix="okrkit-index")
+    index_data = background.submit(_index_data, period, url, day) if index else None
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -361,14 +446,17 @@ def render_reports(
         bar = tqdm(total=len(work), desc=f"reports {period}", unit="report")
     try:
         if n == 1:
-            kernel = _Kernel(tpl.parent, url)
+            given = kernel is not None and kernel.db == url and kernel.cwd == tpl.parent
+            k = kernel if given and kernel is not None else _Kernel(tpl.parent, url)
+            _start_preload()
             try:
                 for job in work:
-                    run.results.append(render_one(job, kernel, timeout=timeout, template=tpl))
+                    run.results.append(render_one(job, k, timeout=timeout, template=tpl))
                     if bar is not None:
                         bar.update(1)
             finally:
-                kernel.close()
+                if k is not kernel:
+                    k.close()
         else:
             ctx = multiprocessing.get_context("spawn")
             with cf.ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker,
@@ -391,10 +479,19 @@ def render_reports(
     finally:
         if bar is not None:
             bar.close()
-    if index:
-        run.index = write_index(period, run.results, out_dir, url, day)
+        background.shutdown(wait=False)  # the index data is awaited below
+    if index_data is not None:
+        run.index = write_index(period, run.results, out_dir, url, day,
+                                data=index_data.result())
     run.seconds = time.perf_counter() - start
     return run
+
+
+def _index_data(period: str, db: str, as_of: str | None) -> Any:
+    """What the index shows (scores, owners, risks): gathered while the reports render."""
+    from okrkit.reportdata import gather
+
+    return gather(period, None, db, as_of, with_forecast=False, with_weekly=False)
 
 
 def print_reports(run: ReportRun, *, paper: str = "A4") -> Any:
@@ -415,15 +512,15 @@ def print_reports(run: ReportRun, *, paper: str = "A4") -> Any:
 
 
 def write_index(period: str, results: list[ReportResult], out_dir: Path, db: str,
-                as_of: str | None) -> Path:
-    """``index.html``: every report of the run with its team's score and band."""
+                as_of: str | None, *, data: Any = None) -> Path:
+    """``index.html``: every report of the run with its team's score and band (``data``:
+    the company's :class:`~okrkit.reportdata.ReportData`, gathered if not given)."""
     import pandas as pd
 
     from okrkit.htmlkit import badge, esc, table_html
-    from okrkit.reportdata import gather
     from okrkit.reportview import CSS
 
-    data = gather(period, None, db, as_of, with_forecast=False)
+    data = data if data is not None else _index_data(period, db, as_of)
     scores = data.teams.set_index("team")
     rows = []
     for r in sorted(results, key=lambda r: (r.job.team is not None, r.job.label)):

@@ -125,7 +125,7 @@ def _owner(objectives: pd.DataFrame) -> Any:
 
 
 def gather(period: str, team: str | None = None, db: str | None = None, as_of: Any = None, *,
-           store: Any = None, with_forecast: bool = True,
+           store: Any = None, with_forecast: bool = True, with_weekly: bool = True,
            policy: ScoringPolicy | None = None) -> ReportData:
     """Load a period from the store and work out everything its report shows.
 
@@ -137,8 +137,9 @@ def gather(period: str, team: str | None = None, db: str | None = None, as_of: A
         clipped into the period).
     store
         An open store to read instead of opening ``db``.
-    with_forecast
-        Run the forecast (the index page does not need it).
+    with_forecast, with_weekly
+        Run the forecast; score every week (company reports). The index page needs
+        neither.
     policy
         Bands, status and calibration thresholds (default :class:`ScoringPolicy`).
     """
@@ -179,5 +180,6 @@ def gather(period: str, team: str | None = None, db: str | None = None, as_of: A
         stale=_only(insights.stale_list(card), ids),
         notes={f: insights.latest_notes(mine, f) for f in ("blockers", "achievements", "note")},
         forecast=fc,
-        weekly=insights.weekly_scores(plan, checkins, day, policy=p) if team is None else None,
+        weekly=(insights.weekly_scores(plan, checkins, day, policy=p)
+                if team is None and with_weekly else None),
     )

@@ -8,6 +8,7 @@ import json
 import re
 import stat
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import checkins_frame
@@ -97,7 +98,8 @@ def test_cli_full_disk_exits_2_without_traceback(sample_url: str, tmp_path: Path
     def full(*_a, **_k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(reportfiles.tempfile, "mkstemp", full)
+    # only the folder probe sees the full disk (the kernel's connection file does not)
+    monkeypatch.setattr(reportfiles, "tempfile", SimpleNamespace(mkstemp=full))
     monkeypatch.chdir(tmp_path)
     res = CliRunner().invoke(app, ["report", "--period", "2026-Q1", "--team", "vision",
                                    "--db", sample_url, "--no-progress"])

@@ -44,7 +44,7 @@ def report(
     With --pdf each rendered report is also printed to <report>.pdf: a team report has
     one page per objective (page 1: the header and the first objective).
     """
-    from okrkit.report import render_reports, report_targets
+    from okrkit.report import render_reports, report_targets, start_kernel
     from okrkit.reportfiles import default_folder, output_folder
 
     if team and all_teams:
@@ -54,12 +54,17 @@ def report(
     if paper not in PAPERS:
         fail(f"--paper '{paper}' is not one of {', '.join(PAPERS)}")
     day = parse_date(as_of)
-    targets = report_targets(period, db, teams=team, all_teams=all_teams)
-    folder = output_folder(out, "--out") if out is not None else output_folder(
-        default_folder(period), "the default report folder")
-    run = render_reports(
-        period, targets, folder, db=db, as_of=day, jobs=jobs, progress=progress
-    )
+    # one report: its kernel boots while the arguments are checked
+    kernel = start_kernel(db) if not all_teams and len(team or []) <= 1 else None
+    try:
+        targets = report_targets(period, db, teams=team, all_teams=all_teams)
+        folder = output_folder(out, "--out") if out is not None else output_folder(
+            default_folder(period), "the default report folder")
+        run = render_reports(period, targets, folder, db=db, as_of=day, jobs=jobs,
+                             progress=progress, kernel=kernel)
+    finally:
+        if kernel is not None:
+            kernel.close()
     for r in run.failed:
         echo(f"FAILED {r.job.label}: {r.error}", err=True)
         if r.debug_notebook:
