@@ -109,11 +109,49 @@ def status_text(status: Any) -> str:
     return f"{icon} {status}" if icon else status
 
 
+_ICON = ('<span class="okr-icon" role="img" aria-label="{emoji}" title="{title}" '
+         'style="display:inline-block;{style}">{glyph}</span>')
+_ICON_LOOK = {  # emoji -> (style, glyph): drawn with CSS and DejaVu Sans glyphs
+    "✅": ("min-width:1.15em;line-height:1.15em;text-align:center;border-radius:.2em;"
+          "background:#1a7f37;color:#fff;font-weight:700", "✔"),
+    "🟡": ("width:.9em;height:.9em;border-radius:50%;background:#e6b000;"
+          "vertical-align:-.1em", ""),
+    "❌": ("min-width:1.15em;text-align:center;color:#cf222e;font-weight:700", "✖"),
+}
+
+
+def icon_html(emoji: str, title: str | None = None) -> str:
+    """✅, 🟡 or ❌ drawn without an emoji font (a projector's or a print server's Linux
+    often has none: the emoji would show as empty boxes); the emoji stays its accessible
+    label. Any other text is escaped as it is."""
+    look = _ICON_LOOK.get(emoji)
+    if look is None:
+        return esc(emoji)
+    return _ICON.format(emoji=emoji, title=esc(title or emoji), style=look[0], glyph=look[1])
+
+
+def text_html(text: Any, missing: str = "") -> str:
+    """:func:`esc`, with ✅ / 🟡 / ❌ drawn by :func:`icon_html` (messages such as lint's
+    quote the framework document's icons)."""
+    out = esc(text, missing)
+    for emoji in _ICON_LOOK:
+        out = out.replace(emoji, icon_html(emoji))
+    return out
+
+
+#: A closed period's outcome icons in HTML: a green square with a white check, an amber
+#: disc, a red cross — the framework document's ✅ / 🟡 / ❌ (:func:`icon_html`).
+OUTCOME_ICON_HTML = {name: icon_html(emoji, f"{emoji} {name}")
+                     for name, emoji in OUTCOME_ICONS.items()}
+
+
 def status_html(status: Any) -> str:
     """A status (``At Risk`` in red, ``Complete`` in green with the report stylesheet); an
-    outcome with its icon (:func:`status_text`)."""
+    outcome with its icon (:data:`OUTCOME_ICON_HTML`, the HTML form of :func:`status_text`)."""
     cls = str(status).lower().replace(" ", "-") if isinstance(status, str) else "none"
-    return f'<span class="status-{esc(cls)}">{esc(status_text(status))}</span>'
+    icon = OUTCOME_ICON_HTML.get(status) if isinstance(status, str) else None
+    text = f"{icon} {esc(status)}" if icon else esc(status_text(status))
+    return f'<span class="status-{esc(cls)}">{text}</span>'
 
 
 def _default_cell(v: Any) -> str:
@@ -194,7 +232,7 @@ def table_html(
 
 def problems_html(problems: Iterable[Problem | str], *, title: str | None = None) -> str:
     """An escaped list of problems (``""`` when there are none)."""
-    items = [f"<li>{esc(str(p))}</li>" for p in problems]
+    items = [f"<li>{text_html(str(p))}</li>" for p in problems]
     if not items:
         return ""
     head = f"<b>{esc(title)}</b>" if title else ""

@@ -24,6 +24,7 @@ by the apps, the reports and scripts; none imports ipywidgets.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,7 +33,7 @@ import pandas as pd
 from okrkit import rules
 from okrkit.errors import OKRKitError
 from okrkit.frames import OUTCOMES, Plan, conform, is_blank
-from okrkit.htmlkit import esc, num, status_text
+from okrkit.htmlkit import esc, num, status_html, status_text
 from okrkit.period import as_date
 from okrkit.scoring import (
     Calibration,
@@ -342,11 +343,15 @@ def team_calibration(card: Scorecard, team: str | None = None, forecast: Any = N
                        committed_at_risk=ids(row["committed_at_risk"]))
 
 
-def status_line(statuses: Any) -> str:
+def status_line(statuses: Any, label: Callable[[Any], str] = status_text) -> str:
     """How many of each status or outcome: ``"3 Complete, 5 In Progress, 2 At Risk"``, or
-    for a closed period ``"3 ✅ Achieved, 1 🟡 Partially Achieved, 1 ❌ Missed"``."""
+    for a closed period ``"3 ✅ Achieved, 1 🟡 Partially Achieved, 1 ❌ Missed"``.
+
+    ``label`` writes each status: :func:`okrkit.htmlkit.status_text` (plain text), or
+    :func:`okrkit.htmlkit.status_html` for HTML (then the line is HTML).
+    """
     counts = pd.Series(statuses, dtype=object).value_counts()
-    return ", ".join(f"{int(counts[s])} {status_text(s)}" for s in (*STATUS_ORDER, *OUTCOMES)
+    return ", ".join(f"{int(counts[s])} {label(s)}" for s in (*STATUS_ORDER, *OUTCOMES)
                      if s in counts)
 
 
@@ -403,8 +408,8 @@ def weekly_summary(
         week = ck.iloc[eff.row[after]]
     teams = sorted({t for t in krs["team"].dropna()})
     head = f"Weekly update — {', '.join(teams) or 'all teams'} — {card.period} — week to {as_of}"
-    intro = [f"Overall score {num(card.overall)} across {len(krs)} key results "
-             f"({status_line(krs['status']) or 'none'}).",
+    overall = f"Overall score {num(card.overall)} across {len(krs)} key results"
+    intro = [f"{overall} ({status_line(krs['status']) or 'none'}).",
              f"{week['kr_id'].nunique()} of {len(krs)} key results checked in since "
              f"{since_day}."]
 
@@ -441,7 +446,9 @@ def weekly_summary(
         for title, items in sections:
             lines += [f"### {title}", *[f"- {i}" for i in items], ""]
         return "\n".join(lines).rstrip() + "\n"
-    parts = [f"<h3>{esc(head)}</h3>", *[f"<p>{esc(i)}</p>" for i in intro]]
+    counts = status_line(krs["status"], status_html) or "none"  # outcome icons as HTML
+    parts = [f"<h3>{esc(head)}</h3>", f"<p>{esc(overall)} ({counts}).</p>",
+             f"<p>{esc(intro[1])}</p>"]
     for title, items in sections:
         parts.append(f"<h4>{esc(title)}</h4><ul>{''.join(f'<li>{esc(i)}</li>' for i in items)}</ul>")
     return '<div class="okr-weekly-summary">' + "".join(parts) + "</div>"

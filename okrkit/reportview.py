@@ -91,7 +91,7 @@ def header_html(r: ReportData) -> str:
         f"{r.as_of:%d %b %Y} ({state}) · owner {esc(r.owner, DASH)}</p>"
         f'<p><span class="big">{num(r.overall)}</span>{badge(r.overall, policy=r.policy)} '
         f"overall score · {len(r.objectives)} objectives · {len(r.key_results)} key results"
-        f" · {esc(status_line(r.key_results['status']))}</p></div>"
+        f" · {status_line(r.key_results['status'], status_html)}</p></div>"
     )
 
 

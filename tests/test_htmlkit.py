@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from conftest import checkins_frame
-from htmltree import row_cells, soup, table_rows, tags
+from htmltree import row_cells, soup, table_rows, tags, text_of
 
 from okrkit.errors import Problem
 from okrkit.htmlkit import (
@@ -169,7 +169,7 @@ def test_alignment_tree_with_scores_uses_the_policy():
     # the period is over: the outcome of a yellow score
     assert status == "Partially Achieved"
     # read like the framework document's completed sample: ✅ / 🟡 / ❌ by band
-    assert p1.select_one('[class^="status-"]').get_text() == "🟡 Partially Achieved"
+    assert text_of(p1.select_one('[class^="status-"]')) == "🟡 Partially Achieved"
 
 
 def test_chart_html_is_svg_or_an_escaped_note():
@@ -210,4 +210,9 @@ def test_status_text_gives_outcomes_their_icons():
         "✅ Achieved", "🟡 Partially Achieved", "❌ Missed"]
     assert status_text("At Risk") == "At Risk" and status_text(None) == "—"
     span = soup(status_html("Missed")).span
-    assert span["class"] == ["status-missed"] and span.get_text() == "❌ Missed"
+    assert span["class"] == ["status-missed"] and text_of(span) == "❌ Missed"
+    # in HTML the icons need no emoji font (a projector's Linux may have none)
+    for name, glyph in (("Achieved", "✔"), ("Partially Achieved", ""), ("Missed", "✖")):
+        icon = soup(status_html(name)).select_one("span.okr-icon")
+        assert icon.get_text() == glyph and icon["role"] == "img"
+        assert not set(icon.get_text()) & {"✅", "🟡", "❌"}

@@ -229,16 +229,18 @@ def test_untouched_confidence_is_not_saved(app, store):
     last = last[last["kr_id"] == "BOT-1.1"].iloc[-1]["confidence"]
     assert untouched.confidence.value == pytest.approx(last)  # shown as the hint
     assert not untouched.confidence_set
+    assert "not saved" in untouched.confidence_hint.value  # the screen says so
     untouched.value.value = "85"
     moved.value.value = "60"
     moved.confidence.value = 0.35
+    assert moved.confidence_hint.value == ""
     assert app.save() == 2
     mine = store.checkins(period=PERIOD, effective=False)
     mine = mine[mine["author"] == "tester"].set_index("kr_id")
     assert pd.isna(mine.at["BOT-1.1", "confidence"])
     assert mine.at["BOT-1.2", "confidence"] == pytest.approx(0.35)
     # after the save the slider is untouched again: the next save sets none either
-    assert not moved.confidence_set
+    assert not moved.confidence_set and "not saved" in moved.confidence_hint.value
     moved.value.value = "61"
     app.date.value = dt.date(2026, 2, 14)
     assert app.save() == 1

@@ -246,6 +246,8 @@ def test_a_suggestion_without_an_honest_target_is_never_applied(tmp_path):
             assert "0 to 100 %" in sugg.at["CX-1.1", "reason"]
             honest = sugg.at["CX-1.2", "suggested_target"]
             assert np.isfinite(honest)
+            # the sliders stay inside the metric's physical range: no 142.5 % target
+            assert a.krs["CX-1.1"].target.max == 100 and a.krs["CX-1.1"].target.min >= 0
             before = a.krs["CX-1.1"].target.value
             assert a.apply_suggestions() == 1
             assert a.krs["CX-1.1"].target.value == before == 90  # never applied

@@ -28,7 +28,7 @@ from okrkit.entries import (
 )
 from okrkit.errors import CheckinError, OKRKitError, Problem
 from okrkit.frames import STATUSES, Plan, empty
-from okrkit.htmlkit import amount, chart_html, esc, num, problems_html, status_text, table_html
+from okrkit.htmlkit import amount, chart_html, esc, num, problems_html, status_html, table_html
 from okrkit.insights import recent_checkins, weekly_summary
 from okrkit.scoring import Scorecard, ScoringPolicy, score
 from okrkit.widgets.common import (
@@ -39,6 +39,10 @@ from okrkit.widgets.common import (
     period_dropdown,
     team_dropdown,
 )
+
+#: Next to an untouched confidence slider: it shows the last confidence, which is not saved.
+UNSET_HINT = ('<small class="okr-confidence-unset" style="color:#78909c">last one: not saved '
+              "unless moved</small>")
 
 
 def history_html(history: pd.DataFrame | None, unit: Any = None) -> str:
@@ -101,9 +105,13 @@ class KRRow:
         self.status = widgets.Dropdown(
             options=self._status_options("?"), value=DERIVED, description="status"
         )
-        self.note = widgets.Text(placeholder="note", description="note")
-        self.blockers = widgets.Text(placeholder="blockers", description="blockers")
-        self.achievements = widgets.Text(placeholder="achievements", description="achievements")
+        wide = {"description_width": "90px"}  # "achievements" in full
+        self.note = widgets.Text(placeholder="note", description="note", style=wide)
+        self.blockers = widgets.Text(placeholder="blockers", description="blockers",
+                                     style=wide)
+        self.achievements = widgets.Text(placeholder="achievements",
+                                         description="achievements", style=wide)
+        self.confidence_hint = widgets.HTML(UNSET_HINT if last else "")
         self.problems = widgets.HTML("")
         self.preview = widgets.HTML("")
         self.history = widgets.HTML(history_html(history, kr.get("unit")))
@@ -111,7 +119,8 @@ class KRRow:
             [
                 self.label,
                 self.history,
-                widgets.HBox([self.value, self.confidence, self.status, self.preview]),
+                widgets.HBox([self.value, self.confidence, self.confidence_hint, self.status,
+                              self.preview]),
                 widgets.HBox([self.note, self.blockers, self.achievements]),
                 self.problems,
             ],
@@ -124,6 +133,7 @@ class KRRow:
 
     def _on_confidence(self, change: Any) -> None:
         self.confidence_set = True
+        self.confidence_hint.value = ""
 
     def inputs(self) -> list[widgets.Widget]:
         return [self.value, self.confidence, self.status, *self.text_widgets()]
@@ -163,6 +173,7 @@ class KRRow:
     def clear(self) -> None:
         self.value.value = ""
         self.confidence_set = False
+        self.confidence_hint.value = UNSET_HINT
         self.status.value = DERIVED
         for w in self.text_widgets():
             w.value = ""
@@ -335,7 +346,7 @@ class CheckinApp(TeamApp):
                         f"pace {esc(num(rec['pace'], signed=True))} · ")
                 row.preview.value = (
                     f"<small>score {esc(num(rec['score']))} · {esc(rec['band'])} · "
-                    f"{pace}{esc(status_text(rec['status']))}</small>"
+                    f"{pace}{status_html(rec['status'])}</small>"
                 )
         finally:
             self._busy = False
@@ -347,15 +358,15 @@ class CheckinApp(TeamApp):
             columns |= {"expected": "expected", "pace": "pace", "status": "status",
                         "entered": "new"}
         self.preview_table.value = table_html(
-            frame,
+            frame.assign(status=[status_html(v) for v in frame["status"]]),
             columns,
             formats={
                 "value": amount,
                 "target": amount,
                 "pace": lambda v: num(v, signed=True),
-                "status": status_text,
                 "entered": lambda v: "✎" if v else "",
             },
+            markup={"status"},
             band_column="band",
             empty="no key results",
         )

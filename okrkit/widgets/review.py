@@ -15,8 +15,9 @@ import ipywidgets as widgets
 import pandas as pd
 
 from okrkit.errors import OKRKitError
+from okrkit.forecasting import forecast
 from okrkit.frames import Plan, empty
-from okrkit.htmlkit import chart_html, esc, num, status_text, table_html
+from okrkit.htmlkit import chart_html, esc, num, status_html, table_html
 from okrkit.insights import (
     AT_RISK_COLUMNS,
     CHANGE_COLUMNS,
@@ -41,6 +42,8 @@ from okrkit.widgets.common import (
 )
 
 ALL_TEAMS = "(all teams)"
+#: Forecast runs behind the projected calibration verdict (seeded: the same every time).
+SIMULATIONS = 1000
 
 
 class MonthlyReviewApp(App):
@@ -181,7 +184,11 @@ class MonthlyReviewApp(App):
         self.change = month_change(self.plan, self.checkins, day, policy=self.policy)
         self.team_change = month_change(self.plan, self.checkins, day, by="team",
                                         policy=self.policy)
-        self.calibration = card.calibration("team")
+        # before the end, calibration is a projection from the forecast (labelled so)
+        run = None if card.closed else forecast(self.plan, self.checkins, as_of=day,
+                                                simulations=SIMULATIONS, seed=0,
+                                                policy=self.policy)
+        self.calibration = card.calibration("team", forecast=run)
         if not card.period.contains(day):
             self.message.info(f"{day} is outside {card.period} ({card.period.start}.."
                               f"{card.period.end})")
@@ -191,23 +198,23 @@ class MonthlyReviewApp(App):
         card = self.card
         assert card is not None
         n_risk, n_stale = len(self.at_risk), len(self.stale)
-        counts = status_line(card.key_results["status"]) or "none"
+        counts = status_line(card.key_results["status"], status_html) or "none"
         if card.closed:
             self.headline.value = (
                 f"<p><b>{esc(card.period)}</b> has ended ({esc(card.period.end)}): final "
                 f"overall score <b>{esc(num(card.overall))}</b>; {len(card.key_results)} key "
-                f"results: {esc(counts)}.</p>")
+                f"results: {counts}.</p>")
         else:
             self.headline.value = (
                 f"<p><b>{esc(card.period)}</b> as of {esc(card.as_of)} — overall score "
                 f"<b>{esc(num(card.overall))}</b>; {len(card.key_results)} key results "
-                f"({esc(counts)}), {n_risk} at risk, {n_stale} stale.</p>")
+                f"({counts}), {n_risk} at risk, {n_stale} stale.</p>")
         weekly = self.weekly
         self.weeks_chart.value = chart_html(lambda c: c.score_weeks(weekly, card.policy))
         names = [c for c in self.status.columns if c not in ("team", "key_results")]
         self.status_table.value = table_html(
             self.status, {"team": "team", "key_results": "key results",
-                          **{n: status_text(n) for n in names}},
+                          **{n: n for n in names}},
             formats={c: str for c in ("key_results", *names)},
             numeric={"key_results", *names}, empty="no key results")
         signed = {"pace": lambda v: num(v, signed=True),
@@ -234,19 +241,20 @@ class MonthlyReviewApp(App):
             empty="no team scores",
         )
         self.change_table.value = table_html(
-            self.change,
+            self.change.assign(status_now=[status_html(v) for v in self.change["status_now"]]),
             {"team": "team", "objective_id": "objective", "title": "title",
              "score_before": "score before", "score_now": "score now", "change": "change",
              "status_now": "outcome" if card.closed else "status"},
-            formats={**signed, "status_now": status_text},
+            formats=signed, markup={"status_now"},
             band_column="band_now",
             empty="no objective scores",
         )
+        below = ({"committed_misses": "committed below 1.0"} if card.closed else
+                 {"committed_at_risk": "committed below 1.0 so far"})
         self.calibration_table.value = table_html(
             self.calibration,
-            {"group": "team", "n": "objectives", "mean": "mean score", "label": "verdict",
-             "committed_misses": "committed below 1.0",
-             "committed_at_risk": "committed below 1.0 so far"},
+            {"group": "team", "n": "objectives", "mean": "mean score" if card.closed
+             else "expected final score", "label": "verdict", **below},
             empty="no scores",
         )
         calib = self.calibration
