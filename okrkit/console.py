@@ -115,18 +115,7 @@ def print_findings(
         return
     order = {"error": 0, "warning": 1}
     for f in sorted(findings, key=lambda f: order.get(f.severity, 2)):
-        where = ", ".join(
-            x
-            for x in (
-                f.objective_id and f"objective {f.objective_id}",
-                f.kr_id and f"KR {f.kr_id}",
-                f.field and f"field '{f.field}'",
-            )
-            if x
-        )
         style = "red" if f.severity == "error" else "yellow"
-        console.print(
-            f"[{style}]{f.severity}[/] [{escape(f.code)}] {escape(where)}: {escape(f.message)}"
-        )
+        console.print(f"[{style}]{escape(str(f))}[/]")  # Finding's own words
     n_err = sum(f.severity == "error" for f in findings)
     console.print(f"{len(findings)} findings ({n_err} errors, {len(findings) - n_err} warnings)")

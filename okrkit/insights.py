@@ -293,22 +293,36 @@ def team_scores(card: Scorecard) -> pd.DataFrame:
     """One row per team (``TEAM_COLUMNS``): its score, band, owner and risk counts.
 
     A team's score is :func:`okrkit.scoring.team_rollup`'s (the weighted mean of its
-    objectives whose parent belongs to another team); the band is the card's policy's.
+    objectives whose parent belongs to another team); the band is the card's policy's; the
+    owner is the first owner named on its objectives. Vectorised: one pass however many
+    teams.
     """
     obj, krs = card.objectives, card.key_results
-    rolled = team_rollup(obj).set_index("team")["score"]
-    rows = []
-    for team, g in obj.groupby("team", sort=True):
-        s = float(rolled[team])
-        k = krs[krs["team"] == team]
-        owner = g["owner"].dropna()
-        rows.append({
-            "team": team, "owner": owner.iloc[0] if len(owner) else None,
-            "levels": ", ".join(sorted(set(g["level"]))), "n_objectives": len(g),
-            "n_key_results": len(k), "score": s, "band": band(s, card.policy),
-            "at_risk": int((k["status"] == "At Risk").sum()), "stale": int(k["stale"].sum()),
-        })
-    return pd.DataFrame(rows, columns=TEAM_COLUMNS)
+    if not len(obj):
+        return pd.DataFrame(columns=TEAM_COLUMNS)
+    by_team = obj.groupby("team", sort=True)
+    teams = pd.Index(list(by_team.groups), name="team")
+    rolled = team_rollup(obj).set_index("team")["score"].reindex(teams)
+    owners = obj.dropna(subset=["owner"]).groupby("team", sort=True)["owner"].first()
+    levels = by_team["level"].agg(lambda s: ", ".join(sorted(set(s))))
+    k = krs.assign(_risk=(krs["status"] == "At Risk").to_numpy(),
+                   _stale=krs["stale"].astype(bool).to_numpy())
+    kr_counts = k.groupby("team", sort=True).agg(n=("kr_id", "size"), risk=("_risk", "sum"),
+                                                 stale=("_stale", "sum")).reindex(teams)
+    score = rolled.to_numpy(dtype="float64")
+    out = pd.DataFrame({
+        "team": teams.to_numpy(dtype=object),
+        "owner": owners.reindex(teams).astype(object).where(owners.reindex(teams).notna(),
+                                                            None).to_numpy(dtype=object),
+        "levels": levels.reindex(teams).to_numpy(dtype=object),
+        "n_objectives": by_team.size().reindex(teams).to_numpy(dtype="int64"),
+        "n_key_results": kr_counts["n"].fillna(0).to_numpy(dtype="int64"),
+        "score": score,
+        "band": [band(float(v), card.policy) for v in score],
+        "at_risk": kr_counts["risk"].fillna(0).to_numpy(dtype="int64"),
+        "stale": kr_counts["stale"].fillna(0).to_numpy(dtype="int64"),
+    })
+    return out[TEAM_COLUMNS]
 
 
 def team_view(card: Scorecard, team: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:

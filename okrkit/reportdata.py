@@ -14,7 +14,7 @@ batch equals the same report rendered alone.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -164,16 +164,16 @@ def gather(period: str, team: str | None = None, db: str | None = None, as_of: A
     if with_forecast and not card.closed:
         run = forecast(plan, checkins, as_of=day, simulations=SIMULATIONS, seed=SEED, policy=p)
         fc = insights.forecast_table(card, run, obj[obj["score"].notna()])
-    groups = card.calibration(by="team", forecast=run)
-    if team is not None:
-        groups = groups[groups["group"] == team].reset_index(drop=True)
+    # a team report judges the team's own objectives only (one group, not every team's)
+    own = card if team is None else replace(card, objectives=obj)
+    groups = own.calibration(by="team", forecast=run)
     rev = plan.reviews[plan.reviews["objective_id"].isin(set(obj["objective_id"]))]
     rev = rev[rev["lessons"].notna() | rev["next_actions"].notna()].reset_index(drop=True)
     return ReportData(
         period=plan.period, team=team, as_of=day, policy=p, plan=plan, card=card,
         key_results=krs, objectives=obj, checkins=mine.reset_index(drop=True), reviews=rev,
         teams=teams, overall=overall, owner=owner,
-        calibration=insights.team_calibration(card, team, run), calibration_groups=groups,
+        calibration=insights.team_calibration(own, team, run), calibration_groups=groups,
         previous_date=previous_date,
         changes=_only(insights.kr_changes(card, previous), ids),
         at_risk=_only(insights.at_risk_list(card), ids),

@@ -67,7 +67,8 @@ class KRRow:
     starts at the last confidence, and only a confidence someone set is saved:
     ``confidence_set``), ``status`` (Dropdown; :data:`DERIVED` = let okrkit derive it),
     ``note``, ``blockers``, ``achievements`` (Text), ``problems`` (HTML: this row's
-    validation problems), ``history`` (HTML: the last check-ins), ``box``.
+    validation problems), ``label`` (HTML: the title and the last check-ins; ``history``
+    is the same widget), ``box``.
     """
 
     def __init__(self, kr: Mapping[Any, Any], last: Mapping[Any, Any] | None = None,
@@ -78,11 +79,14 @@ class KRRow:
         last_txt = (
             f"last {amount(last['value'])}{unit} on {last['date']}" if last else "no check-in yet"
         )
+        # one HTML widget for the title and the last check-ins (fewer widgets: a faster start)
         self.label = widgets.HTML(
             f"<b>{esc(self.kr_id)}</b> {esc(kr.get('title'))} "
             f"<small style='color:#546e7a'>({esc(kr.get('direction'))} {esc(base)}"
             f"{esc(amount(kr.get('target')))}{esc(unit)}; {esc(last_txt)})</small>"
+            + history_html(history, kr.get("unit"))
         )
+        self.history = self.label
         self.value = widgets.Text(
             value="",
             placeholder=f"{float(last['value']):g}" if last else "value",
@@ -114,11 +118,9 @@ class KRRow:
         self.confidence_hint = widgets.HTML(UNSET_HINT if last else "")
         self.problems = widgets.HTML("")
         self.preview = widgets.HTML("")
-        self.history = widgets.HTML(history_html(history, kr.get("unit")))
         self.box = widgets.VBox(
             [
                 self.label,
-                self.history,
                 widgets.HBox([self.value, self.confidence, self.confidence_hint, self.status,
                               self.preview]),
                 widgets.HBox([self.note, self.blockers, self.achievements]),
