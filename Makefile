@@ -2,7 +2,8 @@
 #   make demo     set up, load the sample into the embedded store, print the sample scorecard,
 #                 render the sample quarter's HTML reports and print the path of index.html
 #   make reports  the reports only (the sample is loaded first if the store lacks it)
-#   make test     set up (Python packages, Debian chromium + postgresql), run the whole suite
+#   make test     set up (Python packages, Debian chromium + postgresql + npm, the proxy of
+#                 deploy/jupyterhub/), run the whole suite
 #   make lab      JupyterLab on notebooks/, 127.0.0.1 with a token
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -13,6 +14,10 @@ STAMP := $(VENV)/.installed
 SAMPLE_PERIOD := 2026-Q1
 SAMPLE_AS_OF := 2026-02-13
 PYTEST_ARGS ?=
+# JupyterHub's proxy (deploy/jupyterhub/ and its test), from npm into a project-local prefix
+NPM_PREFIX := .npm
+CHP := $(NPM_PREFIX)/node_modules/.bin/configurable-http-proxy
+CHP_VERSION := 5.3.0
 
 .PHONY: setup system demo reports test lint lab workshop bench clean
 
@@ -22,29 +27,35 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(CHP):
+	@command -v npm >/dev/null || { echo "npm is missing: run 'make system' (root) first" >&2; exit 1; }
+	npm install --prefix $(NPM_PREFIX) --no-audit --no-fund --loglevel=error configurable-http-proxy@$(CHP_VERSION)
 
-# Debian packages the browser and PostgreSQL tests need (root; skipped when present).
+setup: $(STAMP) $(CHP)
+
+# Debian packages the browser, PostgreSQL and JupyterHub tests need (root; skipped when present).
 system:
-	@if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-		echo "installing Debian packages: chromium postgresql"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+		|| ! command -v npm >/dev/null; then \
+		echo "installing Debian packages: chromium postgresql nodejs npm"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium postgresql nodejs npm >/dev/null; \
 	fi
 
 demo: $(STAMP)
 	$(OKRKIT) sample
 	$(OKRKIT) score $(SAMPLE_PERIOD) --as-of $(SAMPLE_AS_OF)
+	$(OKRKIT) calibration --all --as-of $(SAMPLE_AS_OF)
 	$(OKRKIT) report --period $(SAMPLE_PERIOD) --all-teams --as-of $(SAMPLE_AS_OF) --out reports/$(SAMPLE_PERIOD)
 
 reports: $(STAMP)
 	$(OKRKIT) sample
 	$(OKRKIT) report --period $(SAMPLE_PERIOD) --all-teams --as-of $(SAMPLE_AS_OF) --out reports/$(SAMPLE_PERIOD)
 
-test: $(STAMP) system
+test: $(STAMP) system $(CHP)
 	bash scripts/run_tests.sh $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check okrkit tests benchmarks
+	$(VENV)/bin/ruff check okrkit tests benchmarks deploy
 
 lab: $(STAMP)
 	$(OKRKIT) lab
@@ -54,8 +65,10 @@ workshop: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_scoring.py
+	$(PY) benchmarks/bench_store.py
 	$(PY) benchmarks/bench_whatif.py
 	$(PY) benchmarks/bench_reports.py
+	$(PY) benchmarks/bench_backtest.py
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(NPM_PREFIX) reports .pytest_cache .ruff_cache .hypothesis

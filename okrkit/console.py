@@ -1,4 +1,8 @@
-"""Terminal rendering of scorecards and lint findings (rich, as typer ships it)."""
+"""Terminal rendering of scorecards and lint findings (rich, as typer ships it).
+
+Text from plans (ids, titles, messages quoting them) is printed with rich markup escaped
+and control, zero-width and bidi characters shown as escapes (:func:`okrkit.values.visible`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from okrkit.hierarchy import depths
+from okrkit.values import visible
+
 _BAND_STYLE = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
+
+
+def _text(v: Any) -> str:
+    """Text for the terminal: rich markup escaped, control and bidi characters shown."""
+    return escape(visible(str(v)))
 
 
 def _num(v: Any, fmt: str = "{:.2f}") -> str:
@@ -31,7 +43,6 @@ def print_scorecard(card: Any, console: Console | None = None) -> None:
     outcomes only (``✅ Achieved`` / ``🟡 Partially Achieved`` / ``❌ Missed`` by band, as
     in the framework document's completed sample) and no expected or pace column.
     """
-    from okrkit.hierarchy import depths
     from okrkit.htmlkit import status_text
     from okrkit.insights import status_line
 
@@ -42,9 +53,9 @@ def print_scorecard(card: Any, console: Console | None = None) -> None:
     state = (f"final (the period ended {card.period.end.isoformat()})" if closed
              else f"as of {card.as_of.isoformat()}")
     console.print(
-        f"[bold]Scorecard {escape(card.period.label)}[/] {state} — "
+        f"[bold]Scorecard {_text(card.period.label)}[/] {state} — "
         f"overall {_band(_band_of(card), _num(card.overall))} · "
-        f"{escape(status_line(krs['status']) or 'no key results')}"
+        f"{_text(status_line(krs['status']) or 'no key results')}"
     )
     table = Table(show_lines=False, header_style="bold", expand=False)
     columns = [("id", "left"), ("title", "left"), ("team", "left"), ("value", "right"),
@@ -55,12 +66,12 @@ def print_scorecard(card: Any, console: Console | None = None) -> None:
         table.add_column(col, justify=just)  # type: ignore[arg-type]
 
     def tail(rec: dict[str, Any], stale: bool = False) -> list[str]:
-        status = escape(status_text(rec["status"])) + (" (stale)" if stale else "")
+        status = _text(status_text(rec["status"])) + (" (stale)" if stale else "")
         if closed:
             return [status]
         return [_num(rec["expected"]), _num(rec["pace"], "{:+.2f}"), status]
 
-    depth = depths(dict(zip(objectives["objective_id"], objectives["parent_id"], strict=True)))
+    depth = _depths(objectives)
     by_obj = {oid: g for oid, g in krs.groupby("objective_id", sort=False)}
     for o in objectives.to_dict("records"):
         indent = "  " * depth.get(o["objective_id"], 0)
@@ -68,9 +79,9 @@ def print_scorecard(card: Any, console: Console | None = None) -> None:
         if o.get("score_override") is not None and not _nan(o.get("score_override")):
             score_txt += f" → {_num(o['final_score'])}*"
         table.add_row(
-            f"[bold]{indent}{escape(str(o['objective_id']))}[/]",
-            f"[bold]{escape(str(o['title']))}[/]",
-            escape(str(o["team"] or "")),
+            f"[bold]{indent}{_text(o['objective_id'])}[/]",
+            f"[bold]{_text(o['title'])}[/]",
+            _text(o["team"] or ""),
             "",
             "",
             _band(o["band"], score_txt),
@@ -81,8 +92,8 @@ def print_scorecard(card: Any, console: Console | None = None) -> None:
             continue
         for k in group.to_dict("records"):
             table.add_row(
-                f"{indent}  {escape(str(k['kr_id']))}",
-                escape(str(k["title"])),
+                f"{indent}  {_text(k['kr_id'])}",
+                _text(k["title"]),
                 "",
                 _num(k["value"], "{:g}"),
                 _num(k["progress"]),
@@ -105,17 +116,25 @@ def _band_of(card: Any) -> str:
     return band(card.overall, card.policy) if not _nan(card.overall) else ""
 
 
+def _depths(objectives: Any) -> dict[str, int]:
+    return depths(dict(zip(objectives["objective_id"], objectives["parent_id"], strict=True)))
+
+
 def print_findings(
     findings: Sequence[Any], source: str | None = None, console: Console | None = None
 ) -> None:
     """Print lint findings, errors first, one line each."""
     console = console or Console(width=140)
     if not findings:
-        console.print(f"[green]{escape(source or 'plan')}: no findings[/]")
+        console.print(f"[green]{_text(source or 'plan')}: no findings[/]")
         return
     order = {"error": 0, "warning": 1}
     for f in sorted(findings, key=lambda f: order.get(f.severity, 2)):
+        where = f.where()
         style = "red" if f.severity == "error" else "yellow"
-        console.print(f"[{style}]{escape(str(f))}[/]")  # Finding's own words
+        console.print(
+            f"[{style}]{f.severity}[/] {_text('[' + f.code + ']')} {_text(where)}: "
+            f"{_text(f.message)}"
+        )
     n_err = sum(f.severity == "error" for f in findings)
     console.print(f"{len(findings)} findings ({n_err} errors, {len(findings) - n_err} warnings)")

@@ -7,26 +7,31 @@ is projected from the **anchor** (the latest check-in, or ``(period start, basel
 when there is none) over the **horizon** (days from the anchor to the period end; 0 once
 ``as_of`` is on or after the period end, when the forecast is the scored state).
 
-The model is a **random walk with drift**, both estimated from the history:
+What each key result's history says is estimated by :func:`okrkit.forecast_model.estimate`
+(the rules are in that module):
 
-* **Points**: the effective check-ins, plus ``(period start, baseline)`` for a rising or
-  falling key result whose first check-in comes later (the baseline is a measurement).
-* **Drift**: the least-squares slope per day through the points (0 with fewer than two).
-* **Noise**: each interval between consecutive points gives a standardised innovation
-  ``(change - drift * days) / sqrt(days)``. Their sum of squares is pooled with a prior:
-  ``PRIOR_WEIGHT`` pseudo-intervals of the fallback noise, whose standard deviation over a
-  whole period is ``FALLBACK_NOISE`` (10%) of ``|target - baseline|``. So the forecast
-  widens when evidence is thin — two check-ins are never certain — and narrows with a
-  long, steady history, but is never certain while time remains.
-* **Uncertainty of the estimates**: each simulation draws its noise scale from the
-  scaled inverse chi-square of that pooled estimate (Student-t marginals with
-  ``intervals - 1 + PRIOR_WEIGHT`` degrees of freedom) and its drift from
-  ``drift ± scale / sqrt(days observed)``.
+* **Rising and falling key results** (and counts of several milestones) are a **random
+  walk with drift**. The drift is the least-squares slope through the check-ins (and the
+  baseline at the period start, unless the check-ins contradict it), or through the last
+  three points when the last two intervals show a significant stall or speed-up; it is
+  combined by precision with a **prior**: the plan's (the target reached at the period
+  end, give or take 0.6 of it: :data:`okrkit.forecast_model.PLAN_PRIOR`) or one learned
+  from the team's closed periods (:mod:`okrkit.priors`). A key result without a check-in
+  gets no drift prior: it stays at its baseline on average (silence is never progress).
+  The noise pools the observed innovations with ``PRIOR_WEIGHT`` pseudo-intervals of the
+  fallback noise (``FALLBACK_NOISE``, 10% of ``|target - baseline|`` over a period, or the
+  learned one), so thin evidence is never certain while time remains. Each simulation
+  draws its noise scale from the scaled inverse chi-square of that pooled estimate
+  (Student-t marginals) and its drift from the drift's posterior.
+* **Threshold key results** (``at_least`` / ``at_most``) are a **level with independent
+  noise**: each future check-in (one every ``cadence_days``; the last step may be shorter)
+  is the level plus noise, both estimated from the values observed.
+* **A single milestone** (``milestone`` with target 1) not reached yet is an **event**:
+  reached by the end with the gamma-Poisson probability of its prior rate, lowered by the
+  days checked in without it. Milestones reached stay reached.
 * **Range**: simulated values are clipped to the metric's physical range
   (:func:`okrkit.rules.physical_range`: 0..100 for ``%``, >= 0 when baseline and target
-  are, or the key result's own ``min`` / ``max``) — at the end for a rising or falling
-  value, and at every step of ``cadence_days`` (the last may be shorter) for a threshold
-  key result, whose simulated check-ins are counted step by step.
+  are, or the key result's own ``min`` / ``max``).
 
 Each simulated end value becomes a progress and a score with the scoring rules
 (:func:`okrkit.rules.value_progress`); for ``at_least`` / ``at_most`` one future check-in
@@ -57,9 +62,18 @@ import pandas as pd
 
 from okrkit import rules
 from okrkit.errors import OKRKitError
+from okrkit.forecast_model import (  # noqa: F401  (the constants stay importable here)
+    FALLBACK_NOISE,
+    MIN_DOF,
+    PLAN_PRIOR,
+    PRIOR_WEIGHT,
+    Prior,
+    estimate,
+)
 from okrkit.frames import Plan
 from okrkit.period import Period
-from okrkit.rules import LINEAR, THRESHOLD, RollUp, value_progress
+from okrkit.priors import Priors
+from okrkit.rules import THRESHOLD, RollUp, value_progress
 from okrkit.scoring import ScoringPolicy, resolve_as_of
 
 KR_FORECAST_COLUMNS = [
@@ -75,10 +89,8 @@ KR_FORECAST_COLUMNS = [
     "p90_value",
 ]
 OBJECTIVE_FORECAST_COLUMNS = ["objective_id", "expected_score", "p_score_07", "p_complete"]
-FALLBACK_NOISE = 0.10  # sd over a whole period, as a share of |target - baseline|
-PRIOR_WEIGHT = 1.0  # pseudo-intervals of the fallback noise pooled with the observed ones
-MIN_DOF = 3.0  # the noise scale's degrees of freedom never go below this (finite variance)
 _EPS = 1e-9
+DEFAULT_PRIOR = PLAN_PRIOR
 _CHUNK_CELLS = 2_000_000  # KRs x simulations per chunk
 
 
@@ -92,86 +104,9 @@ class Forecast:
     objectives: pd.DataFrame  # OBJECTIVE_FORECAST_COLUMNS
     simulations: int
     seed: int
-
-
-@dataclass(frozen=True)
-class _Model:
-    """Per key result: where the walk starts, its drift and noise, and how long it runs."""
-
-    anchor: np.ndarray
-    value_now: np.ndarray
-    horizon: np.ndarray  # days from the anchor to the period end (0: nothing left)
-    drift: np.ndarray  # per day
-    drift_sd: np.ndarray  # per unit of noise scale
-    sigma: np.ndarray  # pooled noise sd per sqrt(day)
-    dof: np.ndarray  # degrees of freedom of the pooled estimate
-    count: np.ndarray  # effective check-ins
-    hits: np.ndarray  # observed check-ins meeting a threshold
-
-
-def _model(krs: pd.DataFrame, eff: rules.Effective, period: Period, day: dt.date) -> _Model:
-    n = len(krs)
-    direction = krs["direction"].to_numpy(dtype=object)
-    baseline = krs["baseline"].to_numpy(dtype="float64")
-    target = krs["target"].to_numpy(dtype="float64")
-    start = int(np.datetime64(period.start, "D").astype("int64"))
-    end = int(np.datetime64(period.end, "D").astype("int64"))
-    ok = ~np.isnan(eff.value)
-    c, d, v = eff.kr[ok], eff.day[ok], eff.value[ok]
-    count = np.bincount(c, minlength=n)
-    last = np.r_[c[1:] != c[:-1], True] if len(c) else np.zeros(0, dtype=bool)
-    value_now = np.full(n, np.nan)
-    value_now[c[last]] = v[last]
-    last_day = np.full(n, start, dtype="int64")
-    last_day[c[last]] = d[last]
-    base0 = np.where(np.isnan(baseline), 0.0, baseline)
-
-    # the points: check-ins, plus (start, baseline) for rising/falling KRs that began later
-    first_day = np.full(n, end + 1, dtype="int64")
-    if len(c):
-        firsts = np.r_[True, c[1:] != c[:-1]]
-        first_day[c[firsts]] = d[firsts]
-    lead = np.isin(direction, LINEAR) & ~np.isnan(baseline) & (first_day > start)
-    lead_kr = np.flatnonzero(lead)
-    pk = np.r_[lead_kr, c]
-    px = np.r_[np.full(len(lead_kr), start, dtype="int64"), d].astype("float64")
-    py = np.r_[baseline[lead_kr], v]
-    order = np.lexsort((px, pk))
-    pk, px, py = pk[order], px[order], py[order]
-    npts = np.bincount(pk, minlength=n)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        xbar = np.bincount(pk, px, minlength=n) / npts
-        ybar = np.bincount(pk, py, minlength=n) / npts
-        sxy = np.bincount(pk, (px - xbar[pk]) * (py - ybar[pk]), minlength=n)
-        sxx = np.bincount(pk, (px - xbar[pk]) ** 2, minlength=n)
-        drift = np.where((npts >= 2) & (sxx > 0), sxy / sxx, 0.0)
-    drift = np.where(np.isfinite(drift), drift, 0.0)
-
-    # standardised innovations of the intervals between consecutive points
-    pair = pk[1:] == pk[:-1] if len(pk) else np.zeros(0, dtype=bool)
-    ik = pk[1:][pair]
-    span_days = (px[1:] - px[:-1])[pair]
-    change = (py[1:] - py[:-1])[pair]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        z = (change - drift[ik] * span_days) / np.sqrt(span_days)
-    z = np.where(np.isfinite(z), z, 0.0)
-    intervals = np.bincount(ik, minlength=n)
-    ss = np.bincount(ik, z * z, minlength=n)
-    observed = np.bincount(ik, span_days, minlength=n)
-
-    spread = np.abs(target - base0)
-    sigma0 = np.where(np.isfinite(spread), FALLBACK_NOISE * spread / np.sqrt(period.days), 0.0)
-    dof_obs = np.maximum(intervals - 1, 0).astype("float64")
-    sigma = np.sqrt((ss + PRIOR_WEIGHT * sigma0**2) / (dof_obs + PRIOR_WEIGHT))
-    dof = np.maximum(dof_obs + PRIOR_WEIGHT, MIN_DOF)
-    drift_sd = 1.0 / np.sqrt(np.where(observed > 0, observed, period.days))
-
-    anchor = np.where(count > 0, value_now, base0)
-    horizon = np.where(day >= period.end, 0, end - last_day).clip(0)
-    met = np.nan_to_num(value_progress(direction[c], baseline[c], target[c], v))
-    thr = np.isin(direction, THRESHOLD)
-    hits = np.bincount(c[thr[c]], met[thr[c]], minlength=n)
-    return _Model(anchor, value_now, horizon, drift, drift_sd, sigma, dof, count, hits)
+    #: the simulated final KR scores (n_krs x simulations, plan order) when asked for with
+    #: ``keep_scores=True`` (for the CRPS of the backtest), else ``None``
+    simulated_scores: np.ndarray | None = None
 
 
 def forecast(
@@ -182,6 +117,8 @@ def forecast(
     simulations: int = 2000,
     seed: int = 0,
     policy: ScoringPolicy | None = None,
+    keep_scores: bool = False,
+    prior: Prior | Priors | None = None,
 ) -> Forecast:
     """Forecast every key result and objective of ``plan`` at the period end.
 
@@ -196,6 +133,14 @@ def forecast(
         Number of Monte Carlo runs (>= 1).
     seed
         Seed of the numpy generators; the same seed gives identical results.
+    prior
+        What the forecast expects before the check-ins say so: a
+        :class:`~okrkit.forecast_model.Prior`, or :class:`~okrkit.priors.Priors` learned
+        from closed periods (:func:`okrkit.priors.store_priors`); ``None``: no drift prior
+        and the fallback noise.
+    keep_scores
+        Also return every simulated final KR score (``Forecast.simulated_scores``), the
+        model's final-score distribution; off by default (memory: KRs x simulations).
 
     Returns
     -------
@@ -220,10 +165,17 @@ def forecast(
     obj_weight = obj["weight"].to_numpy(dtype="float64")
     low, high = rules.physical_range(krs)
 
-    m = _model(krs, rules.effective_checkins(krs, checkins, period, day), period, day)
-    moving = (m.horizon > 0) & ((m.sigma > 0) | (m.drift != 0))
-    mv = np.flatnonzero(moving)
+    team_of = dict(zip(obj["objective_id"], obj["team"], strict=False))
+    if isinstance(prior, Priors):
+        prior = prior.for_key_results(krs["objective_id"].map(team_of), direction)
+    m = estimate(krs, rules.effective_checkins(krs, checkins, period, day), period, day,
+                 prior or DEFAULT_PRIOR)
     thr = np.isin(direction, THRESHOLD)
+    step = np.flatnonzero(~np.isnan(m.p_done) & (m.horizon > 0))  # a single milestone
+    counted = np.flatnonzero(~np.isnan(m.hit_a) & (m.horizon > 0))  # a threshold's hits
+    counted_pos = np.searchsorted(np.flatnonzero(np.isin(direction, THRESHOLD)), counted)
+    moving = (m.horizon > 0) & ((m.sigma > 0) | (m.drift != 0) | thr) & np.isnan(m.p_done)
+    mv = np.flatnonzero(moving)
     n_steps_kr = -(-m.horizon // cadence)
     steps = int(n_steps_kr[mv].max(initial=0))
     step_len = np.clip(m.horizon[mv, None] - cadence * np.arange(steps)[None, :], 0, cadence)
@@ -232,11 +184,14 @@ def forecast(
     rollup = RollUp(obj, krs["objective_id"].to_numpy(dtype=object))
     green = p.green_from
     anchor = np.clip(m.anchor, low, high)
+    # milestones reached stay reached: a milestone count never goes down
+    low = np.where(direction == "milestone", np.maximum(low, anchor), low)
 
     chunk = max(1, min(sims, _CHUNK_CELLS // max(n, 1)))
     bounds = [(j, min(sims, j + chunk)) for j in range(0, sims, chunk)]
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(bounds))]
     ends = np.empty((n, sims))
+    kept = np.empty((n, sims)) if keep_scores else None
 
     def run(k: int) -> tuple[np.ndarray, ...]:
         j0, j1 = bounds[k]
@@ -257,20 +212,29 @@ def forecast(
             xw = x[mv[w]] + slope[w] * hz + scale[w] * np.sqrt(hz) * rng.standard_normal(
                 (len(w), cols), dtype=np.float32)
             x[mv[w]] = np.clip(xw, lo[w], hi[w])
-            # a threshold KR is checked in at every step: walk it step by step
-            tr = np.flatnonzero(~walk)
+            # a threshold KR is checked in at every step: a level with independent noise
+            tr = np.flatnonzero(~walk & np.isnan(m.hit_a[mv]))
             if len(tr):
-                xt = x[mv[tr]]
-                pos = np.searchsorted(np.flatnonzero(thr), mv[tr])
+                kt = mv[tr]
+                pos = np.searchsorted(np.flatnonzero(thr), kt)
+                level = m.level[kt, None] + m.level_sd[kt, None] * scale[tr] * \
+                    rng.standard_normal((len(tr), cols), dtype=np.float32)
+                xt = x[kt]
                 for s_ in range(steps):
-                    h = step_len[tr, s_, None]
-                    xt += slope[tr] * h + scale[tr] * np.sqrt(h) * rng.standard_normal(
-                        (len(tr), cols), dtype=np.float32)
-                    np.clip(xt, lo[tr], hi[tr], out=xt)
-                    met = value_progress(direction[mv[tr]], baseline[mv[tr]],
-                                         target[mv[tr]], xt) == 1.0
-                    hits[pos] += met & (h > 0)
-                x[mv[tr]] = xt
+                    h = step_len[tr, s_, None] > 0
+                    new = np.clip(level + scale[tr] * rng.standard_normal(
+                        (len(tr), cols), dtype=np.float32), lo[tr], hi[tr])
+                    met = value_progress(direction[kt], baseline[kt], target[kt], new) == 1.0
+                    hits[pos] += met & h
+                    xt = np.where(h, new, xt)
+                x[kt] = xt
+        if len(counted):  # a threshold without a baseline: future hits at a beta rate
+            theta = rng.beta(m.hit_a[counted, None], m.hit_b[counted, None],
+                             (len(counted), cols))
+            hits[counted_pos] += rng.binomial(n_steps_kr[counted, None], theta)
+        if len(step):  # a single milestone is reached by the end, or not
+            done = rng.random((len(step), cols)) < m.p_done[step, None]
+            x[step] = np.where(done, target[step, None], x[step])
         prog = value_progress(direction, baseline, target, x)
         if thr.any():
             with np.errstate(invalid="ignore", divide="ignore"):
@@ -278,6 +242,8 @@ def forecast(
         prog[np.isnan(prog)] = 0.0
         score = np.clip(prog, 0.0, 1.0)
         ends[:, j0:j1] = x
+        if kept is not None:
+            kept[:, j0:j1] = score
         objective = rollup.apply(score, kr_weight, obj_weight)
         with np.errstate(invalid="ignore"):
             obj_sums = (
@@ -304,7 +270,6 @@ def forecast(
     obj_stats[:, np.isnan(obj_stats[0])] = np.nan
 
     p10, p90 = _quantiles(ends, (0.1, 0.9), workers)
-    team_of = dict(zip(obj["objective_id"], obj["team"], strict=False))
     key_results = pd.DataFrame(
         {
             "kr_id": krs["kr_id"].to_numpy(dtype=object),
@@ -335,6 +300,7 @@ def forecast(
         objectives=objectives,
         simulations=sims,
         seed=int(seed),
+        simulated_scores=kept,
     )
 
 

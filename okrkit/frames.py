@@ -15,7 +15,8 @@ reviews        objective_id, period, lessons, next_actions, score_override,
 =============  ==========================================================================
 
 ``milestones`` holds ``None`` or a tuple of ``(datetime.date, float)`` pairs: the phased
-targets (the seed's Q1..Q4 dashboard targets) used for pacing.
+targets (the Q1..Q4 dashboard targets of ``docs/seeds/okrs-framework-for-ai-projects.md``)
+used for pacing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from okrkit.hierarchy import with_ancestors
 from okrkit.period import Period
 
 DIRECTIONS = ("increase", "decrease", "at_least", "at_most", "milestone")
@@ -261,13 +263,8 @@ class Plan:
             return self
         obj = self.objectives
         parents = dict(zip(obj["objective_id"], obj["parent_id"], strict=True))
-        keep: set[str] = set(obj.loc[obj["team"] == team, "objective_id"])
-        own = set(keep)
-        for oid in own:
-            p = parents.get(oid)
-            while p is not None and p in parents and p not in keep:
-                keep.add(p)
-                p = parents.get(p)
+        own = set(obj.loc[obj["team"] == team, "objective_id"])
+        keep = with_ancestors(parents, own)
         objectives = obj[obj["objective_id"].isin(keep)].reset_index(drop=True)
         krs = self.key_results[self.key_results["objective_id"].isin(own)].reset_index(drop=True)
         reviews = self.reviews[self.reviews["objective_id"].isin(own)].reset_index(drop=True)

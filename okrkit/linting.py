@@ -1,31 +1,38 @@
-"""Lint: the seed's DO/DON'T list as checks on a plan.
+"""Lint: the DO/DON'T list of ``docs/seeds/okrs-framework-for-ai-projects.md`` as checks.
 
 ``lint`` works on any :class:`~okrkit.frames.Plan`, including one typed into a widget
 that still has duplicate ids or cycles: it reports them instead of failing.
 
-Severity ``error`` means the plan cannot be scored honestly (duplicate or unknown ids,
-cycles, a key result that is not measurable, ``target == baseline``, a direction that
-contradicts its numbers, weights <= 0). ``warning`` is the style advice of the seed:
-3–5 objectives per team and 3–5 key results per objective (counted for team/project
-objectives), key results worded as activities rather than outcomes, objectives that are
-bare numbers, missing owners.
+Severity ``error`` means the plan cannot be scored honestly: every rule of
+:mod:`okrkit.structure` (duplicate or unknown ids, cycles, a key result that is not
+measurable, ``target == baseline``, a direction that contradicts its numbers, weights
+<= 0, dates outside the period, the override rule, ...) with the same codes a plan file
+gets, and a key result without a unit (``not-measurable``: DO 3, "use specific numbers").
+``warning`` is the style advice of the framework document: 3–5 objectives per team and
+3–5 key results per objective (counted for team/project objectives; "Limited: 3-5
+objectives with 3-5 key results each"), key results worded as activities rather than
+outcomes, objectives that are bare numbers, missing owners, and invisible or bidi
+characters in titles (``hidden-character``).
 
 Activity wording: a key result whose title starts with an activity verb ("Attend",
 "Deploy", "Implement", "Complete", "Launch", "Build", "Hold", ...) is flagged, because
-the seed asks for outcomes: "Deploy chatbot" ❌ → "Handle 70% of inquiries" ✅.
+the document asks for outcomes (DO 4): "Deploy chatbot" ❌ → "Handle 70% of inquiries" ✅.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import pandas as pd
 
-from okrkit.frames import DIRECTIONS, Plan, is_blank
+from okrkit.frames import Plan, is_blank
+from okrkit.structure import check_plan, not_measurable
+from okrkit.values import hidden_characters
+
+_DOC = "docs/seeds/okrs-framework-for-ai-projects.md"
 
 ACTIVITY_VERBS = (
     "attend",
@@ -89,17 +96,17 @@ class Finding:
     kr_id: str | None = None
     field: str | None = None
 
-    def __str__(self) -> str:
-        where = ", ".join(
-            x
-            for x in (
-                self.objective_id and f"objective {self.objective_id}",
-                self.kr_id and f"KR {self.kr_id}",
-                self.field and f"field '{self.field}'",
-            )
-            if x
+    def where(self) -> str:
+        """``objective X, KR Y, field 'z'`` (the parts that are set)."""
+        parts = (
+            self.objective_id and f"objective {self.objective_id}",
+            self.kr_id and f"KR {self.kr_id}",
+            self.field and f"field '{self.field}'",
         )
-        return f"{self.severity} [{self.code}] {where}: {self.message}"
+        return ", ".join(x for x in parts if x)
+
+    def __str__(self) -> str:
+        return f"{self.severity} [{self.code}] {self.where()}: {self.message}"
 
 
 def _bare_number(title: str) -> bool:
@@ -157,133 +164,49 @@ def lint(plan: Plan, known_ids: Iterable[str] = ()) -> list[Finding]:
             )
         )
 
-    ids = [str(i) for i in obj["objective_id"] if not is_blank(i)]
-    for oid, n in Counter(ids).items():
-        if n > 1:
-            add("duplicate-id", "error", f"objective id '{oid}' is used {n} times", oid, field="id")
-    kr_ids = [str(i) for i in krs["kr_id"] if not is_blank(i)]
-    for kid, n in Counter(kr_ids).items():
-        if n > 1:
-            add(
-                "duplicate-id",
-                "error",
-                f"key result id '{kid}' is used {n} times",
-                kid=kid,
-                field="id",
-            )
-    known = set(ids) | set(known_ids)
-    parents: dict[str, str | None] = {}
+    unmeasured = {}  # kr row -> fields a not-measurable issue names
+    for issue in check_plan(plan, known_ids):
+        if issue.code == "not-measurable" and issue.row is not None:
+            unmeasured[issue.row] = list(issue.fields)
+            continue
+        add(issue.code, "error", issue.message, issue.objective_id, issue.kr_id,
+            _FIELDS.get(issue.field, issue.field))
+
     for o in obj.to_dict("records"):
         oid = o["objective_id"]
-        if is_blank(oid):
-            add("missing-id", "error", f"objective '{o['title']}' has no id", field="id")
-            continue
-        parent = None if is_blank(o["parent_id"]) else str(o["parent_id"])
-        parents.setdefault(str(oid), parent)
-        if parent is not None and parent not in known:
-            add(
-                "unknown-parent",
-                "error",
-                f"parent '{parent}' is not an objective of this plan",
-                oid,
-                field="parent",
-            )
-        if is_blank(o["title"]):
-            add("missing-title", "error", "the objective has no title", oid, field="title")
-        elif _bare_number(str(o["title"])):
+        title = "" if is_blank(o["title"]) else str(o["title"])
+        if title and _bare_number(title):
             add(
                 "objective-is-metric",
                 "warning",
-                f"'{o['title']}' reads like a number or metric: an objective is a qualitative, "
-                "inspiring goal; put the numbers in its key results",
+                f"'{title}' reads like a number or metric: an objective is a qualitative, "
+                f"inspiring goal; put the numbers in its key results ({_DOC})",
                 oid,
                 field="title",
             )
+        _hidden(add, title, oid)
         if is_blank(o["owner"]):
             add("missing-owner", "warning", "the objective has no owner", oid, field="owner")
-        weight = o["weight"]
-        if not is_blank(weight) and float(weight) <= 0:
-            add("bad-weight", "error", f"weight {weight} must be > 0", oid, field="weight")
-    for cycle in _cycles(parents):
-        add("cycle", "error", "parent cycle: " + " -> ".join(cycle), cycle[0], field="parent")
 
-    for k in krs.to_dict("records"):
+    for r, k in enumerate(krs.to_dict("records")):
         kid, oid = k["kr_id"], k["objective_id"]
-        if is_blank(kid):
-            add("missing-id", "error", f"key result '{k['title']}' has no id", oid, field="id")
-        if is_blank(oid) or str(oid) not in set(ids):
-            add(
-                "unknown-objective",
-                "error",
-                f"objective '{oid}' of this key result does not exist",
-                oid,
-                kid,
-                "objective_id",
-            )
-        direction = k["direction"]
-        if direction not in DIRECTIONS:
-            add(
-                "bad-direction",
-                "error",
-                f"direction '{direction}' is not one of " + ", ".join(DIRECTIONS),
-                oid,
-                kid,
-                "direction",
-            )
         title = "" if is_blank(k["title"]) else str(k["title"])
-        if not title:
-            add("missing-title", "error", "the key result has no title", oid, kid, "title")
-        elif _ACTIVITY.match(title):
+        if _ACTIVITY.match(title):
             add(
                 "activity",
                 "warning",
                 f"'{title}' reads like an activity, not an outcome: say what result it should "
-                "change (the seed: 'Deploy chatbot' ❌ -> 'Handle 70% of inquiries' ✅)",
+                f"change ({_DOC}, DO 4: 'Deploy chatbot' ❌ -> 'Handle 70% of inquiries' ✅)",
                 oid,
                 kid,
                 "title",
             )
-        base, target = k["baseline"], k["target"]
-        rising_falling = direction in ("increase", "decrease")
-        missing = [f for f, v in (("target", target),) if is_blank(v)]
-        if rising_falling and is_blank(base):
-            missing.insert(0, "baseline")
-        if is_blank(k["unit"]) and direction != "milestone":
-            missing.append("unit")
-        if missing:
-            add(
-                "not-measurable",
-                "error",
-                "not measurable: set " + ", ".join(missing) + " (the seed: set baseline & "
-                "target, use specific numbers)",
-                oid,
-                kid,
-                missing[0],
-            )
-        if rising_falling and not is_blank(base) and not is_blank(target):
-            b, t = float(base), float(target)
-            if math.isclose(b, t, abs_tol=1e-12):
-                add(
-                    "target-equals-baseline",
-                    "error",
-                    f"target equals baseline ({t:g}): progress cannot be measured",
-                    oid,
-                    kid,
-                    "target",
-                )
-            elif (direction == "increase") != (t > b):
-                other = "decrease" if direction == "increase" else "increase"
-                add(
-                    "direction-mismatch",
-                    "error",
-                    f"direction '{direction}' but target {t:g} vs baseline {b:g}: use '{other}'",
-                    oid,
-                    kid,
-                    "direction",
-                )
-        weight = k["weight"]
-        if not is_blank(weight) and float(weight) <= 0:
-            add("bad-weight", "error", f"weight {weight} must be > 0", oid, kid, "weight")
+        _hidden(add, title, oid, kid)
+        unset = unmeasured.get(r, [])
+        if is_blank(k["unit"]) and k["direction"] != "milestone":
+            unset.append("unit")  # lint asks for a unit too (DO 3: specific numbers)
+        if unset:
+            add("not-measurable", "error", not_measurable(unset), oid, kid, unset[0])
 
     own = obj[obj["level"].isin(_TEAM_LEVELS)]
     for team, group in own.groupby(own["team"].fillna("(no team)"), sort=True):
@@ -311,20 +234,15 @@ def lint(plan: Plan, known_ids: Iterable[str] = ()) -> list[Finding]:
     return out
 
 
-def _cycles(parents: dict[str, str | None]) -> list[list[str]]:
-    seen: set[str] = set()
-    found: list[list[str]] = []
-    for start in parents:
-        path: list[str] = []
-        cur: str | None = start
-        while cur is not None and cur in parents and cur not in path and cur not in seen:
-            path.append(cur)
-            cur = parents[cur]
-        if cur is not None and cur in path:
-            cycle = path[path.index(cur) :]
-            found.append([*cycle, cycle[0]])
-        seen.update(path)
-    return found
+#: frame columns -> the plan-file keys lint names (``Finding.field``)
+_FIELDS = {"objective_id": "id", "kr_id": "id", "parent_id": "parent"}
+
+
+def _hidden(add: Any, title: str, oid: object, kid: object = None) -> None:
+    chars = hidden_characters(title)
+    if chars:
+        add("hidden-character", "warning", f"the title holds invisible or bidi characters "
+            f"({', '.join(chars)}): it may not read as it looks", oid, kid, "title")
 
 
 def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:

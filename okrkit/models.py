@@ -1,21 +1,23 @@
-"""Pydantic schema of a plan file, and the YAML reader that keeps line numbers.
+"""Pydantic schema of a plan file: the types of every field, validated at the edge.
 
 The nested plan (YAML, or a flat spreadsheet regrouped into the same shape) is validated
-here, at the edge. Every problem is collected: a workshop sees all of them at once, each
-with the file, the line and the field.
+here. Every problem is collected — a workshop sees all of them at once, each with the
+file, the line or row, the field and a code (:data:`okrkit.errors.CODES`).
 
-Numbers written as ``"85%"`` are accepted and mean 85 (percentage points) when the key
-result's unit is ``%``; anywhere else a string where a number belongs is an error.
+The schema checks kinds of values (text, numbers, dates, the allowed directions, levels
+and kinds), using the one set of value parsers in :mod:`okrkit.values`: ``"85%"`` means
+85 where the key result's unit is ``%``; ``yes`` is not a number; dates are
+``YYYY-MM-DD``. Ranges and everything that relates one value to another (weights > 0,
+the cadence, the score override, ids, parents, baselines against targets, ...) are the
+plan's rules in :mod:`okrkit.structure`, checked after the schema on the plan's frames.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -25,46 +27,28 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
-from okrkit.errors import PlanError, Problem
+from okrkit.errors import PlanError, Problem, dotted
+from okrkit.values import (
+    ValueProblem,
+    label_problem,
+    parse_count,
+    parse_date,
+    parse_number,
+    visible,
+)
 
 Direction = Literal["increase", "decrease", "at_least", "at_most", "milestone"]
 Level = Literal["company", "business_unit", "team", "project"]
 Kind = Literal["committed", "aspirational"]
 
-_PERCENT = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)\s*%\s*$")
-
-
-def parse_number(value: Any, unit: str | None, what: str) -> float | None:
-    """Turn a YAML/CSV cell into a float, honouring the ``"85%"`` rule.
-
-    >>> parse_number("85%", "%", "target")
-    85.0
-    >>> parse_number(12, None, "baseline")
-    12.0
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError(f"{what} must be a number, not {value!r}")
-    if isinstance(value, int | float):
-        if value != value:  # NaN
-            return None
-        return float(value)
-    text = str(value).strip()
-    if text == "":
-        return None
-    m = _PERCENT.match(text)
-    if m:
-        if unit is not None and unit.strip() == "%":
-            return float(m.group(1))
-        raise ValueError(
-            f"{what} '{text}' is a percentage but the unit is {unit!r}: write the number "
-            "in the key result's unit, or set unit: '%'"
-        )
-    try:
-        return float(text.replace("_", ""))
-    except ValueError:
-        raise ValueError(f"{what} '{text}' is not a number") from None
+__all__ = [
+    "KeyResultModel",
+    "ObjectiveModel",
+    "PlanModel",
+    "ReviewModel",
+    "parse_number",
+    "validate_plan_data",
+]
 
 
 def _text_list(value: Any) -> str | None:
@@ -77,6 +61,11 @@ def _text_list(value: Any) -> str | None:
     return text or None
 
 
+def _weight_or_default(cls: type, v: Any) -> float | None:
+    """A weight: 1 when left out."""
+    return 1.0 if v is None else parse_number(v, None, "weight")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(
         extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True, frozen=True
@@ -86,7 +75,7 @@ class _Strict(BaseModel):
 class ReviewModel(_Strict):
     lessons: str | None = None
     next_actions: str | None = None
-    score_override: float | None = Field(default=None, ge=0.0, le=1.0)
+    score_override: float | None = None
     override_reason: str | None = None
 
     @field_validator("lessons", "next_actions", mode="before")
@@ -113,7 +102,7 @@ class KeyResultModel(_Strict):
     direction: Direction
     baseline: float | None = None
     target: float
-    weight: float = Field(default=1.0, gt=0)
+    weight: float = 1.0
     owner: str | None = None
     due: dt.date | None = None
     milestones: dict[dt.date, float] | None = None
@@ -123,10 +112,12 @@ class KeyResultModel(_Strict):
     def _numbers(cls, v: Any, info: ValidationInfo) -> float | None:
         return parse_number(v, info.data.get("unit"), info.field_name or "number")
 
-    @field_validator("weight", mode="before")
+    _weight = field_validator("weight", mode="before")(_weight_or_default)
+
+    @field_validator("due", mode="before")
     @classmethod
-    def _weight(cls, v: Any) -> float | None:
-        return 1.0 if v is None else parse_number(v, None, "weight")
+    def _due(cls, v: Any) -> dt.date | None:
+        return parse_date(v, "due")
 
     @field_validator("milestones", mode="before")
     @classmethod
@@ -134,7 +125,15 @@ class KeyResultModel(_Strict):
         if v is None or not isinstance(v, dict):
             return v
         unit = info.data.get("unit")
-        return {k: parse_number(x, unit, f"milestone {k}") for k, x in v.items()}
+        out: dict[dt.date | None, float | None] = {}
+        for k, x in v.items():
+            day = parse_date(k, "milestone date")
+            if day is None:
+                raise ValueProblem("missing", "a milestone needs a date (YYYY-MM-DD: target)")
+            out[day] = parse_number(x, unit, f"milestone {day}")
+            if out[day] is None:
+                raise ValueProblem("missing", f"milestone {day} has no target value")
+        return out
 
 
 class ObjectiveModel(_Strict):
@@ -145,14 +144,11 @@ class ObjectiveModel(_Strict):
     team: str | None = None
     owner: str | None = None
     kind: Kind = "aspirational"
-    weight: float = Field(default=1.0, gt=0)
+    weight: float = 1.0
     key_results: list[KeyResultModel] = Field(default_factory=list)
     review: ReviewModel | None = None
 
-    @field_validator("weight", mode="before")
-    @classmethod
-    def _weight(cls, v: Any) -> float | None:
-        return 1.0 if v is None else parse_number(v, None, "weight")
+    _weight = field_validator("weight", mode="before")(_weight_or_default)
 
     @field_validator("key_results", mode="before")
     @classmethod
@@ -165,106 +161,28 @@ class PlanModel(_Strict):
     start: dt.date | None = None
     end: dt.date | None = None
     description: str | None = None
-    cadence_days: int = Field(default=14, gt=0, le=366)
+    cadence_days: int = 14
     objectives: list[ObjectiveModel] = Field(min_length=1)
 
+    @field_validator("period", mode="before")
+    @classmethod
+    def _label(cls, v: Any) -> Any:
+        if isinstance(v, str) and v.strip():
+            bad = label_problem(v.strip())
+            if bad:
+                raise ValueProblem(*bad)
+        return v
 
-# ---------------------------------------------------------------------------
-# YAML with line numbers
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _dates(cls, v: Any, info: ValidationInfo) -> dt.date | None:
+        return parse_date(v, info.field_name or "date")
 
-
-class _LineMap:
-    """Maps a path of keys/indices in the loaded data to its line in the file."""
-
-    def __init__(self) -> None:
-        self.lines: dict[tuple[Any, ...], int] = {}
-
-    def line_of(self, loc: Sequence[Any]) -> int | None:
-        path = tuple(loc)
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return self.lines.get(())
-
-
-def _walk(
-    node: yaml.Node, path: tuple[Any, ...], lines: _LineMap, dups: list[Problem], source: str | None
-) -> None:
-    lines.lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                dups.append(
-                    Problem(
-                        f"key '{key}' appears twice (first on line {seen[key]})",
-                        file=source,
-                        line=line,
-                        field=_dotted((*path, key)),
-                    )
-                )
-            seen[key] = line
-            lines.lines[(*path, key)] = line
-            _walk(value_node, (*path, key), lines, dups, source)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _walk(item, (*path, i), lines, dups, source)
-
-
-def _dotted(loc: Sequence[Any]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def decode_text(data: bytes, source: str | None) -> str:
-    """Decode UTF-8 (with or without BOM) or raise a PlanError naming the line."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        msg = f"is not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start})"
-        raise PlanError([Problem(msg, file=source, line=line)], file=source) from err
-
-
-def load_yaml(text: str, source: str | None) -> tuple[Any, _LineMap]:
-    """Safely load YAML text; return the data and its line map.
-
-    Only plain data is built (``yaml.SafeLoader``): tags that would construct Python
-    objects are refused with the line they are on.
-    """
-    if not text.strip():
-        raise PlanError([Problem("the file is empty", file=source, line=1)], file=source)
-    lines = _LineMap()
-    dups: list[Problem] = []
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(err, "problem", None) or str(err)
-        if "could not determine a constructor" in str(err):
-            problem = (
-                "YAML tags that construct objects are not allowed (plans are plain data): "
-                + str(problem)
-            )
-        raise PlanError(
-            [Problem(f"malformed YAML: {problem}", file=source, line=line)], file=source
-        ) from err
-    if node is None or data is None:
-        raise PlanError([Problem("the file is empty", file=source, line=1)], file=source)
-    _walk(node, (), lines, dups, source)
-    if dups:
-        raise PlanError(dups, file=source)
-    return data, lines
+    @field_validator("cadence_days", mode="before")
+    @classmethod
+    def _cadence(cls, v: Any) -> int:
+        n = parse_count(v, "cadence_days")
+        return 14 if n is None else n
 
 
 def validate_plan_data(
@@ -273,43 +191,76 @@ def validate_plan_data(
     line_of: Callable[[Sequence[Any]], int | None] | None = None,
     row_of: Callable[[Sequence[Any]], int | None] | None = None,
 ) -> PlanModel:
-    """Validate nested plan data; raise PlanError with every problem located."""
+    """Validate nested plan data; raise PlanError with every problem located and coded."""
     if not isinstance(data, dict):
         line = line_of(()) if line_of else None
         msg = f"a plan must be a mapping with 'period' and 'objectives', not {type(data).__name__}"
-        raise PlanError([Problem(msg, file=source, line=line)], file=source)
+        raise PlanError([Problem(msg, file=source, line=line, code="wrong-type")], file=source)
     try:
         return PlanModel.model_validate(data)
     except PydanticValidationError as err:
         problems = []
         for e in err.errors():
             loc = e["loc"]
+            code, message = _friendly(e)
             problems.append(
                 Problem(
-                    _friendly(e, data),
+                    message,
                     file=source,
                     line=line_of(loc) if line_of else None,
                     row=row_of(loc) if row_of else None,
-                    field=_dotted(loc) or None,
+                    field=dotted(loc) or None,
                     id=_id_at(data, loc),
+                    code=code,
                 )
             )
         raise PlanError(problems, file=source) from err
 
 
-def _friendly(e: Any, data: Any) -> str:
+#: a missing id or title has its own code (lint's)
+_MISSING = {"id": "missing-id", "title": "missing-title"}
+#: pydantic error types -> okrkit codes (the rest: "wrong-type")
+_CODES = {
+    "extra_forbidden": "unknown-key",
+    "float_parsing": "not-a-number",
+    "int_parsing": "not-a-number",
+    "date_parsing": "not-a-date",
+    "date_from_datetime_parsing": "not-a-date",
+    "date_from_datetime_inexact": "not-a-date",
+    "finite_number": "not-finite",
+}
+
+
+def _friendly(e: Any) -> tuple[str, str]:
+    """``(code, message)`` for one pydantic error."""
     kind = e["type"]
     loc = e["loc"]
+    name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "value")
+    if kind == "value_error":
+        cause = (e.get("ctx") or {}).get("error")
+        if isinstance(cause, ValueProblem):
+            return cause.code, cause.message
+        return "wrong-type", str(e["msg"]).removeprefix("Value error, ")
     if kind == "extra_forbidden":
         allowed = _allowed_keys(loc)
         hint = f" (allowed: {', '.join(allowed)})" if allowed else ""
-        return f"unknown key '{loc[-1]}'{hint}"
-    if kind == "missing":
-        return f"required field '{loc[-1]}' is missing"
+        return "unknown-key", f"unknown key '{loc[-1]}'{hint}"
+    missing = _MISSING.get(name, "missing")
+    if kind == "missing" or (kind in ("float_type", "int_type", "string_type")
+                             and e.get("input") is None):
+        return missing, f"required field '{name}' is missing"
+    if kind in ("string_too_short", "too_short"):
+        return missing, f"'{name}' is blank"
     if kind == "literal_error":
-        return f"{e['msg'].lower()}, got {e.get('input')!r}"
+        code = "bad-direction" if name == "direction" else "not-one-of"
+        return code, f"{e['msg'].lower()}, got {e.get('input')!r}"
+    if kind == "string_type":
+        return "wrong-type", f"{name} must be text, not {type(e.get('input')).__name__}"
+    if kind in ("list_type", "dict_type", "model_type", "model_attributes_type"):
+        want = "a list" if kind == "list_type" else "a mapping"
+        return "wrong-type", f"{name} must be {want}, not {type(e.get('input')).__name__}"
     msg: str = e["msg"]
-    return msg.removeprefix("Value error, ")
+    return _CODES.get(kind, "wrong-type"), f"{name}: {msg.removeprefix('Value error, ')}"
 
 
 def _allowed_keys(loc: Sequence[Any]) -> list[str]:
@@ -334,5 +285,5 @@ def _id_at(data: Any, loc: Sequence[Any]) -> str | None:
         except (KeyError, IndexError, TypeError):
             break
         if isinstance(cur, dict) and cur.get("id") is not None:
-            found = str(cur["id"])
+            found = visible(str(cur["id"]), breaks=True)
     return found

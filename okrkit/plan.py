@@ -1,21 +1,23 @@
-"""Plan files in and out: YAML plans (check-in files: :mod:`okrkit.checkins`).
+"""Plan files in and out: one reader for YAML, CSV and XLSX plans, and the YAML writer.
 
-``load_plan`` reads a YAML plan with safe loading only, validates it with the pydantic
-schema in :mod:`okrkit.models` plus the structural rules (unique ids, known parents, no
-cycles, ``target != baseline``) and returns a :class:`~okrkit.frames.Plan`.
-``dump_plan`` writes it back: YAML -> Plan -> YAML -> Plan is lossless.
+The pipeline reads the same for every format (check-in files: :mod:`okrkit.checkins`):
 
-Check-in CSVs (``kr_id,date,value[,confidence,status,note,blockers,achievements,author]``)
-are validated with pandera, lazily, so every bad row is reported at once with its line.
-``value`` may be written ``"85%"`` (meaning 85) for a KR whose unit is ``%``;
-``confidence`` may be ``"80%"`` (meaning 0.8).
+1. **read** — :func:`read_plan` (``okrkit.load_plan``) picks the reader from the suffix:
+   YAML (parsed once by libyaml, :mod:`okrkit.yamlnodes`), or a flat table
+   (:mod:`okrkit.tables`, spreadsheets through :mod:`okrkit.sheets`);
+2. **validate the values** — the pydantic schema (:mod:`okrkit.models`);
+3. **check the structure** — :func:`plan_from_model` builds the frames and applies the
+   plan's rules (:mod:`okrkit.structure`): every problem at once, each with the file, the
+   line (YAML) or row (tables), the field and a code;
+4. **return** a :class:`~okrkit.frames.Plan`.
+
+``dump_plan`` writes a plan back: YAML -> Plan -> YAML -> Plan is lossless.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -23,20 +25,28 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from okrkit.errors import OKRKitError, PlanError, Problem
+from okrkit.errors import OKRKitError, PlanError, Problem, dotted
+from okrkit.files import decode_utf8, read_bytes, write_atomic
 from okrkit.frames import Plan, conform, empty
-from okrkit.models import PlanModel, decode_text, load_yaml, validate_plan_data
+from okrkit.models import PlanModel, validate_plan_data
 from okrkit.period import Period
+from okrkit.structure import Issue, check, problems, rows_locator
+from okrkit.yamlnodes import load_yaml
 
-_RISING_FALLING = ("increase", "decrease")
+_TABLES = (".csv", ".xlsx", ".xlsm")
+_OBJECTIVE_KEYS = {"objective_id": "id", "parent_id": "parent"}
+_KR_KEYS = {"kr_id": "id"}
 
 
 # ---------------------------------------------------------------------------
-# YAML plans
+# reading
 
 
-def load_plan(path: str | os.PathLike[str], *, known_ids: Iterable[str] = ()) -> Plan:
-    """Read and validate a YAML plan file.
+def read_plan(path: str | os.PathLike[str], *, known_ids: Iterable[str] = ()) -> Plan:
+    """Read and validate a plan file: YAML, or a flat CSV / XLSX table.
+
+    ``.csv``, ``.xlsx`` and ``.xlsm`` are tables (:func:`okrkit.tables.read_flat`); any
+    other file is YAML.
 
     Parameters
     ----------
@@ -48,21 +58,25 @@ def load_plan(path: str | os.PathLike[str], *, known_ids: Iterable[str] = ()) ->
     Raises
     ------
     PlanError
-        With every problem found, each naming the file, line and field.
+        With every problem found, each naming the file, line or row, and field.
     """
+    if Path(path).suffix.lower() in _TABLES:
+        from okrkit.tables import read_flat
+
+        return read_flat(path, known_ids=known_ids)
     source = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except OSError as err:
-        raise PlanError(f"cannot read plan: {err.strerror}", file=source) from err
-    return parse_plan(decode_text(data, source), source=source, known_ids=known_ids)
+    return parse_plan(decode_utf8(read_bytes(path), source), source=source, known_ids=known_ids)
+
+
+#: the public name (``okrkit.load_plan``): the same function
+load_plan = read_plan
 
 
 def parse_plan(text: str, *, source: str | None = None, known_ids: Iterable[str] = ()) -> Plan:
-    """Validate YAML plan text; see :func:`load_plan`."""
-    data, lines = load_yaml(text, source)
-    model = validate_plan_data(data, source, line_of=lines.line_of)
-    return plan_from_model(model, source=source, line_of=lines.line_of, known_ids=known_ids)
+    """Validate YAML plan text; see :func:`read_plan`."""
+    doc = load_yaml(text, source)
+    model = validate_plan_data(doc.data, source, line_of=doc.line_of)
+    return plan_from_model(model, source=source, line_of=doc.line_of, known_ids=known_ids)
 
 
 def plan_from_model(
@@ -73,224 +87,80 @@ def plan_from_model(
     row_of: Callable[[Sequence[Any]], int | None] | None = None,
     known_ids: Iterable[str] = (),
 ) -> Plan:
-    """Check the structural rules of a validated model and build the frames."""
+    """Build the frames of a validated model and check the plan's rules.
 
-    def problem(msg: str, loc: tuple[Any, ...], id_: str | None) -> Problem:
-        return Problem(
-            msg,
-            file=source,
-            line=line_of(loc) if line_of else None,
-            row=row_of(loc) if row_of else None,
-            field=_dotted(loc),
-            id=id_,
-        )
-
-    problems: list[Problem] = []
+    Raises
+    ------
+    PlanError
+        Every broken rule of :mod:`okrkit.structure`, located by ``line_of`` / ``row_of``
+        (paths of keys and indices in the nested data).
+    """
+    found: list[Problem] = []
     try:
         period = Period.parse(model.period, model.start, model.end)
     except OKRKitError as err:
         loc: tuple[Any, ...] = ("period",) if model.period else ("start",)
-        problems.append(problem(str(err), loc, None))
+        found.append(Problem(str(err), file=source, line=line_of(loc) if line_of else None,
+                             row=row_of(loc) if row_of else None, field=dotted(loc),
+                             code="bad-period"))
         period = None
+    label = period.label if period else model.period
 
     obj_rows: list[dict[str, Any]] = []
     kr_rows: list[dict[str, Any]] = []
     review_rows: list[dict[str, Any]] = []
-    seen_obj: dict[str, int] = {}
-    seen_kr: dict[str, tuple[int, int]] = {}
-    label = period.label if period else model.period
+    kr_at: list[tuple[int, int]] = []
+    review_at: list[int] = []
     for i, o in enumerate(model.objectives):
-        if o.id in seen_obj:
-            problems.append(
-                problem(
-                    f"duplicate objective id '{o.id}' (also objectives[{seen_obj[o.id]}])",
-                    ("objectives", i, "id"),
-                    o.id,
-                )
-            )
-        seen_obj.setdefault(o.id, i)
-        obj_rows.append(
-            {
-                "objective_id": o.id,
-                "period": label,
-                "title": o.title,
-                "level": o.level,
-                "parent_id": o.parent,
-                "team": o.team,
-                "owner": o.owner,
-                "kind": o.kind,
-                "weight": o.weight,
-            }
-        )
+        obj_rows.append({"objective_id": o.id, "period": label, "title": o.title,
+                         "level": o.level, "parent_id": o.parent, "team": o.team,
+                         "owner": o.owner, "kind": o.kind, "weight": o.weight})
         if o.review is not None:
             r = o.review
-            if r.score_override is not None and not r.override_reason:
-                problems.append(
-                    problem(
-                        "a score override needs an override_reason",
-                        ("objectives", i, "review", "score_override"),
-                        o.id,
-                    )
-                )
-            review_rows.append(
-                {
-                    "objective_id": o.id,
-                    "period": label,
-                    "lessons": r.lessons,
-                    "next_actions": r.next_actions,
-                    "score_override": r.score_override,
-                    "override_reason": r.override_reason,
-                }
-            )
+            review_rows.append({"objective_id": o.id, "period": label, "lessons": r.lessons,
+                                "next_actions": r.next_actions,
+                                "score_override": r.score_override,
+                                "override_reason": r.override_reason})
+            review_at.append(i)
         for j, k in enumerate(o.key_results):
-            at = ("objectives", i, "key_results", j)
-            if k.id in seen_kr:
-                a, b = seen_kr[k.id]
-                problems.append(
-                    problem(
-                        f"duplicate key result id '{k.id}' (also objectives[{a}].key_results[{b}])",
-                        (*at, "id"),
-                        k.id,
-                    )
-                )
-            seen_kr.setdefault(k.id, (i, j))
-            if k.direction in _RISING_FALLING:
-                if k.baseline is None:
-                    problems.append(
-                        problem(
-                            f"a '{k.direction}' key result needs a baseline",
-                            (*at, "baseline"),
-                            k.id,
-                        )
-                    )
-                elif math.isclose(k.baseline, k.target, rel_tol=0, abs_tol=1e-12):
-                    problems.append(
-                        problem(
-                            f"target equals baseline ({k.target:g}): progress cannot be measured",
-                            (*at, "target"),
-                            k.id,
-                        )
-                    )
-                elif k.direction == "increase" and k.target < k.baseline:
-                    problems.append(
-                        problem(
-                            f"direction is 'increase' but target {k.target:g} is below baseline "
-                            f"{k.baseline:g} (use direction: decrease)",
-                            (*at, "direction"),
-                            k.id,
-                        )
-                    )
-                elif k.direction == "decrease" and k.target > k.baseline:
-                    problems.append(
-                        problem(
-                            f"direction is 'decrease' but target {k.target:g} is above baseline "
-                            f"{k.baseline:g} (use direction: increase)",
-                            (*at, "direction"),
-                            k.id,
-                        )
-                    )
-            if k.direction == "milestone" and k.target <= 0:
-                problems.append(
-                    problem(
-                        "a milestone key result's target is the number of milestones (>= 1)",
-                        (*at, "target"),
-                        k.id,
-                    )
-                )
-            milestones = None
-            if k.milestones:
-                milestones = tuple(sorted(k.milestones.items()))
-                if period is not None:
-                    for d, _ in milestones:
-                        if not period.contains(d):
-                            problems.append(
-                                problem(
-                                    f"milestone date {d} is outside the period {period}",
-                                    (*at, "milestones", d),
-                                    k.id,
-                                )
-                            )
-            if period is not None and k.due is not None and not period.contains(k.due):
-                problems.append(
-                    problem(f"due date {k.due} is outside the period {period}", (*at, "due"), k.id)
-                )
-            kr_rows.append(
-                {
-                    "kr_id": k.id,
-                    "objective_id": o.id,
-                    "title": k.title,
-                    "metric": k.metric,
-                    "unit": k.unit,
-                    "direction": k.direction,
-                    "baseline": k.baseline,
-                    "target": k.target,
-                    "weight": k.weight,
-                    "owner": k.owner,
-                    "due": k.due,
-                    "milestones": milestones,
-                }
-            )
+            kr_rows.append({"kr_id": k.id, "objective_id": o.id, "title": k.title,
+                            "metric": k.metric, "unit": k.unit, "direction": k.direction,
+                            "baseline": k.baseline, "target": k.target, "weight": k.weight,
+                            "owner": k.owner, "due": k.due,
+                            "milestones": tuple(sorted(k.milestones.items()))
+                            if k.milestones else None})
+            kr_at.append((i, j))
+    objectives = conform(pd.DataFrame(obj_rows), "objectives")
+    key_results = conform(pd.DataFrame(kr_rows), "key_results") if kr_rows else empty(
+        "key_results")
+    reviews = conform(pd.DataFrame(review_rows), "reviews") if review_rows else empty("reviews")
 
-    known = set(seen_obj) | set(known_ids)
-    parents = {o.id: o.parent for o in model.objectives}
-    for i, o in enumerate(model.objectives):
-        if o.parent is not None and o.parent not in known:
-            problems.append(
-                problem(
-                    f"parent '{o.parent}' is not an objective of this plan or the store",
-                    ("objectives", i, "parent"),
-                    o.id,
-                )
-            )
-    for i, cycle in _cycles(parents, [o.id for o in model.objectives]):
-        problems.append(
-            problem("parent cycle: " + " -> ".join(cycle), ("objectives", i, "parent"), cycle[0])
-        )
+    def loc_of(issue: Issue) -> tuple[Any, ...]:
+        if issue.table == "objectives" and issue.row is not None:
+            return ("objectives", issue.row, _OBJECTIVE_KEYS.get(issue.field, issue.field))
+        if issue.table == "key_results" and issue.row is not None:
+            i, j = kr_at[issue.row]
+            at = ("objectives", i, "key_results", j, _KR_KEYS.get(issue.field, issue.field))
+            return at if issue.key is None else (*at, issue.key)
+        if issue.table == "reviews" and issue.row is not None:
+            return ("objectives", review_at[issue.row], "review", issue.field)
+        return (issue.field,)
 
-    if problems:
-        raise PlanError(problems, file=source)
+    def where(table: str, row: int) -> str:
+        return dotted(loc_of(Issue("", "", table, row, ""))[:-1])
+
+    issues = check(objectives, key_results, reviews, period=period,
+                   cadence_days=model.cadence_days, known_ids=known_ids, where=where)
+    found += problems(issues, source=source, locate=rows_locator(line_of, row_of, loc_of))
+    if found:
+        raise PlanError(found, file=source)
     assert period is not None
-    return Plan(
-        period=period,
-        objectives=conform(pd.DataFrame(obj_rows), "objectives"),
-        key_results=conform(pd.DataFrame(kr_rows), "key_results")
-        if kr_rows
-        else empty("key_results"),
-        reviews=conform(pd.DataFrame(review_rows), "reviews") if review_rows else empty("reviews"),
-        cadence_days=model.cadence_days,
-        source=source,
-    )
+    return Plan(period=period, objectives=objectives, key_results=key_results, reviews=reviews,
+                cadence_days=model.cadence_days, source=source)
 
 
-def _cycles(parents: dict[str, str | None], order: list[str]) -> list[tuple[int, list[str]]]:
-    """Each parent cycle once, reported at the first objective (in file order) on it."""
-    out: list[tuple[int, list[str]]] = []
-    reported: set[str] = set()
-    index = {oid: i for i, oid in reversed(list(enumerate(order)))}
-    for oid in order:
-        if oid in reported:
-            continue
-        path: list[str] = []
-        cur: str | None = oid
-        while cur is not None and cur in parents and cur not in path:
-            path.append(cur)
-            cur = parents[cur]
-        if cur is not None and cur in path:
-            cycle = path[path.index(cur) :]
-            if not reported.intersection(cycle):
-                first = min(cycle, key=lambda c: index[c])
-                k = cycle.index(first)
-                ordered = cycle[k:] + cycle[:k]
-                out.append((index[first], [*ordered, first]))
-                reported.update(cycle)
-    return out
-
-
-def _dotted(loc: Sequence[Any]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
-    return out
+# ---------------------------------------------------------------------------
+# writing
 
 
 def plan_to_data(plan: Plan) -> dict[str, Any]:
@@ -364,37 +234,6 @@ def save_plan_yaml(plan: Plan, path: str | os.PathLike[str]) -> Path:
     return write_atomic(path, dump_plan(plan).encode("utf-8"))
 
 
-def _read_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-#: read once: changing the process umask per write would race with other threads
-_UMASK = _read_umask()
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write bytes to ``path`` via a temporary file in the same folder and a rename.
-
-    A reader never sees half a file; if writing fails the old file stays in place.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~_UMASK)  # mkstemp makes 0600; readers need the usual mode
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
 def _is_quarter_label(p: Period) -> bool:
     try:
         return Period.parse(p.label) == p
@@ -421,6 +260,7 @@ __all__ = [
     "parse_plan",
     "plan_from_model",
     "plan_to_data",
+    "read_plan",
     "save_plan_yaml",
     "write_atomic",
 ]

@@ -467,7 +467,7 @@ def score(
     as_of
         Date (or ISO string) to score at; ``None`` is today clipped into the period.
     policy
-        Thresholds; defaults follow the seed's scoring guide.
+        Thresholds; defaults follow the scoring guide of ``docs/seeds/okrs-framework-for-ai-projects.md``.
     """
     p = policy or ScoringPolicy()
     day = resolve_as_of(plan.period, as_of)

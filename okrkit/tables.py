@@ -1,13 +1,23 @@
 """Plans as flat tables: CSV and XLSX export/import for spreadsheet users.
 
 A flat plan has one row per key result, with its objective's columns repeated (an
-objective with no KRs gets one row with the KR columns empty). This is the seed's
-"spreadsheet template". Importing regroups the rows and validates them with the same
-schema as a YAML plan; problems name the file, the row (the header is row 1) and the column.
+objective with no KRs gets one row with the KR columns empty): the "spreadsheet
+template" of ``docs/seeds/okrs-framework-for-ai-projects.md``. Importing regroups the
+rows and validates them with the same schema and rules as a YAML plan; problems name the
+file, the row (the header is row 1) and the column.
+
+Rows as people fill them in: the objective's columns may be left blank on its later rows
+(the first filled value counts), but a later row that *disagrees* with an earlier one
+about the same objective (another title, parent, weight, review, ...) or the period is
+refused (``conflicting-rows``). Ids are text: a spreadsheet cell that holds a number
+with a fraction (``1.1``, which may have been typed ``1.10``) is refused with a request
+to format the column as text (``ambiguous-id``); whole numbers read as their digits.
 
 Text cells that a spreadsheet would run as a formula (leading ``=``, ``+``, ``-``, ``@``,
-tab or carriage return) are exported with a leading apostrophe; numbers are untouched.
-Import removes that apostrophe again, so an export -> import round trip is lossless.
+tab or carriage return) are exported with a leading apostrophe, as is text that already
+starts with an apostrophe; numbers are untouched. Import removes that one apostrophe
+again, so an export -> import round trip is lossless (an apostrophe a person typed
+survives). Control characters are written as visible escapes (``\\x1b``), never raw.
 """
 
 from __future__ import annotations
@@ -15,6 +25,7 @@ from __future__ import annotations
 import io
 import math
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +33,12 @@ import pandas as pd
 
 from okrkit.checkins import checkins_to_csv
 from okrkit.errors import PlanError, Problem
+from okrkit.files import write_atomic
 from okrkit.frames import Plan
 from okrkit.models import validate_plan_data
-from okrkit.plan import dump_plan, plan_from_model, write_atomic
+from okrkit.plan import dump_plan, plan_from_model
+from okrkit.sheets import read_table
+from okrkit.values import visible
 
 FLAT_COLUMNS = [
     "period",
@@ -53,24 +67,36 @@ FLAT_COLUMNS = [
     "override_reason",
 ]
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+_ESCAPED = (*_DANGEROUS, "'")
+#: id columns: text exactly as typed
+_ID_COLUMNS = ("objective_id", "kr_id", "parent_id")
+_NUMBER_COLUMNS = ("objective_weight", "baseline", "target", "kr_weight", "score_override")
+#: columns of an objective (and its review) that every row of the objective repeats
+_OBJECTIVE_FIELDS = {"objective_title": "title", "level": "level", "parent_id": "parent",
+                     "team": "team", "objective_owner": "owner", "kind": "kind",
+                     "objective_weight": "weight"}
+_REVIEW_FIELDS = ("lessons", "next_actions", "score_override", "override_reason")
 
 
 def safe_cell(value: Any) -> Any:
     """Neutralise spreadsheet formula injection in a text cell; numbers pass unchanged.
 
+    Text starting with a formula character, or with an apostrophe, gets one leading
+    apostrophe (so the apostrophe a person typed survives :func:`unsafe_cell`).
+
     >>> safe_cell("=HYPERLINK(\\"http://x\\")")
     '\\'=HYPERLINK("http://x")'
-    >>> safe_cell(-5.0), safe_cell("-5 days"), safe_cell("Handle 70%")
-    (-5.0, "'-5 days", 'Handle 70%')
+    >>> safe_cell(-5.0), safe_cell("-5 days"), safe_cell("Handle 70%"), safe_cell("'quoted'")
+    (-5.0, "'-5 days", 'Handle 70%', "''quoted'")
     """
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
+    if isinstance(value, str) and value.startswith(_ESCAPED):
         return "'" + value
     return value
 
 
 def unsafe_cell(value: Any) -> Any:
     """Undo :func:`safe_cell` on import."""
-    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r":
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r'":
         return value[1:]
     return value
 
@@ -78,7 +104,9 @@ def unsafe_cell(value: Any) -> Any:
 def plan_to_flat(plan: Plan) -> pd.DataFrame:
     """The plan as one row per key result (objective columns repeated)."""
     reviews = plan.reviews.set_index("objective_id").to_dict("index") if len(plan.reviews) else {}
-    krs = plan.key_results
+    by_objective: dict[Any, list[dict[str, Any]]] = {}
+    for k in plan.key_results.to_dict("records"):
+        by_objective.setdefault(k["objective_id"], []).append(k)
     rows: list[dict[str, Any]] = []
     for o in plan.objectives.to_dict("records"):
         base = {
@@ -96,7 +124,7 @@ def plan_to_flat(plan: Plan) -> pd.DataFrame:
         review = {
             k: r.get(k) for k in ("lessons", "next_actions", "score_override", "override_reason")
         }
-        mine = krs[krs["objective_id"] == o["objective_id"]].to_dict("records")
+        mine = by_objective.get(o["objective_id"], [])
         if not mine:
             rows.append({**base, **review})
         for i, k in enumerate(mine):
@@ -113,7 +141,8 @@ def plan_to_flat(plan: Plan) -> pd.DataFrame:
                     "kr_weight": k["weight"],
                     "kr_owner": k["owner"],
                     "due": k["due"].isoformat() if k["due"] else None,
-                    "milestones": "; ".join(f"{d.isoformat()}={v:g}" for d, v in k["milestones"])
+                    "milestones": "; ".join(f"{d.isoformat()}={_exact(v)}"
+                                            for d, v in k["milestones"])
                     if k["milestones"]
                     else None,
                     **(review if i == 0 else {}),
@@ -122,8 +151,16 @@ def plan_to_flat(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FLAT_COLUMNS)
 
 
+def _exact(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
+
+
+def _cell(value: Any) -> Any:
+    return safe_cell(visible(value, hidden=False)) if isinstance(value, str) else value
+
+
 def _safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.astype(object).map(safe_cell)
+    return frame.astype(object).map(_cell)
 
 
 def export_plan(
@@ -157,92 +194,76 @@ def export_plan(
 
 
 def read_flat(path: str | os.PathLike[str], *, known_ids: Any = ()) -> Plan:
-    """Import a flat plan from CSV or XLSX (sheet ``plan``, else the first sheet)."""
+    """Import a flat plan from CSV or XLSX (the visible sheet ``plan``, else the first
+    visible sheet); see :mod:`okrkit.sheets` for what is refused before validation."""
     source = str(path)
-    suffix = Path(path).suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm"):
-            sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
-            frame = sheets["plan"] if "plan" in sheets else next(iter(sheets.values()))
-        elif suffix == ".csv":
-            raw = Path(path).read_bytes()
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError as err:
-                line = raw[: err.start].count(b"\n") + 1
-                raise PlanError(
-                    [Problem("is not UTF-8 text", file=source, line=line)], file=source
-                ) from err
-            if not text.strip():
-                raise PlanError([Problem("the file is empty", file=source, line=1)], file=source)
-            frame = pd.read_csv(io.StringIO(text), dtype=object, keep_default_na=False)
-        else:
-            raise PlanError(
-                f"cannot import '{suffix}' files (use .yaml, .csv or .xlsx)", file=source
-            )
-    except PlanError:
-        raise
-    except Exception as err:  # openpyxl/pandas parse errors
-        raise PlanError(f"cannot read the table: {err}", file=source) from err
-    return flat_to_plan(frame, source=source, known_ids=known_ids)
+    table = read_table(path, sheet="plan")
+    frame = pd.DataFrame(table.rows, columns=table.header, dtype=object)
+    return flat_to_plan(frame, source=source, known_ids=known_ids, rows=table.numbers)
 
 
-def flat_to_plan(frame: pd.DataFrame, *, source: str | None = None, known_ids: Any = ()) -> Plan:
-    """Regroup flat rows into a nested plan and validate it (rows are 1-based + header)."""
+def flat_to_plan(
+    frame: pd.DataFrame,
+    *,
+    source: str | None = None,
+    known_ids: Any = (),
+    rows: Sequence[int] | None = None,
+) -> Plan:
+    """Regroup flat rows into a nested plan and validate it.
+
+    ``rows`` are the rows' numbers in the file (default: 2, 3, ... after the header).
+    """
+    def fail(problems: list[Problem]) -> PlanError:
+        return PlanError(problems, file=source)
+
     unknown = [c for c in frame.columns if str(c) not in FLAT_COLUMNS]
     if unknown:
-        raise PlanError(
-            [Problem(f"unknown column '{c}'", file=source, row=1, field=str(c)) for c in unknown],
-            file=source,
-        )
-    for required in ("period", "objective_id", "objective_title"):
-        if required not in frame.columns:
-            raise PlanError(
-                [
-                    Problem(
-                        f"required column '{required}' is missing",
-                        file=source,
-                        row=1,
-                        field=required,
-                    )
-                ],
-                file=source,
-            )
-    records = [
-        {k: _clean(unsafe_cell(v)) for k, v in rec.items()} for rec in frame.to_dict("records")
-    ]
-    if not records:
-        raise PlanError([Problem("has a header but no rows", file=source, row=1)], file=source)
-    periods = {r.get("period") for r in records if r.get("period") is not None}
+        raise fail([Problem(f"unknown column '{c}' (allowed: {', '.join(FLAT_COLUMNS)})",
+                            file=source, row=1, field=str(c), code="unknown-key")
+                    for c in unknown])
+    missing = [c for c in ("period", "objective_id", "objective_title") if c not in frame.columns]
+    if missing:
+        raise fail([Problem(f"required column '{c}' is missing", file=source, row=1, field=c,
+                            code="missing") for c in missing])
+    numbers = list(rows) if rows is not None else list(range(2, len(frame) + 2))
+    if not len(frame):
+        raise fail([Problem("has a header but no rows", file=source, row=1, code="empty")])
+    problems: list[Problem] = []
+    records = []
+    for n, rec in zip(numbers, frame.to_dict("records"), strict=True):
+        clean = {}
+        for col, v in rec.items():
+            clean[col], bad = _clean(unsafe_cell(v), str(col))
+            if bad:
+                problems.append(Problem(bad, file=source, row=n, field=str(col),
+                                        code="ambiguous-id"))
+        records.append(clean)
     objectives: dict[str, dict[str, Any]] = {}
+    position: dict[str, int] = {}
+    first_row: dict[tuple[str, str], int] = {}
     rows_of: dict[tuple[Any, ...], int] = {}
-    for n, r in enumerate(records, start=2):
+    period, period_row = None, None
+    for n, r in zip(numbers, records, strict=True):
+        if r.get("period") is not None:
+            if period is not None and not _same(period, r["period"]):
+                problems.append(_conflict(source, n, "period", r["period"], period_row, period))
+            elif period is None:
+                period, period_row = r["period"], n
         oid = r.get("objective_id")
         key = str(oid) if oid is not None else f"<row {n}>"
         if key not in objectives:
-            o: dict[str, Any] = {
-                "id": oid,
-                "title": r.get("objective_title"),
-                "level": r.get("level"),
-                "parent": r.get("parent_id"),
-                "team": r.get("team"),
-                "owner": r.get("objective_owner"),
-                "kind": r.get("kind"),
-                "weight": r.get("objective_weight"),
-                "key_results": [],
-            }
-            objectives[key] = {k: v for k, v in o.items() if v is not None or k == "id"}
-            rows_of[("objectives", len(objectives) - 1)] = n
-        o = objectives[key]
-        i = list(objectives).index(key)
-        review = {
-            k: r.get(k)
-            for k in ("lessons", "next_actions", "score_override", "override_reason")
-            if r.get(k) is not None
-        }
-        if review:
-            o["review"] = review
-            rows_of[("objectives", i, "review")] = n
+            position[key] = len(objectives)
+            objectives[key] = {"id": oid, "key_results": []}
+            rows_of[("objectives", position[key])] = n
+        o, i = objectives[key], position[key]
+        for col, field in _OBJECTIVE_FIELDS.items():
+            _take(o, field, r.get(col), (key, col), n, first_row, problems, source)
+        for col in _REVIEW_FIELDS:
+            if r.get(col) is not None:
+                review = o.setdefault("review", {})
+                if not review:
+                    rows_of[("objectives", i, "review")] = n
+                _take(review, col, r[col], (key, col), n, first_row, problems, source)
         if r.get("kr_id") is not None or r.get("kr_title") is not None:
             kr = {
                 "id": r.get("kr_id"),
@@ -259,18 +280,9 @@ def flat_to_plan(frame: pd.DataFrame, *, source: str | None = None, known_ids: A
             }
             o["key_results"].append({k: v for k, v in kr.items() if v is not None or k == "id"})
             rows_of[("objectives", i, "key_results", len(o["key_results"]) - 1)] = n
-    if len(periods) > 1:
-        raise PlanError(
-            [
-                Problem(
-                    f"rows name several periods: {', '.join(sorted(map(str, periods)))}",
-                    file=source,
-                    field="period",
-                )
-            ],
-            file=source,
-        )
-    data = {"period": next(iter(periods), None), "objectives": list(objectives.values())}
+    if problems:
+        raise fail(problems)
+    data = {"period": period, "objectives": list(objectives.values())}
 
     def row_of(loc: Any) -> int | None:
         path = tuple(loc)
@@ -284,17 +296,56 @@ def flat_to_plan(frame: pd.DataFrame, *, source: str | None = None, known_ids: A
     return plan_from_model(model, source=source, row_of=row_of, known_ids=known_ids)
 
 
-def _clean(v: Any) -> Any:
+def _take(into: dict[str, Any], field: str, value: Any, key: tuple[str, str], n: int,
+          first_row: dict[tuple[str, str], int], problems: list[Problem], source: str | None
+          ) -> None:
+    """Fill ``into[field]`` from a row; a later row that disagrees is a problem."""
+    if value is None:
+        return
+    if field not in into:
+        into[field] = value
+        first_row[key] = n
+    elif not _same(into[field], value):
+        problems.append(_conflict(source, n, key[1], value, first_row[key], into[field],
+                                  key[0]))
+
+
+def _conflict(source: str | None, n: int, col: str, value: Any, first: int | None,
+              earlier: Any, oid: str | None = None) -> Problem:
+    whose = f" for objective {oid}" if oid else ""
+    return Problem(f"{col} {value!r} disagrees with {earlier!r} on row {first}{whose}: give it "
+                   "once, or the same on every row", file=source, row=n, field=col, id=oid,
+                   code="conflicting-rows")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a == b:
+        return True
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return str(a).strip() == str(b).strip()
+
+
+def _clean(v: Any, col: str) -> tuple[Any, str | None]:
+    """A cell as the schema wants it, and a message if an id cell is ambiguous."""
     if v is None:
-        return None
+        return None, None
     if isinstance(v, float) and math.isnan(v):
-        return None
+        return None, None
     if isinstance(v, pd.Timestamp):
-        return v.date().isoformat()
+        v = v.to_pydatetime()
     if isinstance(v, str):
         v = v.strip()
-        return v or None
-    return v
+        return v or None, None
+    if isinstance(v, bool) or col in _NUMBER_COLUMNS or not isinstance(v, int | float):
+        return v, None
+    if float(v).is_integer() and abs(v) < 1e15:
+        return str(int(v)), None
+    if col in _ID_COLUMNS:
+        return None, (f"{col} {v!r} is a number in the spreadsheet, so it may not be the id "
+                      "as typed (1.10 reads as 1.1): format the column as text and type it again")
+    return repr(float(v)), None
 
 
 def _milestones(text: Any) -> dict[str, str] | None:

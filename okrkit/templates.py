@@ -3,17 +3,19 @@
 The templates live in ``data/templates/`` (see :func:`template_dir`), one YAML file per
 template, listed in ``data/templates/index.yaml``:
 
-* ``project-types/`` — the seed's eight OKR templates by AI project type,
+* ``project-types/`` — the eight OKR templates by AI project type of
+  ``docs/seeds/okrs-framework-for-ai-projects.md``,
 * ``stakeholders/`` — the three stakeholder templates (data science, MLOps, product),
 * ``business-value/`` — the four business-value OKRs,
 * ``caio/`` — the Chief AI Officer's three objectives.
 
 Each file has a ``template:`` block (``id``, ``name``, ``category``, ``description``,
-``seed``, ``source`` — the seed section —, ``suggested_owner``, optional ``timelines``)
+``seed`` — the framework document in ``docs/seeds/`` —, ``source`` — its section —,
+``suggested_owner``, optional ``timelines``)
 and ``objectives:`` in the plan YAML format with placeholder ids ``T-1``, ``T-1.1`` ….
-Key result titles are the seed's, verbatim, ``[use case]`` placeholders included.
+Key result titles are the document's, verbatim, ``[use case]`` placeholders included.
 
-Where the seed gives no baseline for an ``increase``/``decrease`` key result the template
+Where the document gives no baseline for an ``increase``/``decrease`` key result the template
 leaves ``baseline`` out: the workshop measures it. :func:`instantiate` turns a template
 into plan YAML text for one period and team.
 """
@@ -203,7 +205,7 @@ def instantiate(
     Ids are rewritten ``T-1`` → ``<prefix>-1`` and ``T-1.1`` → ``<prefix>-1.1``; every
     objective gets ``team``; ``parent`` (an objective id, e.g. the business-unit
     objective this team supports) goes on the template's root objectives; ``owner``, when
-    given, replaces the seed's owner on every objective. The template's ``level``,
+    given, replaces the template's owner on every objective. The template's ``level``,
     ``kind``, key result titles, units, directions, baselines and targets are kept.
 
     Missing baselines: :func:`okrkit.plan.parse_plan` requires a baseline for

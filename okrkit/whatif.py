@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from okrkit import rules
-from okrkit.errors import OKRKitError
+from okrkit.errors import OKRKitError, Problem
 from okrkit.forecasting import Forecast, forecast
 from okrkit.frames import Plan, conform, empty
 from okrkit.rules import RollUp
@@ -82,6 +82,38 @@ def checked_weights(weights: Mapping[str, Any]) -> dict[str, float]:
     return {k: _check_number("weight", k, x, positive=True) for k, x in weights.items()}
 
 
+def checked_targets(plan: Plan, targets: Mapping[str, Any]
+                    ) -> tuple[dict[str, float], list[Problem]]:
+    """The usable target overrides, and a problem for each refused one.
+
+    The one target rule of :func:`what_if` (which raises the first problem) and the what-if
+    app (which shows them): a target is a finite number of a known key result, and a
+    rising or falling key result's target may not equal its baseline (its progress could
+    not be measured).
+    """
+    krs = plan.key_results.drop_duplicates("kr_id").set_index("kr_id")
+    ok: dict[str, float] = {}
+    problems: list[Problem] = []
+    for k, x in targets.items():
+        if k not in krs.index:
+            problems.append(Problem(f"unknown key result in what-if: {k!r}", field="target",
+                                    id=k))
+            continue
+        try:
+            t = _check_number("target", k, x)
+        except OKRKitError as err:
+            problems.append(Problem(str(err), field="target", id=k))
+            continue
+        base = float(krs.at[k, "baseline"])
+        if krs.at[k, "direction"] in rules.LINEAR and math.isclose(t, base, rel_tol=0,
+                                                                     abs_tol=1e-9):
+            problems.append(Problem(f"target of '{k}' must differ from its baseline {base:g}",
+                                    field="target", id=k))
+            continue
+        ok[k] = t
+    return ok, problems
+
+
 def checked_values(kind: str, given: Mapping[str, Any]) -> dict[str, float]:
     """What-if targets or values as finite floats (else :class:`OKRKitError`)."""
     return {k: _check_number(kind, k, x) for k, x in given.items()}
@@ -129,12 +161,11 @@ def scenario_inputs(
         can = np.isin(direction, STRETCHABLE) & np.isfinite(base)
         target = np.where(can, base + stretch * (target - base), target)
     pos = {k: i for i, k in enumerate(krs["kr_id"])}
-    for k, x in targets.items():
-        i = pos[k]
-        t = _check_number("target", k, x)
-        if direction[i] in ("increase", "decrease") and t == base[i]:
-            raise OKRKitError(f"target of '{k}' must differ from its baseline {base[i]:g}")
-        target[i] = t
+    usable, problems = checked_targets(plan, targets)
+    if problems:
+        raise OKRKitError(problems[0].message)
+    for k, t in usable.items():
+        target[pos[k]] = t
     krs["target"] = target
     if weights:
         kw = krs["weight"].to_numpy(dtype="float64").copy()

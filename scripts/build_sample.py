@@ -5,6 +5,11 @@ The sample is an AI programme built from the seed documents: the company objecti
 objectives, the Chief AI Officer's three objectives and five AI project teams
 (chatbot, computer vision, AI platform, gen-AI assistant, D365 contact centre).
 
+* 2025-Q1, 2025-Q2 and 2025-Q3 are completed history quarters (``sample_history.py``):
+  each team keeps one confidence habit — vision and the CAIO office well calibrated, the
+  gen-AI assistant team over-confident, the platform team sandbagging and the chatbot
+  team ratcheting — for ``okrkit calibration`` and ``okrkit backtest`` to find. Their
+  numbers come from their own random streams.
 * 2025-Q4 is completed: bi-weekly check-ins to the end of the quarter, retrospective
   reviews, the seed's sample completed computer-vision objective (VIS-1) with its exact
   baselines, targets and actuals, and one score override with its reason.
@@ -13,7 +18,9 @@ objectives, the Chief AI Officer's three objectives and five AI project teams
   gen-AI assistant team has gone quiet (stale since 2026-01-23).
 
 Run ``python scripts/build_sample.py`` after editing the spec below; the output files
-are committed, so the sample never depends on this script at run time.
+are committed, so the sample never depends on this script at run time. The numbers of
+2025-Q4 and 2026-Q1 (values, dates, confidences) are pinned by tests and documents: keep
+their random draws as they are.
 """
 
 from __future__ import annotations
@@ -22,10 +29,14 @@ import csv
 import datetime as dt
 import io
 import random
+import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import sample_history
 
 ROOT = Path(__file__).resolve().parents[1]
 D = dt.date
@@ -399,6 +410,413 @@ def plan_2026_q1() -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------
+# 2025-Q1..Q3: the programme's first three quarters (history with team habits; see
+# scripts/sample_history.py)
+
+HISTORY_TITLES = {
+    "2025-Q1": "Q1 2025 — completed quarter: foundations (sample history)",
+    "2025-Q2": "Q2 2025 — completed quarter: pilots (sample history)",
+    "2025-Q3": "Q3 2025 — completed quarter: getting ready for production (sample history)",
+}
+
+
+def caio_history(period: str) -> list[dict[str, Any]]:
+    owner = "Chief AI Officer"
+    krs = {
+        "2025-Q1": (
+            [kr("CAIO-1.1", "AI use cases with a signed business case: 5", "use cases",
+                "increase", 0, 5),
+             kr("CAIO-1.2", "AI programme roadmap approved by the executive team", "approval",
+                "milestone", None, 1),
+             kr("CAIO-1.3", "AI engineers in post: 6", "hires", "increase", 0, 6)],
+            [kr("CAIO-2.1", "AI ethics principles reviewed by 5 business functions",
+                "functions", "increase", 0, 5),
+             kr("CAIO-2.2", "20% of AI team members trained on responsible AI practices", "%",
+                "increase", 0, 20)],
+            [kr("CAIO-3.1", "Cut GPU cost per training hour from $4.00 to $3.40", "$/hour",
+                "decrease", 4.0, 3.4),
+             kr("CAIO-3.2", "Shared GPU cluster live for every AI team", "go-live",
+                "milestone", None, 1)]),
+        "2025-Q2": (
+            [kr("CAIO-1.1", "AI pilots live with customers or employees: 3", "pilots",
+                "increase", 0, 3),
+             kr("CAIO-1.2", "Reduce AI model training time from 60 to 50 hours", "hours",
+                "decrease", 60, 50)],
+            [kr("CAIO-2.1", "AI ethics framework adopted by 15% of AI projects", "%",
+                "increase", 0, 15),
+             kr("CAIO-2.2", "30% of AI team members trained on responsible AI practices", "%",
+                "increase", 15, 30)],
+            [kr("CAIO-3.1", "Increase AI infrastructure cost efficiency from 600 to 800 "
+                "inferences per $", "inferences per $", "increase", 600, 800),
+             kr("CAIO-3.2", "AI services on the central on-call rota: 8", "services",
+                "increase", 2, 8)]),
+        "2025-Q3": (
+            [kr("CAIO-1.1", "AI-powered features live with customers: 2", "features",
+                "increase", 0, 2),
+             kr("CAIO-1.2", "Reduce AI model training time from 50 to 40 hours", "hours",
+                "decrease", 50, 40)],
+            [kr("CAIO-2.1", "AI ethics framework adopted by 30% of AI projects", "%",
+                "increase", 5, 30),
+             kr("CAIO-2.2", "40% of AI team members trained on responsible AI practices", "%",
+                "increase", 20, 40)],
+            [kr("CAIO-3.1", "Automate 10% of AI model deployment processes", "%",
+                "increase", 0, 10),
+             kr("CAIO-3.2", "Increase AI infrastructure cost efficiency from 800 to 1,000 "
+                "inferences per $", "inferences per $", "increase", 800, 1000)]),
+    }[period]
+    return [
+        obj("CAIO-1", "Accelerate AI Innovation to Drive Business Growth", level="business_unit",
+            parent="CO-1", team="caio-office", owner=owner, krs=krs[0]),
+        obj("CAIO-2", "Ensure Ethical and Responsible AI Deployment", level="business_unit",
+            parent="CO-1", team="caio-office", owner=owner, krs=krs[1]),
+        obj("CAIO-3", "Enhance AI Operational Excellence and Scalability", level="business_unit",
+            parent="CO-1", team="caio-office", owner=owner, kind="committed", krs=krs[2]),
+    ]
+
+
+def history_plan(period: str, teams: list[dict[str, Any]]) -> dict[str, Any]:
+    """A history quarter: the company and CAIO objectives, then the teams' ``teams``."""
+    return {"period": period, "description": HISTORY_TITLES[period], "cadence_days": 14,
+            "objectives": top(period) + caio_history(period) + teams}
+
+
+def plan_2025_q1() -> dict[str, Any]:
+    return history_plan("2025-Q1", [
+        obj("BOT-1", "Prove that customers want a conversational assistant", parent="CS-1",
+            team="chatbot", owner="Product Manager", krs=[
+                kr("BOT-1.1", "Prototype answers 50% of the top billing questions correctly",
+                   "%", "increase", 10, 50),
+                kr("BOT-1.2", "Pilot customers enrolled: 300", "customers", "increase", 0, 300),
+                kr("BOT-1.3", "Reach 55% CSAT in prototype tests", "%", "increase", 40, 55),
+            ]),
+        obj("BOT-2", "Build the first intent model", parent="CS-1", team="chatbot",
+            owner="NLP Engineer", krs=[
+                kr("BOT-2.1", "Labelled transcripts for training: 2,000", "transcripts",
+                   "increase", 0, 2000),
+                kr("BOT-2.2", "Achieve 60% intent classification accuracy", "%", "increase",
+                   45, 60),
+                kr("BOT-2.3", "Cover 20% of customer inquiries with recognised intents", "%",
+                   "increase", 5, 20),
+            ]),
+        obj("VIS-1", "Prove automated defect detection on line 1", parent="OPS-1",
+            team="vision", owner="Computer Vision Lead", krs=[
+                kr("VIS-1.1", "Achieve 80% defect detection accuracy on the test set", "%",
+                   "increase", 65, 80),
+                kr("VIS-1.2", "Reduce false positive rate from 30% to 20%", "%", "decrease",
+                   30, 20),
+                kr("VIS-1.3", "Labelled defect images: 2,000", "images", "increase", 0, 2000),
+            ]),
+        obj("VIS-2", "Prepare line 1 for production inspection", parent="OPS-1", team="vision",
+            owner="Operations Director", krs=[
+                kr("VIS-2.1", "Inspection cameras installed on line 1", "installation",
+                   "milestone", None, 1),
+                kr("VIS-2.2", "Cut inference time per image from 900 ms to 300 ms", "ms",
+                   "decrease", 900, 300),
+                kr("VIS-2.3", "Inspectors trained on the review tool: 12", "inspectors",
+                   "increase", 0, 12),
+            ]),
+        obj("PLT-1", "Stand up the shared AI/ML platform", parent="CAIO-3", team="platform",
+            owner="AI Platform Lead", krs=[
+                kr("PLT-1.1", "Model training jobs running on the shared cluster: 4", "jobs",
+                   "increase", 0, 4),
+                kr("PLT-1.2", "Reduce environment set-up time from 10 days to 3 days", "days",
+                   "decrease", 10, 3),
+                kr("PLT-1.3", "Data sources in the feature store: 5", "sources", "increase",
+                   0, 5),
+            ]),
+        obj("PLT-2", "Keep the platform available and secure", parent="CAIO-3",
+            team="platform", owner="AI Platform Lead", kind="committed", krs=[
+                kr("PLT-2.1", "Achieve 99.5% platform uptime", "%", "at_least", None, 99.5),
+                kr("PLT-2.2", "Keep p95 training queue time under 30 minutes", "min",
+                   "at_most", None, 30),
+                kr("PLT-2.3", "Security review of the platform signed off", "sign-off",
+                   "milestone", None, 1),
+            ]),
+        obj("GEN-1", "Pick a gen-AI assistant and prove it is useful", parent="WP-1",
+            team="genai-assistant", owner="Product Manager", krs=[
+                kr("GEN-1.1", "Employees in the early-access group: 50", "users", "increase",
+                   0, 50),
+                kr("GEN-1.2", "Reach 60% satisfaction among early users", "%", "increase",
+                   30, 60),
+                kr("GEN-1.3", "Use cases evaluated with a business owner: 6", "use cases",
+                   "increase", 0, 6),
+            ]),
+        obj("GEN-2", "Make gen-AI safe to try", parent="WP-1", team="genai-assistant",
+            owner="AI Safety Lead", kind="committed", krs=[
+                kr("GEN-2.1", "Block 90% of harmful prompts in red-team tests", "%",
+                   "increase", 60, 90),
+                kr("GEN-2.2", "Reduce hallucination rate on the intranet test set from 40% "
+                   "to 25%", "%", "decrease", 40, 25),
+                kr("GEN-2.3", "Data protection impact assessment approved", "approval",
+                   "milestone", None, 1),
+            ]),
+        obj("BOT-3", "Keep the prototype safe", parent="CS-1", team="chatbot",
+            owner="Product Manager", kind="committed", krs=[
+                kr("BOT-3.1", "Keep off-policy responses in prototype tests below 2%", "%",
+                   "at_most", None, 2),
+                kr("BOT-3.2", "Red-team prompts run against the prototype: 200", "prompts",
+                   "increase", 0, 200),
+                kr("BOT-3.3", "Hand-offs to a human tested in 50 pilot conversations",
+                   "conversations", "increase", 0, 50),
+            ]),
+        obj("VIS-3", "Earn the operators' trust in automated inspection", parent="OPS-1",
+            team="vision", owner="Operations Director", krs=[
+                kr("VIS-3.1", "Operators who reviewed the tool's flags: 20", "operators",
+                   "increase", 0, 20),
+                kr("VIS-3.2", "Operator agreement with the tool's flags of 70%", "%",
+                   "increase", 40, 70),
+                kr("VIS-3.3", "Operator satisfaction with the review tool of 40%", "%",
+                   "increase", 20, 40),
+            ]),
+        obj("PLT-3", "Make the platform easy to start on", parent="CAIO-3", team="platform",
+            owner="AI Platform Lead", krs=[
+                kr("PLT-3.1", "Golden-path templates published: 3", "templates", "increase",
+                   0, 3),
+                kr("PLT-3.2", "Data scientists onboarded to the platform: 25", "people",
+                   "increase", 0, 25),
+                kr("PLT-3.3", "Reduce the time to a first training run from 5 days to 1 day",
+                   "days", "decrease", 5, 1),
+            ]),
+        obj("GEN-3", "Find where the assistant saves time", parent="WP-1",
+            team="genai-assistant", owner="Change Manager", krs=[
+                kr("GEN-3.1", "Employees interviewed about their document work: 40",
+                   "interviews", "increase", 0, 40),
+                kr("GEN-3.2", "Tasks with a measured time-saving estimate: 10", "tasks",
+                   "increase", 0, 10),
+                kr("GEN-3.3", "Use cases ranked by time saved and risk: 8", "use cases",
+                   "increase", 0, 8),
+            ]),
+    ])
+
+
+def plan_2025_q2() -> dict[str, Any]:
+    return history_plan("2025-Q2", [
+        obj("BOT-1", "Launch the chatbot pilot on the web", parent="CS-1", team="chatbot",
+            owner="Product Manager", krs=[
+                kr("BOT-1.1", "Reach 65% CSAT for pilot chatbot interactions", "%", "increase",
+                   50, 65),
+                kr("BOT-1.2", "Handle 150 customer conversations per month in the closed "
+                   "pilot", "conversations", "increase", 0, 150),
+                kr("BOT-1.3", "Resolve 20% of inquiries without human escalation", "%",
+                   "increase", 5, 20),
+            ]),
+        obj("BOT-2", "Grow chatbot intelligence and coverage", parent="CS-1", team="chatbot",
+            owner="NLP Engineer", krs=[
+                kr("BOT-2.1", "Cover 30% of customer inquiries with recognised intents", "%",
+                   "increase", 18, 30),
+                kr("BOT-2.2", "Achieve 68% intent classification accuracy", "%", "increase",
+                   58, 68),
+                kr("BOT-2.3", "Backend systems answering the bot directly: 2", "systems",
+                   "increase", 0, 2),
+            ]),
+        obj("VIS-1", "Run defect detection in shadow mode on line 1", parent="OPS-1",
+            team="vision", owner="Computer Vision Lead", krs=[
+                kr("VIS-1.1", "Achieve 85% defect detection accuracy", "%", "increase", 78, 85),
+                kr("VIS-1.2", "Reduce false positive rate from 22% to 15%", "%", "decrease",
+                   22, 15),
+                kr("VIS-1.3", "Process 60 images per hour in shadow mode", "images/hour",
+                   "increase", 0, 60),
+            ]),
+        obj("VIS-2", "Build the labelled image foundation", parent="OPS-1", team="vision",
+            owner="Data Science Lead", krs=[
+                kr("VIS-2.1", "Labelled images: 8,000", "images", "increase", 2000, 8000),
+                kr("VIS-2.2", "Label agreement between inspectors of 80%", "%", "increase",
+                   70, 80),
+                kr("VIS-2.3", "Reduce labelling cost per image from $0.80 to $0.55", "$",
+                   "decrease", 0.80, 0.55),
+            ]),
+        obj("PLT-1", "Put the first models on the platform", parent="CAIO-3", team="platform",
+            owner="AI Platform Lead", krs=[
+                kr("PLT-1.1", "Models deployed through the platform: 3", "models", "increase",
+                   0, 3),
+                kr("PLT-1.2", "Reduce time from model development to production from 16 "
+                   "weeks to 12 weeks", "weeks", "decrease", 16, 12),
+                kr("PLT-1.3", "Support 8 concurrent model training jobs", "jobs", "increase",
+                   4, 8),
+            ]),
+        obj("PLT-2", "Run the platform to its SLA", parent="CAIO-3", team="platform",
+            owner="AI Platform Lead", kind="committed", krs=[
+                kr("PLT-2.1", "Achieve 99.7% platform uptime", "%", "at_least", None, 99.7),
+                kr("PLT-2.2", "Keep p95 serving latency under 300 ms", "ms", "at_most", None,
+                   300),
+                kr("PLT-2.3", "Models in the central registry: 5", "models", "increase", 0, 5),
+            ]),
+        obj("GEN-1", "Run a gen-AI assistant trial in two departments", parent="WP-1",
+            team="genai-assistant", owner="Product Manager", review={
+                "lessons": "We stayed confident until the last month of the trial",
+                "next_actions": "Check confidence against the numbers at every check-in"},
+            krs=[
+                kr("GEN-1.1", "Employees using the assistant weekly: 80", "users", "increase",
+                   0, 80),
+                kr("GEN-1.2", "Reach 65% user satisfaction in the trial", "%", "increase",
+                   50, 65),
+                kr("GEN-1.3", "Average time saved per trial user: 30 minutes a week", "minutes",
+                   "increase", 0, 30),
+            ]),
+        obj("GEN-2", "Ground the assistant in company knowledge", parent="WP-1",
+            team="genai-assistant", owner="AI Safety Lead", krs=[
+                kr("GEN-2.1", "Intranet documents indexed for grounding: 20,000", "documents",
+                   "increase", 0, 20000),
+                kr("GEN-2.2", "Reduce hallucination rate from 35% to 20%", "%", "decrease",
+                   35, 20),
+                kr("GEN-2.3", "Block 93% of harmful content with content filtering", "%",
+                   "increase", 80, 93),
+            ]),
+        obj("BOT-3", "Keep the pilot safe and trustworthy", parent="CS-1", team="chatbot",
+            owner="Product Manager", kind="committed", krs=[
+                kr("BOT-3.1", "Keep harmful or off-policy responses below 1% of "
+                   "conversations", "%", "at_most", None, 1.0),
+                kr("BOT-3.2", "Reach 3/5 agent rating of bot hand-off summaries", "rating",
+                   "increase", 2.0, 3.0),
+                kr("BOT-3.3", "Cut escalations with missing context from 70% to 60%", "%",
+                   "decrease", 70, 60),
+            ]),
+        obj("VIS-3", "Make inspection on line 1 leaner", parent="OPS-1", team="vision",
+            owner="Operations Director", krs=[
+                kr("VIS-3.1", "Reduce manual re-inspection of flagged parts from 40% to 25%",
+                   "%", "decrease", 40, 25),
+                kr("VIS-3.2", "Defect escapes from line 1 down from 30 to 24 a month",
+                   "escapes/month", "decrease", 30, 24),
+                kr("VIS-3.3", "Inspection hours saved on line 1 per week: 40", "hours",
+                   "increase", 0, 40),
+            ]),
+        obj("PLT-3", "Bring more teams onto the platform", parent="CAIO-3", team="platform",
+            owner="AI Platform Lead", krs=[
+                kr("PLT-3.1", "Data science teams with a model in staging: 3", "teams",
+                   "increase", 0, 3),
+                kr("PLT-3.2", "Reduce GPU queue wait from 8 hours to 2 hours", "hours",
+                   "decrease", 8, 2),
+                kr("PLT-3.3", "Platform documentation pages rated helpful: 80%", "%",
+                   "increase", 40, 80),
+            ]),
+        obj("GEN-3", "Make the trial part of everyday work", parent="WP-1",
+            team="genai-assistant", owner="Change Manager", krs=[
+                kr("GEN-3.1", "Trial champions in each department: 6", "champions",
+                   "increase", 0, 6),
+                kr("GEN-3.2", "Documents summarised per week in the trial: 300", "documents",
+                   "increase", 0, 300),
+                kr("GEN-3.3", "Weekly active trial users outside the pilot departments: 40",
+                   "users", "increase", 0, 40),
+            ]),
+    ])
+
+
+def plan_2025_q3() -> dict[str, Any]:
+    return history_plan("2025-Q3", [
+        obj("BOT-1", "Open the chatbot pilot to all web customers", parent="CS-1",
+            team="chatbot", owner="Product Manager", review={
+                "lessons": "Key results stopped moving once they were safely green",
+                "next_actions": "Report progress past 0.7: a target is not a ceiling"},
+            krs=[
+                kr("BOT-1.1", "Reach 70% CSAT for chatbot interactions", "%", "increase",
+                   52, 70),
+                kr("BOT-1.2", "Handle 400 customer conversations per month", "conversations",
+                   "increase", 100, 400),
+                kr("BOT-1.3", "Resolve 30% of inquiries without human escalation", "%",
+                   "increase", 15, 30),
+            ]),
+        obj("BOT-2", "Make the chatbot understand more", parent="CS-1", team="chatbot",
+            owner="NLP Engineer", krs=[
+                kr("BOT-2.1", "Cover 40% of customer inquiries with recognised intents", "%",
+                   "increase", 25, 40),
+                kr("BOT-2.2", "Achieve 75% intent classification accuracy", "%", "increase",
+                   64, 75),
+                kr("BOT-2.3", "Cut escalations with missing context from 60% to 45%", "%",
+                   "decrease", 60, 45),
+            ]),
+        obj("VIS-1", "Move defect detection on line 1 towards production", parent="OPS-1",
+            team="vision", owner="Computer Vision Lead", krs=[
+                kr("VIS-1.1", "Achieve 90% defect detection accuracy", "%", "increase", 84, 90),
+                kr("VIS-1.2", "Process 150 images per hour", "images/hour", "increase", 50, 150),
+                kr("VIS-1.3", "Reduce false positive rate from 16% to 12%", "%", "decrease",
+                   16, 12),
+            ]),
+        obj("VIS-2", "Prove the value of automated inspection", parent="OPS-1", team="vision",
+            owner="Operations Director", krs=[
+                kr("VIS-2.1", "Reduce manual inspection hours on line 1 from 480 to 420 a "
+                   "week", "hours/week", "decrease", 480, 420),
+                kr("VIS-2.2", "Labelled images from line 1: 15,000", "images", "increase",
+                   8000, 15000),
+                kr("VIS-2.3", "Operator satisfaction with the inspection tool of 50%", "%",
+                   "increase", 30, 50),
+            ]),
+        obj("PLT-1", "Scale the platform for more teams", parent="CAIO-3", team="platform",
+            owner="AI Platform Lead", review={
+                "lessons": "Every key result reached 100% for the third quarter running",
+                "next_actions": "Set stretch targets next quarter: aim for 70%, not 100%"},
+            krs=[
+                kr("PLT-1.1", "Models in production served by the platform: 6", "models",
+                   "increase", 3, 6),
+                kr("PLT-1.2", "Reduce time from model development to production from 12 "
+                   "weeks to 10 weeks", "weeks", "decrease", 12, 10),
+                kr("PLT-1.3", "Automated tests on 80% of model pipelines", "%", "increase",
+                   20, 80),
+            ]),
+        obj("PLT-2", "Run the platform to its SLA", parent="CAIO-3", team="platform",
+            owner="AI Platform Lead", kind="committed", krs=[
+                kr("PLT-2.1", "Achieve 99.8% platform uptime", "%", "at_least", None, 99.8),
+                kr("PLT-2.2", "Keep p95 serving latency under 200 ms", "ms", "at_most", None,
+                   200),
+                kr("PLT-2.3", "Detect and alert on model drift within 7 days", "hours",
+                   "decrease", 336, 168),
+            ]),
+        obj("GEN-1", "Prepare the company-wide gen-AI assistant pilot", parent="WP-1",
+            team="genai-assistant", owner="Product Manager", krs=[
+                kr("GEN-1.1", "Departments signed up for the pilot: 5", "departments",
+                   "increase", 0, 5),
+                kr("GEN-1.2", "Reach 70% satisfaction among trial users", "%", "increase",
+                   55, 70),
+                kr("GEN-1.3", "Use cases with measured time savings: 3", "use cases",
+                   "increase", 0, 3),
+            ]),
+        obj("GEN-2", "Deploy gen-AI responsibly", parent="WP-1", team="genai-assistant",
+            owner="AI Safety Lead", kind="committed", krs=[
+                kr("GEN-2.1", "Block 95% of harmful content with content filtering", "%",
+                   "increase", 82, 95),
+                kr("GEN-2.2", "Reduce hallucination rate from 32% to 15%", "%", "decrease",
+                   32, 15),
+                kr("GEN-2.3", "Privacy review of the pilot signed off", "sign-off",
+                   "milestone", None, 1),
+            ]),
+        obj("BOT-3", "Keep the chatbot safe and trustworthy", parent="CS-1", team="chatbot",
+            owner="Product Manager", kind="committed", krs=[
+                kr("BOT-3.1", "Keep harmful or off-policy responses below 0.8% of "
+                   "conversations", "%", "at_most", None, 0.8),
+                kr("BOT-3.2", "Reach 3.5/5 agent rating of bot hand-off summaries", "rating",
+                   "increase", 2.6, 3.5),
+                kr("BOT-3.3", "Red-team runs closed with no critical finding open: 3", "runs",
+                   "increase", 0, 3),
+            ]),
+        obj("VIS-3", "Prepare lines 2 and 3 for automated inspection", parent="OPS-1",
+            team="vision", owner="Operations Director", krs=[
+                kr("VIS-3.1", "Camera layouts for lines 2 and 3 approved", "approval",
+                   "milestone", None, 1),
+                kr("VIS-3.2", "Reduce image labelling turnaround from 10 days to 4 days",
+                   "days", "decrease", 10, 4),
+                kr("VIS-3.3", "Operators trained for lines 2 and 3: 30", "operators",
+                   "increase", 0, 30),
+            ]),
+        obj("PLT-3", "Make the platform observable", parent="CAIO-3", team="platform",
+            owner="AI Platform Lead", krs=[
+                kr("PLT-3.1", "Models with production monitoring dashboards: 80%", "%",
+                   "increase", 20, 80),
+                kr("PLT-3.2", "Reduce mean time to recover from serving incidents from 6 "
+                   "hours to 2 hours", "hours", "decrease", 6, 2),
+                kr("PLT-3.3", "Alerts with a runbook: 90%", "%", "increase", 30, 90),
+            ]),
+        obj("GEN-3", "Build the case for the company-wide pilot", parent="WP-1",
+            team="genai-assistant", owner="Change Manager", krs=[
+                kr("GEN-3.1", "Business units committing pilot users: 3", "units", "increase",
+                   0, 3),
+                kr("GEN-3.2", "Executive sponsor signed off the company-wide pilot",
+                   "sign-off", "milestone", None, 1),
+                kr("GEN-3.3", "Departments with pilot support staffed: 5", "departments",
+                   "increase", 0, 5),
+            ]),
+    ])
+
+
+# ---------------------------------------------------------------------------
 # check-ins
 
 PROFILES: dict[str, dict[str, dict[str, Any]]] = {
@@ -444,6 +862,8 @@ NOTES = {
     "caio-office": ["Ethics board met", "Bias audit of credit model done",
                     "University partnership term sheet in review"],
 }
+# The blocker draws: which random numbers decide that a check-in reports a blocker (kept
+# exactly as they were, so every value and confidence stays the same) ...
 BLOCKERS = {
     "vision": ["Camera hardware lead time 10 weeks (VIS-4.1)"],
     "contact-centre": ["Vendor API quota for the ERP connector",
@@ -451,6 +871,40 @@ BLOCKERS = {
                        "Two senior agents out; coaching paused"],
     "genai-assistant": ["Waiting on Legal sign-off for email drafting"],
 }
+# ... and what each key result's blocker says: only key results a blocker concerns report
+# one (a draw elsewhere reports none), in the period's own words (a 2025-Q4 blocker never
+# cites a 2026-Q1 key result).
+KR_BLOCKERS: dict[tuple[str, str], list[str]] = {
+    ("2025-Q4", "VIS-1.2"): ["GPU server for line 1 delivered three weeks late"],
+    ("2025-Q4", "VIS-1.3"): ["Too few labelled scratch defects to tune precision"],
+    ("2025-Q4", "VIS-1.4"): ["Camera hardware for lines 2 and 3: 10-week lead time"],
+    ("2025-Q4", "VIS-2.1"): ["Label vendor contract renewal pending"],
+    ("2025-Q4", "VIS-3.1"): ["Time study on line 1 postponed by the shift change"],
+    ("2025-Q4", "GEN-1.1"): ["Assistant plug-in waiting for the IT security review"],
+    ("2025-Q4", "GEN-3.1"): ["Waiting on Legal sign-off for email drafting"],
+    ("2026-Q1", "VIS-4.1"): ["Camera hardware lead time 10 weeks (VIS-4.1)"],
+    ("2026-Q1", "VIS-4.3"): ["Throughput test needs lines 2 and 3 online"],
+    ("2026-Q1", "VIS-5.2"): ["PLC firmware update restarts line 1 cameras"],
+    ("2026-Q1", "VIS-6.1"): ["Labour savings wait for lines 2 and 3 to go live"],
+    ("2026-Q1", "CC-1.1"): ["Telephony carrier porting dates not confirmed"],
+    ("2026-Q1", "CC-1.3"): ["Two senior agents out; coaching paused"],
+    ("2026-Q1", "CC-1.4"): ["Two senior agents out; coaching paused"],
+    ("2026-Q1", "CC-2.1"): ["Sentiment model not yet trained on voice calls"],
+    ("2026-Q1", "CC-3.1"): ["Vendor API quota for the ERP connector"],
+    ("2026-Q1", "CC-3.3"): ["Vendor API quota for the ERP connector",
+                            "Billing system change freeze until March"],
+    ("2026-Q1", "GEN-1.4"): ["Waiting on Legal sign-off for email drafting"],
+}
+
+
+def blocker_text(period: str, kr_id: str, team: str, drawn: str) -> str | None:
+    """What a drawn blocker says on this key result (``None``: it does not concern it)."""
+    texts = KR_BLOCKERS.get((period, kr_id))
+    if not texts:
+        return None
+    return texts[BLOCKERS[team].index(drawn) % len(texts)]
+
+
 ACHIEVEMENTS = {
     "chatbot": ["CSAT above the monthly milestone", "Spanish launched early"],
     "platform": ["Zero Sev-1 incidents", "Training autoscaler live"],
@@ -476,7 +930,11 @@ def dates_for(period: str, team: str) -> list[dt.date]:
 
 COUNTS = {"features", "partnerships", "languages", "lines", "systems", "teams", "use cases",
           "users", "jobs", "conversations", "images", "documents", "escapes/month",
-          "images/hour", "incidents"}
+          "images/hour", "incidents",
+          # units of the 2025 history only
+          "customers", "transcripts", "inspectors", "sources", "models", "departments",
+          "hires", "functions", "pilots", "services", "prompts", "operators", "templates",
+          "people", "interviews", "tasks", "champions", "units", "runs"}
 
 
 def nice(x: float, kr_: dict[str, Any]) -> float:
@@ -531,8 +989,9 @@ def checkin_rows(plan: dict[str, Any]) -> list[dict[str, Any]]:
                 if (period, k["id"]) == ("2026-Q1", "VIS-4.1") and i >= 2:
                     status, conf = "At Risk", 0.4
                 note = rng.choice(NOTES[team]) if rng.random() < 0.45 else None
-                blockers = (rng.choice(BLOCKERS[team]) if team in BLOCKERS
-                            and rng.random() < 0.35 else None)
+                drawn = (rng.choice(BLOCKERS[team]) if team in BLOCKERS
+                         and rng.random() < 0.35 else None)
+                blockers = None if drawn is None else blocker_text(period, k["id"], team, drawn)
                 if (period, k["id"]) == ("2026-Q1", "VIS-4.1") and i >= 2:
                     blockers = BLOCKERS["vision"][0]
                 ach = (rng.choice(ACHIEVEMENTS[team]) if team in ACHIEVEMENTS
@@ -567,13 +1026,16 @@ def write(plan: dict[str, Any]) -> None:
               "achievements", "author"]
     w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     w.writeheader()
-    for r in checkin_rows(plan):
+    history = period in sample_history.BOUNDS
+    rows = (sample_history.history_checkins(plan, nice, AUTHORS, NOTES) if history
+            else checkin_rows(plan))
+    for r in rows:
         w.writerow({k: ("" if v is None else v) for k, v in r.items()})
     (ROOT / "data" / "checkins").mkdir(parents=True, exist_ok=True)
     (ROOT / "data" / "checkins" / f"{period}.csv").write_text(buf.getvalue(), encoding="utf-8")
 
 
 if __name__ == "__main__":
-    for p in (plan_2025_q4(), plan_2026_q1()):
+    for p in (plan_2025_q1(), plan_2025_q2(), plan_2025_q3(), plan_2025_q4(), plan_2026_q1()):
         write(p)
         print("wrote", p["period"])

@@ -12,13 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-pytest.register_assert_rewrite("store_fixtures")
+pytest.register_assert_rewrite("store_fixtures", "servers")
 
 from okrkit.frames import conform  # noqa: E402
 from okrkit.plan import parse_plan  # noqa: E402
 
 # the store fixtures (SQLite and the PostgreSQL server started by .ci/run)
-pytest_plugins = ["store_fixtures"]
+pytest_plugins = ["store_fixtures", "servers"]
 
 CV_SAMPLE = """period: 2025-Q4
 objectives:
@@ -236,3 +236,13 @@ objectives:
       - {id: EV-1.3, title: "Answer 500 chats", unit: chats, direction: increase,
          baseline: 100, target: 500}
 """
+
+
+def one_objective_plan(key_results: list[str], period: str = "2026-Q1", team: str = "t",
+                       cadence_days: int | None = None):
+    """A plan of one objective ``O`` (team ``team``) holding ``key_results`` (flow-style
+    YAML mappings, one a line)."""
+    head = f"period: {period}\n" + (f"cadence_days: {cadence_days}\n" if cadence_days else "")
+    body = "".join(f"      - {k}\n" for k in key_results)
+    return parse_plan(f"{head}objectives:\n  - id: O\n    title: O\n    team: {team}\n"
+                      f"    owner: x\n    key_results:\n{body}")

@@ -3,6 +3,7 @@ escapes is an OKRKitError with a message (never a KeyError, TypeError, ...)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -13,8 +14,9 @@ from hypothesis import strategies as st
 
 from okrkit.checkins import parse_checkins_csv, validate_checkins
 from okrkit.errors import OKRKitError
-from okrkit.plan import load_plan, parse_plan
-from okrkit.tables import flat_to_plan
+from okrkit.models import KeyResultModel, ObjectiveModel, PlanModel
+from okrkit.plan import load_plan, parse_plan, read_plan
+from okrkit.tables import flat_to_plan, read_flat
 
 CORPUS = Path(__file__).parent / "corpus"
 BASE = yaml.safe_load((CORPUS / "base.yaml").read_text())
@@ -37,35 +39,10 @@ values = st.recursive(
     max_leaves=6,
 )
 
-FIELDS = {
-    "plan": ["period", "start", "end", "cadence_days", "objectives", "description", "extra"],
-    "objective": [
-        "id",
-        "title",
-        "level",
-        "parent",
-        "team",
-        "owner",
-        "kind",
-        "weight",
-        "key_results",
-        "review",
-        "targte",
-    ],
-    "kr": [
-        "id",
-        "title",
-        "metric",
-        "unit",
-        "direction",
-        "baseline",
-        "target",
-        "weight",
-        "owner",
-        "due",
-        "milestones",
-        "bogus",
-    ],
+FIELDS = {  # every key of the schema, plus one it does not have
+    "plan": [*PlanModel.model_fields, "extra"],
+    "objective": [*ObjectiveModel.model_fields, "targte"],
+    "kr": [*KeyResultModel.model_fields, "bogus"],
 }
 
 
@@ -178,3 +155,43 @@ def test_corpus_is_all_clean_failures() -> None:
             )
         tried += 1
     assert tried == len(MANIFEST) >= 20
+
+
+cell_values = st.one_of(
+    scalars.filter(lambda v: not (isinstance(v, float) and v != v)),
+    st.sampled_from(["=1/0", "=A1", "1.10", "0x1F", "'=x", "\u202e", "2026-02-30", "yes"]),
+    st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 1, 1)),
+)
+CELLS = [f"{c}{r}" for c in "ABCDEFGHIJKLMNO" for r in (2, 3, 4)]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(st.dictionaries(st.sampled_from(CELLS), cell_values, max_size=4),
+       st.sampled_from([None, "B3:B4", "C2:D2"]))
+def test_spreadsheets_fail_cleanly(tmp_path_factory, cells: dict, merge: str | None) -> None:
+    from adversarial_files import xlsx_flat
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    path = tmp_path_factory.mktemp("x") / "plan.xlsx"
+    xlsx_flat(path, cells={k: (ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v)
+                           for k, v in cells.items()}, merge=merge)
+    _expect_clean_failure(lambda: read_flat(path))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_fail_cleanly_in_every_format(tmp_path_factory, data: bytes) -> None:
+    folder = tmp_path_factory.mktemp("b")
+    for suffix in (".yaml", ".csv", ".xlsx"):
+        path = folder / f"plan{suffix}"
+        path.write_bytes(data)
+        _expect_clean_failure(lambda p=path: read_plan(p))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["&a ", "*a ", "[", "]", "{", "}", "<<: ", "- ", "x: ", "\n  ",
+                                 "!!python/object:os.system ", "!!binary ", "1e309 ", ", "]),
+                max_size=30))
+def test_yaml_structure_fuzz_fails_cleanly(parts: list[str]) -> None:
+    _expect_clean_failure(lambda: parse_plan("period: 2026-Q1\nobjectives: " + "".join(parts)))

@@ -142,7 +142,7 @@ def test_target_slider_changes_the_diff_as_hand_computed(app):
 def test_target_equal_to_baseline_is_ignored_with_a_message(app):
     k = kr(app, "CC-1.1")
     app.krs["CC-1.1"].target.value = k["baseline"]
-    assert app.message.kind == "error" and "equals the baseline" in app.message.text
+    assert app.message.kind == "error" and "must differ from its baseline" in app.message.text
     assert not app.diff["changed"].any()
 
 

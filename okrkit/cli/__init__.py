@@ -1,7 +1,7 @@
 """The ``okrkit`` command line (typer).
 
 Verbs: ``score``, ``lint``, ``import``, ``export``, ``checkin``, ``report``, ``backup``,
-``restore``, ``lab``, ``workshop``. Bad input prints one clear message naming the file,
+``restore``, ``lab``, ``workshop``, ``calibration``, ``backtest``. Bad input prints one clear message naming the file,
 line or row and field to stderr and exits with status 2 — never a traceback.
 
 ``okrkit score --format json`` prints one JSON object, stable across versions::
@@ -27,7 +27,16 @@ from __future__ import annotations
 
 import sys
 
-from okrkit.cli import apps, checkins, plans, reports, store  # noqa: F401  (register verbs)
+from okrkit.cli import (  # noqa: F401  (register verbs)
+    apps,
+    calibration,
+    checkins,
+    lifecycle,
+    notify,
+    plans,
+    reports,
+    store,
+)
 from okrkit.cli.base import app, fail, printable
 
 __all__ = ["app", "fail", "main", "printable"]

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from okrkit import structure
 from okrkit.errors import ConflictError, PlanError, Problem, StoreError
 from okrkit.frames import (
     KEY_RESULT_COLUMNS,
@@ -26,6 +26,7 @@ from okrkit.frames import (
     conform,
 )
 from okrkit.period import Period
+from okrkit.rules import override_problems
 from okrkit.store.checkins import utcnow
 from okrkit.store.schema import (
     key_results,
@@ -75,59 +76,24 @@ def plan_text(plan: Plan) -> str:
         return json.dumps(data, default=str, indent=1, sort_keys=False)
 
 
-def _milestone_pairs(
-    value: Any, kr_id: str, problems: list[Problem]
-) -> list[tuple[dt.date, float]]:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return []
-    items = value.items() if isinstance(value, dict) else value
-    out = []
-    try:
-        for d, v in items:
-            day = d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))
-            if isinstance(day, dt.datetime):
-                day = day.date()
-            out.append((day, float(v)))
-    except (TypeError, ValueError):
-        problems.append(
-            Problem("milestones must be (date, target) pairs", id=kr_id, field="milestones")
-        )
-    return sorted(out)
+def _check(
+    conn: Connection, plan: Plan
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[tuple[Any, ...]]]:
+    """The plan's frames and milestone rows, after the plan's rules (okrkit.structure).
 
-
-def _check(plan: Plan) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[tuple[Any, ...]]]:
+    Parents may be objectives of any stored period.
+    """
+    known_ids = set(conn.execute(select(objectives.c.objective_id)).scalars())
     obj = conform(plan.objectives, "objectives")
     krs = conform(plan.key_results, "key_results")
     rev = conform(plan.reviews, "reviews")
-    problems: list[Problem] = []
-
-    def dupes(ids: Iterable[Any], what: str, field: str) -> None:
-        seen: set[Any] = set()
-        for i, v in enumerate(ids, start=1):
-            if v is None:
-                problems.append(Problem(f"{what} without an id", row=i, field=field))
-            elif v in seen:
-                problems.append(Problem(f"duplicate {what} id", row=i, field=field, id=str(v)))
-            seen.add(v)
-
-    dupes(obj["objective_id"], "objective", "objective_id")
-    dupes(krs["kr_id"], "key result", "kr_id")
-    dupes(rev["objective_id"], "review", "objective_id")
-    oids = set(obj["objective_id"])
-    for i, (k, o) in enumerate(zip(krs["kr_id"], krs["objective_id"], strict=True), start=1):
-        if o not in oids:
-            msg = f"key result belongs to unknown objective '{o}'"
-            problems.append(Problem(msg, row=i, field="objective_id", id=k))
-    for i, o in enumerate(rev["objective_id"], start=1):
-        if o is not None and o not in oids:
-            problems.append(
-                Problem(f"review of unknown objective '{o}'", row=i, field="objective_id", id=o)
-            )
+    issues = structure.check(obj, krs, rev, period=plan.period, cadence_days=plan.cadence_days,
+                             known_ids=known_ids)
+    if issues:
+        raise PlanError(structure.problems(issues, source=plan.source), file=plan.source)
     ms: list[tuple[Any, ...]] = []
     for k, m in zip(krs["kr_id"], krs["milestones"], strict=True):
-        ms += [(k, d, v) for d, v in _milestone_pairs(m, k, problems)]
-    if problems:
-        raise PlanError(problems, file=plan.source)
+        ms += [(k, d, v) for d, v in structure.milestone_pairs(m) or ()]
     return obj, krs, rev, ms
 
 
@@ -140,7 +106,7 @@ def save(
     force: bool,
 ) -> int:
     """Replace the period's plan (caller's transaction); returns the new revision."""
-    obj, krs, rev, ms = _check(plan)
+    obj, krs, rev, ms = _check(conn, plan)
     label = plan.period.label
     row = conn.execute(select(periods.c.revision).where(periods.c.period == label)).first()
     span = {
@@ -235,6 +201,18 @@ def load(conn: Connection, label: str, where: str) -> Plan:
         ).all(),
         columns=OBJECTIVE_COLUMNS,
     )
+    return Plan(
+        period=Period.parse(label, p.start_date, p.end_date),
+        objectives=conform(obj, "objectives"),
+        key_results=read_key_results(conn, label),
+        reviews=read_reviews(conn, label),
+        cadence_days=int(p.cadence_days),
+        revision=int(p.revision),
+    )
+
+
+def read_key_results(conn: Connection, label: str) -> pd.DataFrame:
+    """The key results of one period (contract frame, plan order, milestones included)."""
     ms: dict[str, list[tuple[dt.date, float]]] = {}
     for k, d, v in conn.execute(
         select(milestones.c.kr_id, milestones.c.date, milestones.c.target)
@@ -254,16 +232,7 @@ def load(conn: Connection, label: str, where: str) -> Plan:
     krs["milestones"] = pd.Series(
         [tuple(ms[k]) if k in ms else None for k in krs["kr_id"]], index=krs.index, dtype=object
     )
-    rev = read_reviews(conn, label)
-    period = Period.parse(label, p.start_date, p.end_date)
-    return Plan(
-        period=period,
-        objectives=conform(obj, "objectives"),
-        key_results=conform(krs, "key_results"),
-        reviews=rev,
-        cadence_days=int(p.cadence_days),
-        revision=int(p.revision),
-    )
+    return conform(krs, "key_results")
 
 
 def read_reviews(conn: Connection, label: str) -> pd.DataFrame:
@@ -301,14 +270,8 @@ def save_reviews(
         if r["period"] is not None and r["period"] != label:
             msg = f"review is for period {r['period']}, not {label}"
             problems.append(Problem(msg, row=i, field="period", id=oid))
-        so = r["score_override"]
-        if not math.isnan(so):
-            if not 0.0 <= so <= 1.0:
-                msg = f"score_override {so:g} must be between 0 and 1"
-                problems.append(Problem(msg, row=i, field="score_override", id=oid))
-            if not r["override_reason"]:
-                msg = "a score override needs an override_reason"
-                problems.append(Problem(msg, row=i, field="override_reason", id=oid))
+        for field, code, msg in override_problems(r["score_override"], r["override_reason"]):
+            problems.append(Problem(msg, row=i, field=field, id=oid, code=code))
     if problems:
         raise PlanError(problems)
     keep = plan.reviews[~plan.reviews["objective_id"].isin(seen)]

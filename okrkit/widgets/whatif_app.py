@@ -34,7 +34,13 @@ from okrkit.htmlkit import esc, num, table_html
 from okrkit.insights import FORECAST_COLUMNS, forecast_table, suggestions_table
 from okrkit.period import as_date
 from okrkit.scoring import Scorecard, ScoringPolicy, resolve_as_of, score
-from okrkit.whatif import DIFF_COLUMNS, WhatIfSession, scenario_inputs, score_diff
+from okrkit.whatif import (
+    DIFF_COLUMNS,
+    WhatIfSession,
+    checked_targets,
+    scenario_inputs,
+    score_diff,
+)
 from okrkit.widgets.common import (
     TeamApp,
     auto_width,
@@ -100,27 +106,9 @@ def changed(current: Mapping[str, float], initial: Mapping[str, float],
 
 def check_targets(plan: Plan, targets: Mapping[str, float]
                   ) -> tuple[dict[str, float], list[Problem]]:
-    """The usable target overrides and a problem for each refused one.
-
-    An ``increase``/``decrease`` key result's target may not equal its baseline (its
-    progress could not be measured).
-    """
-    krs = plan.key_results.drop_duplicates("kr_id").set_index("kr_id")
-    ok: dict[str, float] = {}
-    problems: list[Problem] = []
-    for k, t in targets.items():
-        if k not in krs.index:
-            problems.append(Problem(f"unknown key result '{k}'", field="target", id=k))
-            continue
-        r = krs.loc[k]
-        base: float = float(r["baseline"]) if not pd.isna(r["baseline"]) else float("nan")
-        if r["direction"] in ("increase", "decrease") and math.isclose(
-                float(t), base, rel_tol=0, abs_tol=1e-9):
-            problems.append(Problem(f"target {float(t):g} equals the baseline: ignored",
-                                    field="target", id=k))
-            continue
-        ok[k] = float(t)
-    return ok, problems
+    """The usable target overrides and a problem for each refused one
+    (:func:`okrkit.whatif.checked_targets`, the rule ``what_if`` applies)."""
+    return checked_targets(plan, targets)
 
 
 def scenario_diff(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
