@@ -321,6 +321,64 @@ class Store:
                 "as_of"]
         return pd.DataFrame(rows, columns=cols)
 
+    # -- workshop votes (okrkit.store.votes) -------------------------------------
+
+    def cast_vote(self, period: str | Period, team: str, participant: str,
+                  ballot: dict[str, Any]) -> Any:
+        """Record a participant's confidence votes (objective id -> 0..1) in the current round.
+
+        The ballot is checked by :func:`okrkit.planning.add_votes` (a name, numbers in
+        0..1) and must name objectives of the team; voting again replaces the earlier
+        ballot. Returns the round (:class:`okrkit.store.votes.Round`).
+        """
+        from okrkit.errors import PlanError, Problem
+        from okrkit.planning import add_votes
+        from okrkit.store import votes as _votes
+
+        label = _label(period)
+        _, problems = add_votes({}, participant, ballot)
+        with self._write() as conn:
+            self._team_of(conn, label, team)
+            mine = set(conn.execute(select(objectives.c.objective_id).where(
+                objectives.c.period == label, objectives.c.team == team)).scalars())
+            problems += [Problem(f"objective '{oid}' is not one of team {team}'s in {label}",
+                                 field="vote", id=str(oid)) for oid in ballot if oid not in mine]
+            if problems:
+                raise PlanError(problems)
+            clean = {str(k): float(v) for k, v in ballot.items()}
+            return _votes.cast(conn, label, team, participant.strip(), clean)
+
+    def vote_round(self, period: str | Period, team: str) -> Any:
+        """The team's current voting round (who voted is public; numbers once revealed)."""
+        from okrkit.store import votes as _votes
+
+        with self._read() as conn:
+            return _votes.current(conn, _label(period), team)
+
+    def reveal_votes(self, period: str | Period, team: str) -> Any:
+        """Reveal the current round's votes to every session."""
+        from okrkit.store import votes as _votes
+
+        with self._write() as conn:
+            self._team_of(conn, _label(period), team)
+            return _votes.reveal(conn, _label(period), team)
+
+    def new_vote_round(self, period: str | Period, team: str) -> Any:
+        """Start a new round: no votes, hidden (the earlier rounds are kept)."""
+        from okrkit.store import votes as _votes
+
+        with self._write() as conn:
+            self._team_of(conn, _label(period), team)
+            return _votes.new_round(conn, _label(period), team)
+
+    def votes(self, period: str | Period, team: str | None = None, *,
+              round_: int | None = None) -> pd.DataFrame:
+        """Votes of ``period`` (every round, or one): the frame of :mod:`okrkit.store.votes`."""
+        from okrkit.store import votes as _votes
+
+        with self._read() as conn:
+            return _votes.read(conn, _label(period), team, round_)
+
     # -- digests -----------------------------------------------------------------
 
     def record_digest(self, period: str | Period, team: str, as_of: dt.date, *,

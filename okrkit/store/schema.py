@@ -7,6 +7,7 @@ by step and never import this module, so an old store can always be upgraded.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -206,6 +207,32 @@ final_scores = Table(
                          ondelete="CASCADE"),
 )
 
+vote_rounds = Table(
+    "vote_rounds",
+    metadata,
+    Column("period", String(64), primary_key=True),
+    Column("team", String(200), primary_key=True),
+    Column("round", Integer, primary_key=True),
+    Column("revealed", Boolean, nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    ForeignKeyConstraint(["period"], ["periods.period"], ondelete="CASCADE"),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column("period", String(64), primary_key=True),
+    Column("team", String(200), primary_key=True),
+    Column("round", Integer, primary_key=True),
+    Column("participant", String(200), primary_key=True),
+    Column("objective_id", String(200), primary_key=True),
+    Column("confidence", Float, nullable=False),
+    Column("cast_at", DateTime, nullable=False),
+    ForeignKeyConstraint(["period", "team", "round"],
+                         ["vote_rounds.period", "vote_rounds.team", "vote_rounds.round"],
+                         ondelete="CASCADE"),
+)
+
 #: Tables in dependency order (parents first): the order of inserts, backups and restores.
 TABLES = [periods, objectives, key_results, milestones, reviews, plan_revisions, checkins,
-          digests, plan_states, signoffs, amendments, final_scores]
+          digests, plan_states, signoffs, amendments, final_scores, vote_rounds, votes]
