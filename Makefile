@@ -68,6 +68,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_store.py
 	$(PY) benchmarks/bench_whatif.py
 	$(PY) benchmarks/bench_reports.py
+	$(PY) benchmarks/bench_single_report.py
+	$(PY) benchmarks/bench_notebook_start.py
 	$(PY) benchmarks/bench_backtest.py
 
 clean:

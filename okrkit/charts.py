@@ -20,22 +20,30 @@ import math
 import warnings
 from typing import Any
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
 from okrkit import rules
 from okrkit.errors import MissingDependencyError, ReportError
-from okrkit.frames import conform
+from okrkit.frames import OUTCOMES, conform
+from okrkit.imports import jsonschema_without_iri_grammar
 from okrkit.pacing import expected_path
 from okrkit.period import Period
 from okrkit.scoring import ScoringPolicy, band, resolve_as_of
+
+jsonschema_without_iri_grammar()  # 2-4 s less in every process that draws a chart
+
+import altair as alt  # noqa: E402  (after jsonschema, above)
 
 BAND_DOMAIN = ["red", "yellow", "green"]
 BAND_RANGE = ["#d62728", "#e6b000", "#2ca02c"]
 NOT_REPORTED = "not reported"
 STATUS_DOMAIN = ["Not Started", "In Progress", "At Risk", "Complete", NOT_REPORTED]
 STATUS_RANGE = ["#6e7781", "#1f77b4", "#d62728", "#2ca02c", "#b1bac4"]
+#: Week-by-week cells: the status of an open period, the outcome at a closed one's end.
+WEEK_DOMAIN = ["Not Started", "In Progress", "At Risk", "Complete", "Achieved",
+               "Partially Achieved", "Missed"]
+WEEK_RANGE = ["#8c959f", "#3b7dd8", "#cf222e", "#1a7f37", "#1a7f37", "#bf8700", "#cf222e"]
 WIDTH = 640
 
 Chart = alt.Chart | alt.LayerChart | alt.FacetChart
@@ -123,7 +131,9 @@ def kr_progress_chart(key_results: pd.DataFrame, policy: ScoringPolicy | None = 
     """Score per key result (bars by band), expected pace (tick) and the target (1.0).
 
     ``key_results`` is ``Scorecard.key_results``; rows keep plan order. Its ``band``
-    column is used as it is; where it is missing the band is taken from ``policy``.
+    column is used as it is; where it is missing the band is taken from ``policy``. A
+    closed period (every status an outcome, no pace) shows final scores and the outcome,
+    without expected-pace ticks.
     """
     if _empty(key_results):
         return _no_data("no key results")
@@ -139,26 +149,29 @@ def kr_progress_chart(key_results: pd.DataFrame, policy: ScoringPolicy | None = 
                  for b, s in zip(_col(key_results, "band"), score, strict=True)],
         "status": _text(key_results, "status"),
     })
+    closed = bool(df["status"].isin(OUTCOMES).all()) and bool(df["pace"].isna().all())
     order = list(dict.fromkeys(df["kr"]))
     y = alt.Y("kr:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
     base = alt.Chart()
+    tips = [alt.Tooltip("kr:N", title="key result"), alt.Tooltip("progress:Q", format=".2f")]
+    tips += ([alt.Tooltip("status:N", title="outcome")] if closed else [
+        alt.Tooltip("expected:Q", format=".2f"), alt.Tooltip("pace:Q", format="+.2f"),
+        alt.Tooltip("status:N")])
     bars = base.mark_bar(height={"band": 0.7}).encode(
         x=alt.X("score:Q", scale=alt.Scale(domain=[0, 1.05]), title="score (0–1)"),
-        y=y, color=_band_color(),
-        tooltip=[alt.Tooltip("kr:N", title="key result"),
-                 alt.Tooltip("progress:Q", format=".2f"),
-                 alt.Tooltip("expected:Q", format=".2f"),
-                 alt.Tooltip("pace:Q", format="+.2f"),
-                 alt.Tooltip("status:N")])
+        y=y, color=_band_color(), tooltip=tips)
+    target = alt.Chart(alt.InlineData(values=[{"x": 1.0}])).mark_rule(
+        color="#57606a", strokeDash=[4, 3]).encode(x="x:Q")
+    size = {"width": WIDTH - 200, "height": max(60, 22 * len(order))}
+    if closed:
+        return alt.layer(bars, target, data=_data(df)).properties(
+            **size, title="Final score by key result · dashed = target")
     ticks = base.mark_tick(color="#1f2328", thickness=3, size=16).encode(
         x="expected:Q", y=y,
         tooltip=[alt.Tooltip("kr:N", title="key result"),
                  alt.Tooltip("expected:Q", format=".2f", title="expected pace")])
-    target = alt.Chart(alt.InlineData(values=[{"x": 1.0}])).mark_rule(
-        color="#57606a", strokeDash=[4, 3]).encode(x="x:Q")
     return alt.layer(bars, ticks, target, data=_data(df)).properties(
-        width=WIDTH - 200, height=max(60, 22 * len(order)),
-        title="Score by key result · tick = expected pace · dashed = target")
+        **size, title="Score by key result · tick = expected pace · dashed = target")
 
 
 def _progress_points(krs: pd.DataFrame, checkins: pd.DataFrame, period: Period,
@@ -355,40 +368,57 @@ def score_distribution(scores: pd.DataFrame, column: str = "score",
               f"{p.ideal_from:g}–{p.ideal_to:g}")
 
 
-def heatmap(objectives: pd.DataFrame, policy: ScoringPolicy | None = None) -> Chart:
-    """Objective scores: team (rows) × objective (columns), coloured red → green (0..1).
+def score_weeks(weekly: pd.DataFrame, policy: ScoringPolicy | None = None) -> Chart:
+    """Objectives (rows, grouped by team) × weeks (columns): each cell the objective's
+    score at the end of that week, coloured by its status then — At Risk red, In Progress
+    blue, Complete green, Not Started grey; a closed period's last column is the outcome
+    (✅ green, 🟡 amber, ❌ red) — (:func:`okrkit.insights.weekly_scores`).
 
-    Each cell's tooltip names its band: the ``band`` column where given, else the band
-    under ``policy``.
+    A leadership review reads across a row to see an objective move or stall, and down the
+    last column for where everything stands. (A teams × objectives grid was a diagonal:
+    each objective belongs to one team.) Colour by status rather than by band because
+    early in a period every honest score is red: the status says whether it is on pace.
+    The band (``band`` column, else under ``policy``) is in the tooltip.
     """
-    if _empty(objectives):
+    if _empty(weekly):
         return _no_data("no objectives")
     df = pd.DataFrame({
-        "team": _text(objectives, "team", "—"),
-        "objective": _text(objectives, "objective_id", "?"),
-        "title": _text(objectives, "title"),
-        "score": _num(objectives, "score"),
-        "band": _col(objectives, "band"),
-    }).dropna(subset=["score"])
+        "team": _text(weekly, "team", "—"),
+        "objective_id": _text(weekly, "objective_id", "?"),
+        "title": _text(weekly, "title"),
+        "week": [_iso(v) for v in _col(weekly, "date")],
+        "score": _num(weekly, "score"),
+        "band": _col(weekly, "band"),
+        "status": _text(weekly, "status"),
+    }).dropna(subset=["score", "week"])
     if not len(df):
         return _no_data("no scores yet")
     df["band"] = [b if b in BAND_DOMAIN else band(s, policy)
                   for b, s in zip(df["band"], df["score"], strict=True)]
     df["label"] = [f"{s:.2f}" for s in df["score"]]
-    objs = list(dict.fromkeys(df["objective"]))
-    teams = list(dict.fromkeys(df["team"]))
+    short = _label(df.rename(columns={"objective_id": "kr_id"}), 40)
+    df["objective"] = [f"{t} · {o}" for t, o in zip(df["team"], short, strict=True)]
+    rows = list(dict.fromkeys(df.sort_values("team", kind="stable")["objective"]))
+    weeks = sorted(set(df["week"]))
     base = alt.Chart().encode(
-        x=alt.X("objective:N", title=None, sort=objs, axis=alt.Axis(labelAngle=-45)),
-        y=alt.Y("team:N", title=None, sort=teams))
-    rect = base.mark_rect(stroke="white").encode(
-        color=alt.Color("score:Q", title="score",
-                        scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1])),
-        tooltip=[alt.Tooltip("team:N"), alt.Tooltip("objective:N"), alt.Tooltip("title:N"),
-                 alt.Tooltip("score:Q", format=".2f"), alt.Tooltip("band:N")])
-    text = base.mark_text(fontSize=10, color="#1f2328").encode(text="label:N")
+        x=alt.X("week:O", title="week ending", sort=weeks,
+                axis=alt.Axis(labelAngle=0, labelExpr="timeFormat(toDate(datum.value), "
+                                                      "'%d %b')")),
+        y=alt.Y("objective:N", title=None, sort=rows, axis=alt.Axis(labelLimit=420)))
+    df["status"] = [s if s in WEEK_DOMAIN else NOT_REPORTED for s in df["status"]]
+    colours = dict(zip([*WEEK_DOMAIN, NOT_REPORTED], [*WEEK_RANGE, "#b1bac4"], strict=True))
+    seen = [s for s in colours if s in set(df["status"])]  # the legend lists only these
+    rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("status:N", title="status",
+                        scale=alt.Scale(domain=seen, range=[colours[s] for s in seen])),
+        tooltip=[alt.Tooltip("objective:N"), alt.Tooltip("title:N"),
+                 alt.Tooltip("week:N", title="week ending"),
+                 alt.Tooltip("score:Q", format=".2f"), alt.Tooltip("band:N"),
+                 alt.Tooltip("status:N")])
+    text = base.mark_text(fontSize=10, color="#ffffff").encode(text="label:N")
     return alt.layer(rect, text, data=_data(df)).properties(
-        width=max(240, 34 * len(objs)), height=max(60, 26 * len(teams)),
-        title="Objective scores by team")
+        width=max(200, 44 * len(weeks)), height=max(60, 20 * len(rows)),
+        title="Objective scores week by week (colour = status that week)")
 
 
 def calibration_chart(calibration: pd.DataFrame, policy: ScoringPolicy | None = None) -> Chart:
@@ -488,6 +518,11 @@ def to_svg(chart: Any) -> str:
     if "<script" in svg.lower():  # pragma: no cover - Vega's SVG renderer emits none
         raise ReportError("chart SVG unexpectedly contains a <script> element")
     return svg
+
+
+def warm_up() -> None:
+    """Start vl-convert's renderer (its first conversion costs about a second)."""
+    to_svg(_no_data("warm-up"))
 
 
 def svg_html(chart: Any) -> str:

@@ -37,27 +37,40 @@ def _band(band: Any, text: str) -> str:
 
 
 def print_scorecard(card: Any, console: Console | None = None) -> None:
-    """Print objectives (indented by hierarchy) with their key results beneath."""
+    """Print objectives (indented by hierarchy) with their key results beneath.
+
+    An open period shows expected progress, pace and status. A closed one shows final
+    outcomes only (``✅ Achieved`` / ``🟡 Partially Achieved`` / ``❌ Missed`` by band, as
+    in the framework document's completed sample) and no expected or pace column.
+    """
+    from okrkit.htmlkit import status_text
+    from okrkit.insights import status_line
+
     console = console or Console(width=140)
     objectives = card.objectives
     krs = card.key_results
+    closed = bool(card.closed)
+    state = (f"final (the period ended {card.period.end.isoformat()})" if closed
+             else f"as of {card.as_of.isoformat()}")
     console.print(
-        f"[bold]Scorecard {_text(card.period.label)}[/] as of {card.as_of.isoformat()} — "
-        f"overall {_band(_band_of(card), _num(card.overall))}"
+        f"[bold]Scorecard {_text(card.period.label)}[/] {state} — "
+        f"overall {_band(_band_of(card), _num(card.overall))} · "
+        f"{_text(status_line(krs['status']) or 'no key results')}"
     )
     table = Table(show_lines=False, header_style="bold", expand=False)
-    for col, just in (
-        ("id", "left"),
-        ("title", "left"),
-        ("team", "left"),
-        ("value", "right"),
-        ("progress", "right"),
-        ("score", "right"),
-        ("expected", "right"),
-        ("pace", "right"),
-        ("status", "left"),
-    ):
+    columns = [("id", "left"), ("title", "left"), ("team", "left"), ("value", "right"),
+               ("progress", "right"), ("score", "right")]
+    columns += [("outcome", "left")] if closed else [
+        ("expected", "right"), ("pace", "right"), ("status", "left")]
+    for col, just in columns:
         table.add_column(col, justify=just)  # type: ignore[arg-type]
+
+    def tail(rec: dict[str, Any], stale: bool = False) -> list[str]:
+        status = _text(status_text(rec["status"])) + (" (stale)" if stale else "")
+        if closed:
+            return [status]
+        return [_num(rec["expected"]), _num(rec["pace"], "{:+.2f}"), status]
+
     depth = _depths(objectives)
     by_obj = {oid: g for oid, g in krs.groupby("objective_id", sort=False)}
     for o in objectives.to_dict("records"):
@@ -66,34 +79,31 @@ def print_scorecard(card: Any, console: Console | None = None) -> None:
         if o.get("score_override") is not None and not _nan(o.get("score_override")):
             score_txt += f" → {_num(o['final_score'])}*"
         table.add_row(
-            f"[bold]{indent}{_text(str(o['objective_id']))}[/]",
-            f"[bold]{_text(str(o['title']))}[/]",
-            _text(str(o["team"] or "")),
+            f"[bold]{indent}{_text(o['objective_id'])}[/]",
+            f"[bold]{_text(o['title'])}[/]",
+            _text(o["team"] or ""),
             "",
             "",
             _band(o["band"], score_txt),
-            _num(o["expected"]),
-            _num(o["pace"], "{:+.2f}"),
-            _text(str(o["status"])),
+            *tail(o),
         )
         group = by_obj.get(o["objective_id"])
         if group is None:
             continue
         for k in group.to_dict("records"):
             table.add_row(
-                f"{indent}  {_text(str(k['kr_id']))}",
-                _text(str(k["title"])),
+                f"{indent}  {_text(k['kr_id'])}",
+                _text(k["title"]),
                 "",
                 _num(k["value"], "{:g}"),
                 _num(k["progress"]),
                 _band(k["band"], _num(k["score"])),
-                _num(k["expected"]),
-                _num(k["pace"], "{:+.2f}"),
-                _text(str(k["status"])) + (" (stale)" if k.get("stale") else ""),
+                *tail(k, bool(k.get("stale"))),
             )
     console.print(table)
     if objectives["score_override"].notna().any():
-        console.print("* score override from the retrospective; the computed score is kept.")
+        console.print("* score override from the retrospective; the computed score is kept"
+                      + ("; the outcome follows the final score." if closed else "."))
 
 
 def _nan(v: Any) -> bool:

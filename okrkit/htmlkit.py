@@ -6,6 +6,9 @@ One home for turning okrkit's frames into HTML fragments:
   escaped here, so ``<script>`` stays text in a report or an app;
 * :func:`num`, :func:`amount` — numbers for display (a missing number is ``—``);
 * :func:`badge`, :func:`status_html` — a score in its band's colour, a status;
+  :func:`status_text` — a status or a closed period's outcome as people read it
+  (``✅ Achieved``, ``🟡 Partially Achieved``, ``❌ Missed``: the framework document's
+  completed sample), shared with the terminal;
 * :func:`table_html` — a table of a frame (escaped cells, optional markup columns);
 * :func:`problems_html` — a list of problems;
 * :func:`calibration_html` — the calibration verdict with the scoring guide's words
@@ -30,7 +33,7 @@ from typing import Any
 import pandas as pd
 
 from okrkit.errors import Problem
-from okrkit.frames import LEVELS, is_blank
+from okrkit.frames import LEVELS, OUTCOME_ICONS, is_blank
 from okrkit.scoring import Calibration, ScoringPolicy, band
 
 DASH = "—"
@@ -39,6 +42,8 @@ VERDICT_COLOURS = {"ideal": "#1b5e20", "concerning": "#b71c1c", "too easy": "#e6
 #: Columns whose text may wrap (ids, dates and numbers never wrap mid-token).
 WRAPPING = ("title", "why", "reason", "note", "blockers", "achievements")
 _CELL = "padding:2px 6px"
+#: A text column (titles, reasons, notes) wraps only at a readable width.
+TEXT_CELL = "min-width:14em;max-width:40em"
 
 
 def esc(value: Any, missing: str = "") -> str:
@@ -92,10 +97,61 @@ def badge(value: Any, band_name: Any = None, policy: ScoringPolicy | None = None
     return f'<span class="badge {b or "none"}">{num(value)}</span>'
 
 
+def status_text(status: Any) -> str:
+    """A status as plain text; a closed period's outcome carries its icon.
+
+    >>> status_text("Achieved"), status_text("Missed"), status_text("At Risk"), status_text(None)
+    ('✅ Achieved', '❌ Missed', 'At Risk', '—')
+    """
+    if not isinstance(status, str) or not status:
+        return DASH
+    icon = OUTCOME_ICONS.get(status)
+    return f"{icon} {status}" if icon else status
+
+
+_ICON = ('<span class="okr-icon" role="img" aria-label="{emoji}" title="{title}" '
+         'style="display:inline-block;{style}">{glyph}</span>')
+_ICON_LOOK = {  # emoji -> (style, glyph): drawn with CSS and DejaVu Sans glyphs
+    "✅": ("min-width:1.15em;line-height:1.15em;text-align:center;border-radius:.2em;"
+          "background:#1a7f37;color:#fff;font-weight:700", "✔"),
+    "🟡": ("width:.9em;height:.9em;border-radius:50%;background:#e6b000;"
+          "vertical-align:-.1em", ""),
+    "❌": ("min-width:1.15em;text-align:center;color:#cf222e;font-weight:700", "✖"),
+}
+
+
+def icon_html(emoji: str, title: str | None = None) -> str:
+    """✅, 🟡 or ❌ drawn without an emoji font (a projector's or a print server's Linux
+    often has none: the emoji would show as empty boxes); the emoji stays its accessible
+    label. Any other text is escaped as it is."""
+    look = _ICON_LOOK.get(emoji)
+    if look is None:
+        return esc(emoji)
+    return _ICON.format(emoji=emoji, title=esc(title or emoji), style=look[0], glyph=look[1])
+
+
+def text_html(text: Any, missing: str = "") -> str:
+    """:func:`esc`, with ✅ / 🟡 / ❌ drawn by :func:`icon_html` (messages such as lint's
+    quote the framework document's icons)."""
+    out = esc(text, missing)
+    for emoji in _ICON_LOOK:
+        out = out.replace(emoji, icon_html(emoji))
+    return out
+
+
+#: A closed period's outcome icons in HTML: a green square with a white check, an amber
+#: disc, a red cross — the framework document's ✅ / 🟡 / ❌ (:func:`icon_html`).
+OUTCOME_ICON_HTML = {name: icon_html(emoji, f"{emoji} {name}")
+                     for name, emoji in OUTCOME_ICONS.items()}
+
+
 def status_html(status: Any) -> str:
-    """A status (``At Risk`` in red, ``Complete`` in green with the report stylesheet)."""
+    """A status (``At Risk`` in red, ``Complete`` in green with the report stylesheet); an
+    outcome with its icon (:data:`OUTCOME_ICON_HTML`, the HTML form of :func:`status_text`)."""
     cls = str(status).lower().replace(" ", "-") if isinstance(status, str) else "none"
-    return f'<span class="status-{esc(cls)}">{esc(status, DASH)}</span>'
+    icon = OUTCOME_ICON_HTML.get(status) if isinstance(status, str) else None
+    text = f"{icon} {esc(status)}" if icon else esc(status_text(status))
+    return f'<span class="status-{esc(cls)}">{text}</span>'
 
 
 def _default_cell(v: Any) -> str:
@@ -162,9 +218,10 @@ def table_html(
                 text = "" if v is None else str(v)
             else:
                 text = esc(fmts[c](v) if c in fmts else _default_cell(v))
-            attrs = ' class="num"' if c in numeric else ""
-            if inline:
-                wrap = "" if c in WRAPPING else ";white-space:nowrap"
+            kind = "num" if c in numeric else ("text" if c in WRAPPING else "")
+            attrs = f' class="{kind}"' if kind else ""
+            if inline:  # text wraps, but never a word per line; ids and numbers never wrap
+                wrap = f";{TEXT_CELL}" if c in WRAPPING else ";white-space:nowrap"
                 attrs += f' style="{_CELL}{wrap}"'
             cells.append(f"<td{attrs}>{text}</td>")
         body.append(f"<tr{style}>{''.join(cells)}</tr>")
@@ -175,7 +232,7 @@ def table_html(
 
 def problems_html(problems: Iterable[Problem | str], *, title: str | None = None) -> str:
     """An escaped list of problems (``""`` when there are none)."""
-    items = [f"<li>{esc(str(p))}</li>" for p in problems]
+    items = [f"<li>{text_html(str(p))}</li>" for p in problems]
     if not items:
         return ""
     head = f"<b>{esc(title)}</b>" if title else ""

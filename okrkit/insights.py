@@ -11,6 +11,9 @@ by the apps, the reports and scripts; none imports ipywidgets.
 * :func:`at_risk_list`, :func:`stale_list` — the key results to talk about; the reason is
   the status rule's own (``why``, :func:`okrkit.pacing.derive_status`);
 * :func:`latest_notes` — the latest blockers, achievements or notes;
+  :func:`recent_checkins` — each key result's last three check-ins;
+* :func:`weekly_scores` — each objective's score week by week (the monthly review's
+  and the company report's chart); :func:`team_status` — status counts per team;
 * :func:`team_scores` (one row per team), :func:`team_view` (one team's key results and
   objectives), :func:`team_calibration` (the scorecard's rule: final, projected or none
   yet), :func:`status_line`;
@@ -21,6 +24,7 @@ by the apps, the reports and scripts; none imports ipywidgets.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -29,7 +33,7 @@ import pandas as pd
 from okrkit import rules
 from okrkit.errors import OKRKitError
 from okrkit.frames import OUTCOMES, Plan, conform, is_blank
-from okrkit.htmlkit import esc, num
+from okrkit.htmlkit import esc, num, status_html, status_text
 from okrkit.period import as_date
 from okrkit.scoring import (
     Calibration,
@@ -59,6 +63,8 @@ TEAM_COLUMNS = ["team", "owner", "levels", "n_objectives", "n_key_results", "sco
 #: The order statuses are counted in (open periods; closed ones have outcomes).
 STATUS_ORDER = ("Complete", "In Progress", "At Risk", "Not Started")
 FORECAST_COLUMNS = ["objective_id", "title", "score", "expected_score", "p_score_07"]
+HISTORY_COLUMNS = ["date", "value", "confidence", "note", "author"]
+WEEKLY_COLUMNS = ["objective_id", "team", "title", "date", "score", "band", "status"]
 
 
 def month_change(
@@ -208,26 +214,115 @@ def latest_notes(checkins: pd.DataFrame, field: str, limit: int = 12) -> pd.Data
     return out.drop_duplicates(["kr_id", "text"]).head(limit).reset_index(drop=True)
 
 
+def week_ends(period: Any, as_of: dt.date, every: int = 7) -> list[dt.date]:
+    """The dates a week-by-week view scores at: every ``every`` days from the period's
+    first week, up to ``as_of`` (clipped into the period), which is always the last."""
+    day = min(max(as_of, period.start), period.end)
+    out = []
+    cur = period.start + dt.timedelta(days=every - 1)
+    while cur < day:
+        out.append(cur)
+        cur += dt.timedelta(days=every)
+    return [*out, day]
+
+
+def weekly_scores(plan: Plan, checkins: pd.DataFrame | None, as_of: Any, *,
+                  policy: ScoringPolicy | None = None, every: int = 7) -> pd.DataFrame:
+    """Each objective's score at the end of every week so far (``WEEKLY_COLUMNS``).
+
+    What a monthly review reads across: which objectives move, which are stuck. Each
+    column is the scorecard at that date (:func:`okrkit.scoring.score`, the same rules as
+    everywhere); the last one is ``as_of`` (the period end once it is closed, where the
+    status is the final outcome). Objectives without key results anywhere below them are
+    left out; rows keep plan order.
+    """
+    day = resolve_as_of(plan.period, as_of)
+    rows = []
+    for when in week_ends(plan.period, day, every):
+        o = score(plan, checkins, when, policy).objectives
+        o = o[o["score"].notna()]
+        rows.append(pd.DataFrame({
+            "objective_id": o["objective_id"].to_numpy(dtype=object),
+            "team": o["team"].to_numpy(dtype=object),
+            "title": o["title"].to_numpy(dtype=object),
+            "date": [when] * len(o),
+            "score": o["score"].to_numpy(dtype="float64"),
+            "band": o["band"].to_numpy(dtype=object),
+            "status": o["status"].to_numpy(dtype=object),
+        }))
+    return pd.concat(rows, ignore_index=True)[WEEKLY_COLUMNS]
+
+
+def team_status(card: Scorecard) -> pd.DataFrame:
+    """How many key results of each team have each status (open period) or outcome
+    (closed): one row per team that owns key results, a column per status seen, and
+    ``key_results`` (the total)."""
+    krs = card.key_results
+    names = [s for s in (*STATUS_ORDER, *OUTCOMES) if s in set(krs["status"])]
+    if not len(krs):
+        return pd.DataFrame(columns=["team", "key_results"])
+    counts = pd.crosstab(krs["team"], krs["status"]).reindex(columns=names, fill_value=0)
+    out = counts.reset_index().rename_axis(None, axis=1)
+    out.insert(1, "key_results", counts.sum(axis=1).to_numpy())
+    return out
+
+
+def recent_checkins(checkins: pd.DataFrame | None, n: int = 3,
+                    as_of: Any = None) -> dict[str, pd.DataFrame]:
+    """Each key result's last ``n`` check-ins, newest first (``HISTORY_COLUMNS``).
+
+    What the weekly check-in app shows where people write the next one. Only the check-ins
+    that count (:func:`okrkit.rules.latest_per_day`: for one key result and day the latest
+    recorded wins, so a corrected value replaces the one it corrects), dated on or before
+    ``as_of`` when given. Key results without a check-in are absent from the mapping.
+    """
+    if checkins is None or not len(checkins):
+        return {}
+    rows = rules.latest_per_day(conform(checkins, "checkins"))
+    day = as_date(as_of)
+    if day is not None:
+        rows = rows[[d <= day for d in rows["date"]]]
+    out: dict[str, pd.DataFrame] = {}
+    for kr_id, g in rows.groupby("kr_id", sort=False):
+        last = g.iloc[::-1].head(n)
+        out[str(kr_id)] = last[HISTORY_COLUMNS].reset_index(drop=True)
+    return out
+
+
 def team_scores(card: Scorecard) -> pd.DataFrame:
     """One row per team (``TEAM_COLUMNS``): its score, band, owner and risk counts.
 
     A team's score is :func:`okrkit.scoring.team_rollup`'s (the weighted mean of its
-    objectives whose parent belongs to another team); the band is the card's policy's.
+    objectives whose parent belongs to another team); the band is the card's policy's; the
+    owner is the first owner named on its objectives. Vectorised: one pass however many
+    teams.
     """
     obj, krs = card.objectives, card.key_results
-    rolled = team_rollup(obj).set_index("team")["score"]
-    rows = []
-    for team, g in obj.groupby("team", sort=True):
-        s = float(rolled[team])
-        k = krs[krs["team"] == team]
-        owner = g["owner"].dropna()
-        rows.append({
-            "team": team, "owner": owner.iloc[0] if len(owner) else None,
-            "levels": ", ".join(sorted(set(g["level"]))), "n_objectives": len(g),
-            "n_key_results": len(k), "score": s, "band": band(s, card.policy),
-            "at_risk": int((k["status"] == "At Risk").sum()), "stale": int(k["stale"].sum()),
-        })
-    return pd.DataFrame(rows, columns=TEAM_COLUMNS)
+    if not len(obj):
+        return pd.DataFrame(columns=TEAM_COLUMNS)
+    by_team = obj.groupby("team", sort=True)
+    teams = pd.Index(list(by_team.groups), name="team")
+    rolled = team_rollup(obj).set_index("team")["score"].reindex(teams)
+    owners = obj.dropna(subset=["owner"]).groupby("team", sort=True)["owner"].first()
+    levels = by_team["level"].agg(lambda s: ", ".join(sorted(set(s))))
+    k = krs.assign(_risk=(krs["status"] == "At Risk").to_numpy(),
+                   _stale=krs["stale"].astype(bool).to_numpy())
+    kr_counts = k.groupby("team", sort=True).agg(n=("kr_id", "size"), risk=("_risk", "sum"),
+                                                 stale=("_stale", "sum")).reindex(teams)
+    score = rolled.to_numpy(dtype="float64")
+    out = pd.DataFrame({
+        "team": teams.to_numpy(dtype=object),
+        "owner": owners.reindex(teams).astype(object).where(owners.reindex(teams).notna(),
+                                                            None).to_numpy(dtype=object),
+        "levels": levels.reindex(teams).to_numpy(dtype=object),
+        "n_objectives": by_team.size().reindex(teams).to_numpy(dtype="int64"),
+        "n_key_results": kr_counts["n"].fillna(0).to_numpy(dtype="int64"),
+        "score": score,
+        "band": [band(float(v), card.policy) for v in score],
+        "at_risk": kr_counts["risk"].fillna(0).to_numpy(dtype="int64"),
+        "stale": kr_counts["stale"].fillna(0).to_numpy(dtype="int64"),
+    })
+    return out[TEAM_COLUMNS]
 
 
 def team_view(card: Scorecard, team: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -262,10 +357,16 @@ def team_calibration(card: Scorecard, team: str | None = None, forecast: Any = N
                        committed_at_risk=ids(row["committed_at_risk"]))
 
 
-def status_line(statuses: Any) -> str:
-    """How many of each status or outcome: ``"3 Complete, 5 In Progress, 2 At Risk"``."""
+def status_line(statuses: Any, label: Callable[[Any], str] = status_text) -> str:
+    """How many of each status or outcome: ``"3 Complete, 5 In Progress, 2 At Risk"``, or
+    for a closed period ``"3 ✅ Achieved, 1 🟡 Partially Achieved, 1 ❌ Missed"``.
+
+    ``label`` writes each status: :func:`okrkit.htmlkit.status_text` (plain text), or
+    :func:`okrkit.htmlkit.status_html` for HTML (then the line is HTML).
+    """
     counts = pd.Series(statuses, dtype=object).value_counts()
-    return ", ".join(f"{int(counts[s])} {s}" for s in (*STATUS_ORDER, *OUTCOMES) if s in counts)
+    return ", ".join(f"{int(counts[s])} {label(s)}" for s in (*STATUS_ORDER, *OUTCOMES)
+                     if s in counts)
 
 
 def forecast_table(card: Scorecard, fc: Forecast, objectives: pd.DataFrame | None = None
@@ -321,8 +422,8 @@ def weekly_summary(
         week = ck.iloc[eff.row[after]]
     teams = sorted({t for t in krs["team"].dropna()})
     head = f"Weekly update — {', '.join(teams) or 'all teams'} — {card.period} — week to {as_of}"
-    intro = [f"Overall score {num(card.overall)} across {len(krs)} key results "
-             f"({status_line(krs['status']) or 'none'}).",
+    overall = f"Overall score {num(card.overall)} across {len(krs)} key results"
+    intro = [f"{overall} ({status_line(krs['status']) or 'none'}).",
              f"{week['kr_id'].nunique()} of {len(krs)} key results checked in since "
              f"{since_day}."]
 
@@ -359,7 +460,9 @@ def weekly_summary(
         for title, items in sections:
             lines += [f"### {title}", *[f"- {i}" for i in items], ""]
         return "\n".join(lines).rstrip() + "\n"
-    parts = [f"<h3>{esc(head)}</h3>", *[f"<p>{esc(i)}</p>" for i in intro]]
+    counts = status_line(krs["status"], status_html) or "none"  # outcome icons as HTML
+    parts = [f"<h3>{esc(head)}</h3>", f"<p>{esc(overall)} ({counts}).</p>",
+             f"<p>{esc(intro[1])}</p>"]
     for title, items in sections:
         parts.append(f"<h4>{esc(title)}</h4><ul>{''.join(f'<li>{esc(i)}</li>' for i in items)}</ul>")
     return '<div class="okr-weekly-summary">' + "".join(parts) + "</div>"

@@ -13,6 +13,18 @@ Each HTML file is written to a temporary name and renamed (a reader never sees h
 report; a failed run leaves the previous report in place). A failing team does not stop
 the others: its executed notebook is kept under ``<out>/_failed/`` for debugging and the
 run ends with a summary.
+
+Where reports go is checked before any kernel starts (:func:`output_folder`): a file
+where the folder should be, a folder that cannot be created or written, and a disk that
+fills up while writing are :class:`~okrkit.errors.ReportError` with the path and the
+reason. Period labels and team names are user input: they become file names only through
+:func:`safe_name`, and every file is checked to land inside the folder it was given.
+
+Secrets: a store URL with a password never enters a notebook. The kernel reads it from
+``$OKRKIT_DB`` in its environment, the injected parameter is ``db = None`` with the
+masked URL in a comment, and every text kept from a failed run (error messages, the
+notebook under ``_failed/``) is masked again; kept notebooks are mode 0600 in a 0700
+folder.
 """
 
 from __future__ import annotations
@@ -22,19 +34,26 @@ import datetime as dt
 import html
 import multiprocessing
 import os
-import re
 import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from okrkit.errors import MissingDependencyError, ReportError
-from okrkit.plan import write_atomic
+from okrkit.reportfiles import (
+    COMPANY,
+    inside,
+    keep_failed,
+    mask,
+    output_folder,
+    report_file,
+    write_output,
+)
 
 NOTEBOOK_NAME = "quarterly_report.ipynb"
-COMPANY = "company"
 
 
 def notebook_path() -> Path:
@@ -47,10 +66,19 @@ def notebook_path() -> Path:
     return path
 
 
-def slug(name: str) -> str:
-    """A file-name-safe form of a team name (team names are user input)."""
-    s = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip(".-")
-    return s or "team"
+class KernelStartError(ReportError):
+    """The Jupyter kernel that runs the reports could not start (an environment failure)."""
+
+    exit_code = 1
+
+
+def _has_password(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return bool(make_url(url).password)
+    except Exception:  # not a URL: the store reports it when it is opened
+        return False
 
 
 @dataclass(frozen=True)
@@ -68,7 +96,10 @@ class ReportJob:
         return self.team if self.team is not None else COMPANY
 
     def parameters(self) -> dict[str, Any]:
-        return {"period": self.period, "team": self.team, "db": self.db, "as_of": self.as_of}
+        """The notebook's parameters; a store URL with a password is not among them (the
+        kernel reads it from ``$OKRKIT_DB``)."""
+        db = None if _has_password(self.db) else self.db
+        return {"period": self.period, "team": self.team, "db": db, "as_of": self.as_of}
 
 
 @dataclass
@@ -96,12 +127,36 @@ class ReportRun:
 
 
 def _require() -> None:
-    try:
-        import nbclient  # noqa: F401
-        import nbconvert  # noqa: F401
-        import papermill  # noqa: F401
-    except ImportError as err:  # pragma: no cover - depends on the install
-        raise MissingDependencyError(err.name or "papermill", "report") from err
+    """Check that the report dependencies are installed (without importing them: that is
+    :func:`_preload`'s job, while a kernel boots)."""
+    import importlib.util
+
+    for name in ("nbclient", "nbconvert", "papermill", "jupyter_client"):
+        if importlib.util.find_spec(name) is None:  # pragma: no cover - the install
+            raise MissingDependencyError(name, "report")
+
+
+def _preload() -> None:
+    """Import what the parent needs (papermill's parameterization, nbclient, nbconvert's
+    exporter): about 3 s, run in a thread while the kernel boots and works."""
+    from okrkit.imports import jsonschema_without_iri_grammar
+
+    jsonschema_without_iri_grammar()  # nbformat validates with jsonschema
+    import nbclient  # noqa: F401
+    import papermill.iorw
+    import papermill.parameterize  # noqa: F401
+
+    _exporter()
+
+
+_PRELOAD: threading.Thread | None = None
+
+
+def _start_preload() -> None:
+    global _PRELOAD
+    if _PRELOAD is None:
+        _PRELOAD = threading.Thread(target=_preload, name="okrkit-preload", daemon=True)
+        _PRELOAD.start()
 
 
 def parameterized(job: ReportJob, template: Path | None = None) -> Any:
@@ -110,10 +165,13 @@ def parameterized(job: ReportJob, template: Path | None = None) -> Any:
     from papermill.parameterize import parameterize_notebook
 
     nb = load_notebook_node(str(template or notebook_path()))
-    nb = parameterize_notebook(nb, job.parameters(), report_mode=False)
+    params = job.parameters()
+    nb = parameterize_notebook(nb, params, report_mode=False)
     for cell in nb.cells:  # papermill gives the injected cell a random id
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell["id"] = "injected-parameters"
+            if params["db"] is None and job.db:
+                cell["source"] += f"\n# db: the store in $OKRKIT_DB ({mask(job.db, job.db)})"
     return nb
 
 
@@ -139,27 +197,34 @@ def page(body: str, title: str) -> str:
 
 
 _EXPORTER: Any = None
+_EXPORTER_LOCK = threading.Lock()
+
+
+def _exporter() -> Any:
+    global _EXPORTER
+    with _EXPORTER_LOCK:
+        if _EXPORTER is None:
+            from nbconvert import HTMLExporter
+
+            _EXPORTER = HTMLExporter(
+                template_name="basic",
+                exclude_input=True,
+                exclude_input_prompt=True,
+                exclude_output_prompt=True,
+            )
+        return _EXPORTER
 
 
 def to_html(nb: Any, title: str) -> str:
     """Executed notebook → report page (outputs only; stderr streams dropped)."""
-    global _EXPORTER
-    from nbconvert import HTMLExporter
-
-    if _EXPORTER is None:
-        _EXPORTER = HTMLExporter(
-            template_name="basic",
-            exclude_input=True,
-            exclude_input_prompt=True,
-            exclude_output_prompt=True,
-        )
+    exporter = _exporter()
     for cell in nb.cells:
         if cell.get("cell_type") == "code":
             cell["outputs"] = [
                 o for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
             ]
-    body, _ = _EXPORTER.from_notebook_node(nb)
+    body, _ = exporter.from_notebook_node(nb)
     return page(body, title)
 
 
@@ -171,20 +236,57 @@ def title_of(job: ReportJob) -> str:
 class _Kernel:
     """A warm kernel that runs report after report."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, db: str | None = None) -> None:
         from jupyter_client.manager import KernelManager
 
         self.cwd = cwd
+        self.db = db
         # IPC sockets in a private folder: no TCP port races between parallel kernels
         self._sockets = tempfile.mkdtemp(prefix="okrkit-kernel-")
-        self.km = KernelManager(
-            kernel_name="python3", transport="ipc", ip=os.path.join(self._sockets, "k")
-        )
-        self.km.start_kernel(cwd=str(cwd))
+        env = dict(os.environ)
+        if db:
+            env["OKRKIT_DB"] = db  # the store, never in the notebook if it has a password
+        try:
+            self.km = KernelManager(
+                kernel_name=KERNEL, transport="ipc", ip=os.path.join(self._sockets, "k")
+            )
+            self.km.start_kernel(cwd=str(cwd), env=env)
+        except Exception as err:
+            shutil.rmtree(self._sockets, ignore_errors=True)
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            raise KernelStartError(
+                f"the Jupyter kernel '{KERNEL}' that renders reports could not start: "
+                f"{mask(first, db)} (is ipykernel installed in this environment? "
+                "pip install 'okrkit[report]'; check `jupyter kernelspec list`)") from err
+        # while the parent imports papermill and nbconvert, the kernel imports okrkit's
+        # report modules and starts vl-convert: the two overlap on two cores
+        self._warm = threading.Thread(target=self._warm_up, name="okrkit-warm", daemon=True)
+        self._warm.start()
+
+    def _warm_up(self) -> None:
+        """Run :data:`WARM_UP` once in the fresh kernel (an optimisation: errors ignored;
+        the notebook's ``%reset -f`` clears its names, the imported modules stay)."""
+        kc = None
+        try:
+            kc = self.km.client()
+            kc.start_channels()
+            kc.wait_for_ready(timeout=120)
+            msg_id = kc.execute(WARM_UP, silent=True, store_history=False)
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                reply = kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+        except Exception:  # warming up is an optimisation only
+            pass
+        finally:
+            if kc is not None:
+                kc.stop_channels()
 
     def run(self, nb: Any, timeout: int) -> Any:
         from nbclient import NotebookClient
 
+        self._warm.join()
         if not self.km.is_alive():
             self.km.restart_kernel(now=True)
         import nbformat
@@ -207,53 +309,71 @@ class _Kernel:
         shutil.rmtree(self._sockets, ignore_errors=True)
 
 
-def _error_text(err: BaseException) -> str:
+KERNEL = "python3"
+#: What a fresh report kernel runs first: the report's imports and vl-convert's start.
+WARM_UP = ("import okrkit.reportdata, okrkit.reportview\n"
+           "from okrkit import charts as _okrkit_charts\n"
+           "_okrkit_charts.warm_up()\n"
+           "del _okrkit_charts\n")
+
+
+def _error_text(err: BaseException, db: str | None = None) -> str:
     ename = getattr(err, "ename", None)
     evalue = getattr(err, "evalue", None)
-    if ename:
-        return f"{ename}: {evalue}"
-    return f"{type(err).__name__}: {err}"
+    text = f"{ename}: {evalue}" if ename else f"{type(err).__name__}: {err}"
+    return mask(text, db)
 
 
 def render_one(job: ReportJob, kernel: _Kernel | None = None, *, timeout: int = 600,
                template: Path | None = None) -> ReportResult:
-    """Render one report (in ``kernel`` if given, else in a fresh kernel of its own)."""
-    import nbformat
+    """Render one report (in ``kernel`` if given, else in a fresh kernel of its own).
 
+    A failure of this report is returned (``ok`` false, the error masked, the executed
+    notebook kept under ``_failed/``). A kernel that cannot start
+    (:class:`KernelStartError`) and an output that cannot be written (a full disk:
+    :class:`~okrkit.errors.ReportError`) are raised: the next report would fail the same.
+    """
     start = time.perf_counter()
     nb = None
     own = kernel is None
-    k = kernel or _Kernel((template or notebook_path()).parent)
+    k = kernel or _Kernel((template or notebook_path()).parent, job.db)
     try:
         nb = parameterized(job, template)
         k.run(nb, timeout)
-        write_atomic(job.out, to_html(nb, title_of(job)).encode("utf-8"))
-        return ReportResult(job, True, time.perf_counter() - start)
+        html_text = to_html(nb, title_of(job))
     except Exception as err:  # any failure of one report is reported, not raised
-        debug: Path | None = job.out.parent / "_failed" / f"{job.out.stem}.ipynb"
+        debug: Path | None
         try:
             if nb is None:
                 raise ValueError("no notebook to keep")
-            write_atomic(debug, nbformat.writes(nb).encode("utf-8"))  # type: ignore[arg-type]
-        except Exception:
+            debug = keep_failed(job.out, nb, job.db)
+        except Exception:  # warming up is an optimisation only
             debug = None
-        return ReportResult(job, False, time.perf_counter() - start, _error_text(err), debug)
+        return ReportResult(job, False, time.perf_counter() - start,
+                            _error_text(err, job.db), debug)
     finally:
         if own:
             k.close()
+    write_output(job.out, html_text.encode("utf-8"))
+    return ReportResult(job, True, time.perf_counter() - start)
 
 
 # ---------------------------------------------------------------------------
 # the worker pool
 
 _KERNEL: _Kernel | None = None
+_KERNEL_ERROR: KernelStartError | None = None
 
 
-def _init_worker(cwd: str) -> None:
+def _init_worker(cwd: str, db: str) -> None:
     from multiprocessing import util
 
-    global _KERNEL
-    _KERNEL = _Kernel(Path(cwd))
+    global _KERNEL, _KERNEL_ERROR
+    try:
+        _KERNEL = _Kernel(Path(cwd), db)
+    except KernelStartError as err:  # raised by the first job, with its message
+        _KERNEL_ERROR = err
+        return
     util.Finalize(None, _KERNEL.close, exitpriority=10)
     # import the heavy modules of the parent side once, too
     import nbconvert  # noqa: F401
@@ -261,7 +381,27 @@ def _init_worker(cwd: str) -> None:
 
 
 def _run_in_worker(job: ReportJob, timeout: int, template: str) -> ReportResult:
+    if _KERNEL_ERROR is not None:
+        raise _KERNEL_ERROR
     return render_one(job, _KERNEL, timeout=timeout, template=Path(template))
+
+
+def start_kernel(db: str | None = None, template: str | os.PathLike[str] | None = None
+                 ) -> _Kernel:
+    """Start a report kernel now, to hand to :func:`render_reports` later.
+
+    A single report waits mostly for its kernel to boot and import: started first, the
+    kernel boots (and warms up) while the caller still checks its arguments and the parent
+    imports papermill and nbconvert. Close it when done. Raises
+    :class:`KernelStartError` when the kernel cannot start.
+    """
+    from okrkit.config import default_store_url
+
+    _require()
+    kernel = _Kernel((Path(template) if template else notebook_path()).parent,
+                     db or default_store_url())
+    _start_preload()
+    return kernel
 
 
 def render_reports(
@@ -276,30 +416,29 @@ def render_reports(
     progress: bool = True,
     index: bool = True,
     template: str | os.PathLike[str] | None = None,
+    kernel: _Kernel | None = None,
 ) -> ReportRun:
     """Render the reports of ``teams`` (``None`` = the company report) into ``out``.
 
     Returns a :class:`ReportRun`; failures are in ``run.failed`` (never raised).
+    ``kernel`` (:func:`start_kernel`, same store) renders a run of one worker; the caller
+    closes it.
     """
     _require()
     from okrkit.config import default_store_url
 
-    out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = output_folder(out)
     url = db or default_store_url()
     day = as_of.isoformat() if isinstance(as_of, dt.date) else as_of
     tpl = Path(template) if template else notebook_path()
-    names: set[str] = set()
-    work = []
-    for team in teams:
-        name = f"{slug(str(period))}-{COMPANY if team is None else slug(team)}"
-        while name in names:
-            name += "_"
-        names.add(name)
-        work.append(ReportJob(str(period), team, url, day, out_dir / f"{name}.html"))
+    taken: set[str] = set()
+    work = [ReportJob(str(period), team, url, day, report_file(out_dir, period, team, taken))
+            for team in teams]
     n = max(1, min(jobs or min(3, os.cpu_count() or 1), len(work)))
     run = ReportRun()
     start = time.perf_counter()
+    background = cf.ThreadPoolExecutor(1, thread_name_prefix="okrkit-index")
+    index_data = background.submit(_index_data, period, url, day) if index else None
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -307,18 +446,21 @@ def render_reports(
         bar = tqdm(total=len(work), desc=f"reports {period}", unit="report")
     try:
         if n == 1:
-            kernel = _Kernel(tpl.parent)
+            given = kernel is not None and kernel.db == url and kernel.cwd == tpl.parent
+            k = kernel if given and kernel is not None else _Kernel(tpl.parent, url)
+            _start_preload()
             try:
                 for job in work:
-                    run.results.append(render_one(job, kernel, timeout=timeout, template=tpl))
+                    run.results.append(render_one(job, k, timeout=timeout, template=tpl))
                     if bar is not None:
                         bar.update(1)
             finally:
-                kernel.close()
+                if k is not kernel:
+                    k.close()
         else:
             ctx = multiprocessing.get_context("spawn")
             with cf.ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker,
-                                        initargs=(str(tpl.parent),)) as pool:
+                                        initargs=(str(tpl.parent), url)) as pool:
                 futures = {pool.submit(_run_in_worker, job, timeout, str(tpl)): job
                            for job in work}
                 done: dict[ReportJob, ReportResult] = {}
@@ -326,30 +468,59 @@ def render_reports(
                     job = futures[fut]
                     try:
                         done[job] = fut.result()
+                    except ReportError:  # no kernel, or a full disk: stop the run
+                        pool.shutdown(wait=True, cancel_futures=True)
+                        raise
                     except Exception as err:  # a worker died
-                        done[job] = ReportResult(job, False, 0.0, _error_text(err))
+                        done[job] = ReportResult(job, False, 0.0, _error_text(err, url))
                     if bar is not None:
                         bar.update(1)
                 run.results = [done[j] for j in work]
     finally:
         if bar is not None:
             bar.close()
-    if index:
-        run.index = write_index(period, run.results, out_dir, url, day)
+        background.shutdown(wait=False)  # the index data is awaited below
+    if index_data is not None:
+        run.index = write_index(period, run.results, out_dir, url, day,
+                                data=index_data.result())
     run.seconds = time.perf_counter() - start
     return run
 
 
+def _index_data(period: str, db: str, as_of: str | None) -> Any:
+    """What the index shows (scores, owners, risks): gathered while the reports render."""
+    from okrkit.reportdata import gather
+
+    return gather(period, None, db, as_of, with_forecast=False, with_weekly=False)
+
+
+def print_reports(run: ReportRun, *, paper: str = "A4") -> Any:
+    """Print every rendered report of ``run`` to a PDF next to it (``<report>.pdf``).
+
+    :func:`okrkit.pdf.print_pdfs` (Debian chromium, offline: every request is refused and
+    listed in the result). A PDF that cannot be written (a full disk) is a
+    :class:`~okrkit.errors.ReportError` naming it.
+    """
+    from okrkit.pdf import print_pdfs
+
+    pages = [(r.job.out, r.job.out.with_suffix(".pdf")) for r in run.results if r.ok]
+    try:
+        return print_pdfs(pages, paper=paper)
+    except OSError as err:
+        where = err.filename or (pages[0][1].parent if pages else "")
+        raise ReportError(f"cannot write the PDF {where}: {err.strerror or err}") from err
+
+
 def write_index(period: str, results: list[ReportResult], out_dir: Path, db: str,
-                as_of: str | None) -> Path:
-    """``index.html``: every report of the run with its team's score and band."""
+                as_of: str | None, *, data: Any = None) -> Path:
+    """``index.html``: every report of the run with its team's score and band (``data``:
+    the company's :class:`~okrkit.reportdata.ReportData`, gathered if not given)."""
     import pandas as pd
 
     from okrkit.htmlkit import badge, esc, table_html
-    from okrkit.reportdata import gather
     from okrkit.reportview import CSS
 
-    data = gather(period, None, db, as_of, with_forecast=False)
+    data = data if data is not None else _index_data(period, db, as_of)
     scores = data.teams.set_index("team")
     rows = []
     for r in sorted(results, key=lambda r: (r.job.team is not None, r.job.label)):
@@ -375,8 +546,8 @@ def write_index(period: str, results: list[ReportResult], out_dir: Path, db: str
     body = (f'{CSS}<div class="okr"><h1>OKR reports {esc(period)}</h1>'
             f'<p class="meta">as of {data.as_of:%d %b %Y} · overall score '
             f"{badge(data.overall, policy=data.policy)}</p>{table}</div>")
-    return write_atomic(out_dir / "index.html",
-                        page(body, f"OKR reports {period}").encode("utf-8"))
+    return write_output(inside(out_dir, "index.html"),
+                  page(body, f"OKR reports {period}").encode("utf-8"))
 
 
 def report_targets(period: str, db: str | None = None, *, teams: list[str] | None = None,

@@ -14,7 +14,7 @@ batch equals the same report rendered alone.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -46,7 +46,8 @@ class ReportData:
     report's key results; ``notes`` maps ``blockers``, ``achievements`` and ``note`` to
     :func:`okrkit.insights.latest_notes`. ``forecast`` is
     :func:`okrkit.insights.forecast_table` of the report's scored objectives (``None``
-    once the period has ended, or when not asked for).
+    once the period has ended, or when not asked for). ``weekly`` is
+    :func:`okrkit.insights.weekly_scores` (company reports only).
     """
 
     period: Period
@@ -70,6 +71,7 @@ class ReportData:
     stale: pd.DataFrame
     notes: dict[str, pd.DataFrame]
     forecast: pd.DataFrame | None
+    weekly: pd.DataFrame | None = None
     simulations: int = SIMULATIONS
     seed: int = SEED
 
@@ -123,7 +125,7 @@ def _owner(objectives: pd.DataFrame) -> Any:
 
 
 def gather(period: str, team: str | None = None, db: str | None = None, as_of: Any = None, *,
-           store: Any = None, with_forecast: bool = True,
+           store: Any = None, with_forecast: bool = True, with_weekly: bool = True,
            policy: ScoringPolicy | None = None) -> ReportData:
     """Load a period from the store and work out everything its report shows.
 
@@ -135,8 +137,9 @@ def gather(period: str, team: str | None = None, db: str | None = None, as_of: A
         clipped into the period).
     store
         An open store to read instead of opening ``db``.
-    with_forecast
-        Run the forecast (the index page does not need it).
+    with_forecast, with_weekly
+        Run the forecast; score every week (company reports). The index page needs
+        neither.
     policy
         Bands, status and calibration thresholds (default :class:`ScoringPolicy`).
     """
@@ -161,20 +164,22 @@ def gather(period: str, team: str | None = None, db: str | None = None, as_of: A
     if with_forecast and not card.closed:
         run = forecast(plan, checkins, as_of=day, simulations=SIMULATIONS, seed=SEED, policy=p)
         fc = insights.forecast_table(card, run, obj[obj["score"].notna()])
-    groups = card.calibration(by="team", forecast=run)
-    if team is not None:
-        groups = groups[groups["group"] == team].reset_index(drop=True)
+    # a team report judges the team's own objectives only (one group, not every team's)
+    own = card if team is None else replace(card, objectives=obj)
+    groups = own.calibration(by="team", forecast=run)
     rev = plan.reviews[plan.reviews["objective_id"].isin(set(obj["objective_id"]))]
     rev = rev[rev["lessons"].notna() | rev["next_actions"].notna()].reset_index(drop=True)
     return ReportData(
         period=plan.period, team=team, as_of=day, policy=p, plan=plan, card=card,
         key_results=krs, objectives=obj, checkins=mine.reset_index(drop=True), reviews=rev,
         teams=teams, overall=overall, owner=owner,
-        calibration=insights.team_calibration(card, team, run), calibration_groups=groups,
+        calibration=insights.team_calibration(own, team, run), calibration_groups=groups,
         previous_date=previous_date,
         changes=_only(insights.kr_changes(card, previous), ids),
         at_risk=_only(insights.at_risk_list(card), ids),
         stale=_only(insights.stale_list(card), ids),
         notes={f: insights.latest_notes(mine, f) for f in ("blockers", "achievements", "note")},
         forecast=fc,
+        weekly=(insights.weekly_scores(plan, checkins, day, policy=p)
+                if team is None and with_weekly else None),
     )

@@ -9,6 +9,14 @@ Bands, verdicts and the forecast threshold are the report's policy (``ReportData
 
 Every section is a pure function of the data (no clocks, no random ids), so a report
 rendered in a batch equals the same report rendered alone.
+
+**Print (PDF, issue 15).** The stylesheet's ``@media print`` rules print only the parts
+marked ``okr-print``: the header and the objectives (a team report) or the alignment tree
+(the company report). A team report prints one page per objective: **page 1 is the header
+(title, period, as-of date, owner, overall score and status counts) and the first
+objective**; every further objective starts a new page, with its key-result table and its
+own score chart (inline SVG, printed as vectors). The other sections are for the screen.
+An objective too long for one page continues on the next.
 """
 
 from __future__ import annotations
@@ -47,14 +55,25 @@ CSS = """
 .okr .status-at-risk,.okr .status-missed{color:#cf222e;font-weight:600}
 .okr .status-complete,.okr .status-achieved{color:#1a7f37}.okr .status-partially-achieved{color:#9a6700}
 .okr ul.okr-tree{list-style:none;padding-left:1.2em}.okr ul.okr-tree>li{margin:.15em 0}
-.okr td:first-child,.okr [class^="status-"]{white-space:nowrap}.okr .muted{color:#8c959f}.okr figure.okr-chart{margin:.5em 0 1.2em}
+.okr td:first-child,.okr [class^="status-"]{white-space:nowrap}
+.okr td.text{min-width:14em;max-width:40em}.okr td:not(.text){white-space:nowrap}.okr .muted{color:#8c959f}.okr figure.okr-chart{margin:.5em 0 1.2em}
 .okr figure.okr-chart svg{max-width:100%;height:auto}
+@media print{
+ body{max-width:none!important;margin:0!important;padding:0!important}
+ body>.cell:not(:has(.okr-print)){display:none}
+ .okr{max-width:none;font-size:11pt}.okr h2{margin-top:.4em}
+ .okr table{font-size:8.5pt}.okr td.text{min-width:9em}.okr th,.okr td{padding:.25em .35em}
+ .okr section.okr-objective+section.okr-objective{break-before:page}
+ .okr table,.okr tr,.okr figure{break-inside:avoid}
+ .jp-OutputArea-output,.output_subarea{overflow:visible!important}
+}
 </style>
 """
 
 
-def _section(title: str, body: str) -> str:
-    return f'<div class="okr"><h2>{esc(title)}</h2>{body}</div>'
+def _section(title: str, body: str, printed: bool = False) -> str:
+    cls = "okr okr-print" if printed else "okr"
+    return f'<div class="{cls}"><h2>{esc(title)}</h2>{body}</div>'
 
 
 def _muted(text: str) -> str:
@@ -64,15 +83,15 @@ def _muted(text: str) -> str:
 def header_html(r: ReportData) -> str:
     """Title, period, as-of date, owner, the overall score and the status counts."""
     p = r.period
-    state = ("final scores" if r.as_of >= p.end
+    state = ("final scores: the period has ended" if r.card.closed
              else f"{p.elapsed_share(r.as_of):.0%} of the period elapsed")
     return (
-        f'{CSS}<div class="okr"><h1>{esc(r.title)}</h1>'
+        f'{CSS}<div class="okr okr-print"><h1>{esc(r.title)}</h1>'
         f'<p class="meta">{esc(p.label)} ({p.start:%d %b %Y} – {p.end:%d %b %Y}) · as of '
         f"{r.as_of:%d %b %Y} ({state}) · owner {esc(r.owner, DASH)}</p>"
         f'<p><span class="big">{num(r.overall)}</span>{badge(r.overall, policy=r.policy)} '
         f"overall score · {len(r.objectives)} objectives · {len(r.key_results)} key results"
-        f" · {esc(status_line(r.key_results['status']))}</p></div>"
+        f" · {status_line(r.key_results['status'], status_html)}</p></div>"
     )
 
 
@@ -84,42 +103,76 @@ def _target_text(k: dict[str, Any]) -> str:
 
 
 def kr_table_html(r: ReportData, rows: pd.DataFrame) -> str:
-    """Key results: target, latest value, progress, expected, score, status, confidence."""
+    """Key results: target, latest value, progress, expected, score, status, confidence.
+
+    A closed period shows the final value, the score and the outcome (``✅ Achieved``, ...)
+    and nothing about pace.
+    """
     recs = rows.to_dict("records")
+    closed = r.card.closed
     view = rows.assign(
         range=[_target_text(k) for k in recs],
         score=[badge(k["score"], k["band"], r.policy) for k in recs],
         status=[status_html(k["status"]) + (" (stale)" if k["stale"] else "") for k in recs],
     )
+    columns = {"kr_id": "KR", "title": "key result", "range": "baseline → target",
+               "value": "final value" if closed else "latest", "progress": "progress"}
+    if not closed:
+        columns["expected"] = "expected"
+    columns |= {"score": "score", "status": "outcome" if closed else "status",
+                "confidence": "confidence"}
     return table_html(
-        view, {"kr_id": "KR", "title": "key result", "range": "baseline → target",
-               "value": "latest", "progress": "progress", "expected": "expected",
-               "score": "score", "status": "status", "confidence": "confidence"},
+        view, columns,
         formats={"value": amount, "progress": num, "expected": num, "confidence": num},
         markup={"score", "status"}, numeric={"value", "progress", "expected", "confidence"},
         inline=False)
 
 
+def _forecast_text(r: ReportData, objective_id: Any) -> str:
+    if r.forecast is None:
+        return ""
+    f = r.forecast[r.forecast["objective_id"] == objective_id]
+    if not len(f) or pd.isna(f["expected_score"].iloc[0]):
+        return ""
+    p = f["p_score_07"].iloc[0]
+    chance = "" if pd.isna(p) else f", P(score ≥ {r.policy.green_from:g}) {float(p):.0%}"
+    return f" · forecast {num(f['expected_score'].iloc[0])}{chance}"
+
+
 def objectives_html(r: ReportData) -> str:
-    """Each objective with its key results: score, band, progress vs expected, status."""
+    """Each objective with its key results: score, band, progress vs expected, status, the
+    forecast, and a chart of its key results' scores.
+
+    Each objective is one ``section.okr-objective``: in print, every objective after the
+    first starts a new page (the first page is the report's header and the first
+    objective). A closed period shows each objective's outcome and no pace.
+    """
+    from okrkit import charts
+
     obj = r.objectives
     if r.is_company:
         obj = obj[obj["n_key_results"] > 0]
+    closed = r.card.closed
     out = []
     for o in obj.to_dict("records"):
         final = ""
         if not pd.isna(o["score_override"]):
             final = (f" · final score {badge(o['final_score'], o['final_band'], r.policy)} "
                      f"(override: {esc(o['override_reason'], DASH)})")
-        out.append(
-            f"<h3>{esc(o['objective_id'])} · {esc(o['title'])}</h3>"
-            f'<p class="meta">{esc(o["kind"])} · owner {esc(o["owner"], DASH)} · score '
-            f"{badge(o['score'], o['band'], r.policy)} · expected {num(o['expected'])} · pace "
-            f"{num(o['pace'], signed=True)} · {status_html(o['status'])}{final}</p>")
+        pace = ("" if closed else
+                f" · expected {num(o['expected'])} · pace {num(o['pace'], signed=True)}")
         rows = r.key_results[r.key_results["objective_id"] == o["objective_id"]]
+        body = ""
         if len(rows):
-            out.append(kr_table_html(r, rows))
-    return _section("Objectives and key results", "".join(out))
+            body = kr_table_html(r, rows) + charts.svg_html(
+                charts.kr_progress_chart(rows, policy=r.policy))
+        out.append(
+            f'<section class="okr-objective"><h3>{esc(o["objective_id"])} · '
+            f"{esc(o['title'])}</h3>"
+            f'<p class="meta">{esc(o["kind"])} · owner {esc(o["owner"], DASH)} · score '
+            f"{badge(o['score'], o['band'], r.policy)}{pace} · {status_html(o['status'])}"
+            f"{esc(_forecast_text(r, o['objective_id']))}{final}</p>{body}</section>")
+    return _section("Objectives and key results", "".join(out), printed=True)
 
 
 def changes_html(r: ReportData) -> str:
@@ -198,7 +251,7 @@ def review_html(r: ReportData) -> str:
 def hierarchy_html(r: ReportData) -> str:
     """The alignment tree company → business unit → project with roll-up scores."""
     return _section("Alignment and roll-up",
-                    alignment_tree_html(r.card.objectives, policy=r.policy))
+                    alignment_tree_html(r.card.objectives, policy=r.policy), printed=True)
 
 
 def calibration_section(r: ReportData) -> str:
@@ -235,15 +288,13 @@ def charts_html(r: ReportData, which: tuple[str, ...] | None = None) -> str:
     p = r.policy
     made: list[tuple[str, Any]] = []
     if r.is_company:
-        made.append(("Objective scores by team", charts.heatmap(r.card.objectives, policy=p)))
+        made.append(("Objective scores week by week", charts.score_weeks(r.weekly, policy=p)))
         made.append(("Calibration per team", charts.calibration_chart(r.calibration_groups,
                                                                       policy=p)))
         made.append(("Score distribution (objectives)",
                      charts.score_distribution(r.objectives, policy=p)))
     else:
-        krs = r.key_results
-        made.append(("Key results: score, expected pace (tick) and target (1.0)",
-                     charts.kr_progress_chart(krs, policy=p)))
+        krs = r.key_results  # each objective's score chart is in its own section
         made.append(("Burn-up against the expected pace",
                      charts.burnup_chart(krs, r.checkins, r.period, r.as_of, r.plan)))
         made.append(("Check-in timeline", charts.checkin_timeline(r.checkins, krs)))

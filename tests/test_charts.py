@@ -48,6 +48,11 @@ def card_and_checkins():
     return plan, score(plan, ck, as_of="2026-02-13"), ck
 
 
+def weeks(objectives):
+    """A scorecard's objectives as one week of :func:`okrkit.insights.weekly_scores`."""
+    return None if objectives is None else objectives.assign(date=dt.date(2026, 2, 13))
+
+
 def external_urls(svg: str) -> list[str]:
     urls = re.findall(r"https?://[^\s\"'<>)]+", svg)
     return [u for u in urls if not u.startswith("http://www.w3.org/")]
@@ -59,7 +64,7 @@ def test_every_chart_renders_offline_svg(card_and_checkins) -> None:
             charts.burnup_chart(card.key_results, ck, plan.period, card.as_of),
             charts.checkin_timeline(ck, card.key_results),
             charts.score_distribution(card.key_results),
-            charts.heatmap(card.objectives),
+            charts.score_weeks(weeks(card.objectives)),
             charts.calibration_chart(card.calibration("team"))]
     for chart in made:
         svg = charts.to_svg(chart)
@@ -85,7 +90,7 @@ def test_user_text_is_escaped_in_svg(card_and_checkins) -> None:
     _, card, _ = card_and_checkins
     svg = charts.to_svg(charts.kr_progress_chart(card.key_results))
     assert "&lt;b&gt;90%&lt;/b&gt;" in svg and "<b>" not in svg
-    heat = charts.to_svg(charts.heatmap(card.objectives))
+    heat = charts.to_svg(charts.score_weeks(weeks(card.objectives)))
     assert "<script>" not in heat
 
 
@@ -97,7 +102,7 @@ def test_empty_inputs_give_a_no_data_chart(card_and_checkins) -> None:
                   charts.burnup_chart(empty_krs, empty_ck, plan.period, card.as_of),
                   charts.checkin_timeline(empty_ck),
                   charts.score_distribution(empty_krs),
-                  charts.heatmap(card.objectives.iloc[0:0]),
+                  charts.score_weeks(weeks(card.objectives.iloc[0:0])),
                   charts.calibration_chart(card.calibration("team").iloc[0:0])):
         svg = charts.to_svg(chart)
         assert "no " in svg
@@ -109,7 +114,7 @@ def test_inputs_not_mutated(card_and_checkins) -> None:
     charts.kr_progress_chart(card.key_results)
     charts.burnup_chart(card.key_results, ck, plan.period, card.as_of)
     charts.checkin_timeline(ck, card.key_results)
-    charts.heatmap(card.objectives)
+    charts.score_weeks(weeks(card.objectives))
     pd.testing.assert_frame_equal(card.key_results, before[0])
     pd.testing.assert_frame_equal(card.objectives, before[1])
     pd.testing.assert_frame_equal(ck, before[2])
@@ -184,7 +189,7 @@ def _all_builders(card, checkins):
         "burnup": charts.burnup_chart(card.key_results, checkins, card.period, card.as_of),
         "timeline": charts.checkin_timeline(checkins, card.key_results),
         "distribution": charts.score_distribution(card.key_results),
-        "heatmap": charts.heatmap(card.objectives),
+        "heatmap": charts.score_weeks(weeks(card.objectives)),
         "calibration": charts.calibration_chart(card.calibration(by="team")),
     }
 
@@ -262,7 +267,7 @@ def test_injection_in_ids_teams_and_column_names_is_escaped() -> None:
                         "committed_misses": [""]})
     scores = pd.DataFrame({INJECT: [0.1, 0.5]})
     ck = checkins_frame([(INJECT, "2026-01-10", 1.0, 0.5, "In Progress")])
-    for chart in (charts.heatmap(objectives), charts.calibration_chart(cal),
+    for chart in (charts.score_weeks(weeks(objectives)), charts.calibration_chart(cal),
                   charts.score_distribution(scores, column=INJECT),
                   charts.checkin_timeline(ck)):
         svg = charts.to_svg(chart)
@@ -283,7 +288,7 @@ def test_inputs_are_not_mutated(card, checkins) -> None:
     charts.checkin_timeline(frames["ck"], frames["krs"]).to_dict()
     charts.score_distribution(frames["krs"]).to_dict()
     charts.score_distribution(frames["obj"], column="final_score").to_dict()
-    charts.heatmap(frames["obj"]).to_dict()
+    charts.score_weeks(weeks(frames["obj"])).to_dict()
     charts.calibration_chart(frames["cal"]).to_dict()
     for k, v in frames.items():
         pdt.assert_frame_equal(v, before[k])
@@ -299,10 +304,10 @@ def test_inputs_are_not_mutated(card, checkins) -> None:
         lambda e: charts.checkin_timeline(e["ck"]),
         lambda e: charts.score_distribution(e["krs"]),
         lambda e: charts.score_distribution(pd.DataFrame()),
-        lambda e: charts.heatmap(e["obj"]),
+        lambda e: charts.score_weeks(weeks(e["obj"])),
         lambda e: charts.calibration_chart(e["cal"]),
         lambda e: charts.kr_progress_chart(None),
-        lambda e: charts.heatmap(None),
+        lambda e: charts.score_weeks(weeks(None)),
     ],
     ids=["kr", "burnup", "timeline-krs", "timeline", "dist", "dist-no-columns", "heatmap",
          "calibration", "kr-none", "heatmap-none"],
@@ -321,7 +326,7 @@ def test_empty_frames_give_a_no_data_chart(card, build) -> None:
 
 def test_no_data_when_rows_exist_but_nothing_to_plot(card, checkins) -> None:
     obj = card.objectives.assign(score=float("nan"))
-    assert "no scores yet" in charts.to_svg(charts.heatmap(obj))
+    assert "no scores yet" in charts.to_svg(charts.score_weeks(weeks(obj)))
     early = checkins.assign(date=dt.date(2025, 12, 1))  # before the period
     chart = charts.burnup_chart(card.key_results, early, card.period, card.as_of)
     assert "no check-ins yet" in charts.to_svg(chart)
@@ -396,13 +401,26 @@ def test_distribution_bins_follow_bands() -> None:
     assert {"a": 0.7, "b": 0.8} in _datasets(chart)
 
 
-def test_heatmap_and_calibration_specs(card) -> None:
-    spec = charts.heatmap(card.objectives).to_dict()
+def test_score_weeks_and_calibration_specs(plan, checkins, card) -> None:
+    """Objectives × weeks, not the teams × objectives diagonal: one row per objective,
+    one column per week ending up to as-of, each cell coloured by that week's status."""
+    from okrkit.insights import weekly_scores
+
+    weekly = weekly_scores(plan, checkins, AS_OF)
+    chart = charts.score_weeks(weekly)
+    spec = chart.to_dict()
     rect = spec["layer"][0]["encoding"]
-    assert rect["x"]["field"] == "objective" and rect["y"]["field"] == "team"
-    assert rect["color"]["scale"]["domain"] == [0, 1]
-    labels = {r["label"] for r in _datasets(charts.heatmap(card.objectives))}
-    assert all(re.fullmatch(r"\d\.\d\d", lab) for lab in labels)
+    assert rect["x"]["field"] == "week" and rect["y"]["field"] == "objective"
+    assert rect["color"]["field"] == "status"
+    rows = _datasets(chart)
+    assert len(rows) == len(weekly)
+    scored = weekly.drop_duplicates("objective_id")
+    assert len(set(rect["y"]["sort"])) == len(scored)  # one row per objective
+    assert sorted({r["week"] for r in rows}) == sorted(str(d) for d in set(weekly["date"]))
+    assert max(r["week"] for r in rows) == str(AS_OF)
+    domain = rect["color"]["scale"]["domain"]
+    assert set(domain) == {r["status"] for r in rows}  # the legend lists what is shown
+    assert all(re.fullmatch(r"\d\.\d\d", r["label"]) for r in rows)
     cal = charts.calibration_chart(card.calibration(by="team"))
     assert {"x": 0.5} in _datasets(cal) and {"x": 0.9} in _datasets(cal)
 
@@ -432,22 +450,22 @@ def test_vl_version_matches_or_falls_back() -> None:
 def test_missing_vl_convert_names_the_extra(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "vl_convert", None)
     with pytest.raises(MissingDependencyError, match=r"okrkit\[charts\]"):
-        charts.to_svg(charts.heatmap(None))
+        charts.to_svg(charts.score_weeks(weeks(None)))
 
 
 def test_show_svg_returns_html_and_leaves_the_renderer_alone() -> None:
     renderer = alt.renderers.active
-    out = charts.show(charts.heatmap(None))
+    out = charts.show(charts.score_weeks(weeks(None)))
     assert out.data.startswith('<figure class="okr-chart"><svg')
     assert "<script" not in out.data.lower()
     assert alt.renderers.active == renderer
     with pytest.raises(ValueError, match="mode"):
-        charts.show(charts.heatmap(None), mode="cdn")
+        charts.show(charts.score_weeks(weeks(None)), mode="cdn")
 
 
 def test_show_offline_returns_jupyter_chart() -> None:
     import anywidget  # noqa: F401  (a dependency of okrkit[notebooks]: never skipped)
-    chart = charts.heatmap(None)
+    chart = charts.score_weeks(weeks(None))
     widget = charts.show(chart, mode="offline")
     assert isinstance(widget, alt.JupyterChart)
     assert "cdn" not in str(getattr(alt.JupyterChart, "_esm", "")).lower()[:2000]
@@ -482,3 +500,22 @@ objectives:
     a1 = [r["date"] for r in _datasets(plain) if r["kind"] == "expected"
           and r["kr"].startswith("A.1")]
     assert a1 == ["2026-01-01", "2026-03-31"]
+
+
+def test_charts_import_skips_the_slow_optional_iri_grammar_only_for_jsonschema() -> None:
+    """okrkit.charts imports jsonschema without rfc3987-syntax's Lark grammars (2-4 s),
+    and leaves the module importable for anyone who asks for it afterwards."""
+    import subprocess
+
+    code = ("import sys, time\n"
+            "t = time.perf_counter(); import okrkit.charts; took = time.perf_counter() - t\n"
+            "assert 'jsonschema' in sys.modules and 'altair' in sys.modules\n"
+            "assert 'rfc3987_syntax' not in sys.modules and 'lark' not in sys.modules\n"
+            "import importlib.util\n"
+            "if importlib.util.find_spec('rfc3987_syntax'):  # installed with Jupyter\n"
+            "    import rfc3987_syntax\n"
+            "    assert sys.modules['rfc3987_syntax'] is not None\n"
+            "print(took)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]

@@ -72,9 +72,9 @@ def test_charts_data(plan, checkins):
     dist = [r for r in datasets(charts.score_distribution(card.key_results, policy=STRICT))
             if "start" in r]
     assert [(r["start"], r["band"]) for r in dist] == [(0.7, "yellow")]
-    heat = [r for r in datasets(charts.heatmap(card.objectives.drop(columns="band"), STRICT))
-            if "objective" in r]
-    assert [r["band"] for r in heat] == ["yellow"]
+    weeks = card.objectives.drop(columns="band").assign(date=card.as_of)
+    heat = [r for r in datasets(charts.score_weeks(weeks, STRICT)) if "objective" in r]
+    assert [r["band"] for r in heat] == ["yellow"]  # the tooltip's band is the policy's
     cal = card.calibration("team")
     assert [r["band"] for r in datasets(charts.calibration_chart(cal, STRICT))
             if "group" in r] == ["yellow"]
@@ -84,9 +84,12 @@ def test_report_section(store):
     default = gather("2026-Q1", "t", store=store, as_of=AS_OF)
     strict = gather("2026-Q1", "t", store=store, as_of=AS_OF, policy=STRICT)
     for data, band in ((default, "green"), (strict, "yellow")):
-        cells = row_cells(rv.objectives_html(data))
+        html = rv.objectives_html(data)
+        cells = row_cells(html)
+        heads = [th.get_text() for th in soup(html).select("table thead th")]
         assert cells[0][0].get_text() == "T-1.1"
-        assert cells[0][6].select_one("span.badge")["class"] == ["badge", band]
+        score_cell = cells[0][heads.index("score")]
+        assert score_cell.select_one("span.badge")["class"] == ["badge", band]
         head = soup(rv.header_html(data)).select_one("span.badge")
         assert head["class"] == ["badge", band]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from conftest import checkins_frame
-from htmltree import row_cells, soup, table_rows, tags
+from htmltree import row_cells, soup, table_rows, tags, text_of
 
 from okrkit.errors import Problem
 from okrkit.htmlkit import (
@@ -19,6 +19,7 @@ from okrkit.htmlkit import (
     num,
     problems_html,
     status_html,
+    status_text,
     table_html,
 )
 from okrkit.plan import parse_plan
@@ -166,11 +167,13 @@ def test_alignment_tree_with_scores_uses_the_policy():
     assert p1.select_one("span.badge").get_text() == "0.75"
     status = card.objectives.set_index("objective_id").at["P-1", "status"]
     # the period is over: the outcome of a yellow score
-    assert p1.select_one('[class^="status-"]').get_text() == status == "Partially Achieved"
+    assert status == "Partially Achieved"
+    # read like the framework document's completed sample: ✅ / 🟡 / ❌ by band
+    assert text_of(p1.select_one('[class^="status-"]')) == "🟡 Partially Achieved"
 
 
 def test_chart_html_is_svg_or_an_escaped_note():
-    good = soup(chart_html(lambda c: c.heatmap(None)))
+    good = soup(chart_html(lambda c: c.score_weeks(None)))
     assert good.select("figure.okr-chart > svg") and not good.select(".okr-chart-error")
 
     def broken(_charts):
@@ -200,3 +203,16 @@ def test_calibration_html_before_the_end_is_projected_or_none():
     assert head.select_one("b.verdict").get_text() == "no verdict before the period ends"
     assert head.small is None  # no guide words for a verdict not given
     assert none.find_all("p")[-1].get_text() == "No committed OKR is below 1.0 so far."
+
+
+def test_status_text_gives_outcomes_their_icons():
+    assert [status_text(s) for s in ("Achieved", "Partially Achieved", "Missed")] == [
+        "✅ Achieved", "🟡 Partially Achieved", "❌ Missed"]
+    assert status_text("At Risk") == "At Risk" and status_text(None) == "—"
+    span = soup(status_html("Missed")).span
+    assert span["class"] == ["status-missed"] and text_of(span) == "❌ Missed"
+    # in HTML the icons need no emoji font (a projector's Linux may have none)
+    for name, glyph in (("Achieved", "✔"), ("Partially Achieved", ""), ("Missed", "✖")):
+        icon = soup(status_html(name)).select_one("span.okr-icon")
+        assert icon.get_text() == glyph and icon["role"] == "img"
+        assert not set(icon.get_text()) & {"✅", "🟡", "❌"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import numpy as np
 import pandas as pd
@@ -22,10 +23,15 @@ from okrkit.insights import (
     latest_notes,
     month_change,
     movers,
+    recent_checkins,
     stale_list,
+    status_line,
     team_calibration,
     team_scores,
+    team_status,
     team_view,
+    week_ends,
+    weekly_scores,
     weekly_summary,
 )
 from okrkit.plan import parse_plan
@@ -231,3 +237,54 @@ def test_stale_list_counts_from_the_period_start(teams_plan):
     risky = at_risk_list(card)
     assert set(risky["reason"]) == {"no check-in yet (43 days)"}
     assert pd.api.types.is_object_dtype(out["last_checkin"])
+
+
+def test_weekly_scores_are_the_scorecard_at_each_week_end(teams_plan, teams_checkins):
+    days = week_ends(teams_plan.period, dt.date(2026, 2, 13))
+    assert days[0] == dt.date(2026, 1, 7) and days[-1] == dt.date(2026, 2, 13)
+    assert all((b - a).days == 7 for a, b in itertools.pairwise(days[:-1]))
+    weekly = weekly_scores(teams_plan, teams_checkins, AS_OF)
+    assert sorted(set(weekly["date"])) == days
+    for day in (days[2], days[-1]):
+        card = score(teams_plan, teams_checkins, day).objectives
+        card = card[card["score"].notna()]
+        got = weekly[weekly["date"] == day]
+        assert got["objective_id"].tolist() == card["objective_id"].tolist()
+        np.testing.assert_allclose(got["score"], card["score"])
+        assert got["status"].tolist() == card["status"].tolist()
+    closed = weekly_scores(teams_plan, teams_checkins, "2026-06-30")
+    assert max(closed["date"]) == teams_plan.period.end  # clipped into the period
+
+
+def test_team_status_counts_and_icons(teams_plan, teams_checkins):
+    card = score(teams_plan, teams_checkins, AS_OF)
+    counts = team_status(card).set_index("team")
+    krs = card.key_results
+    for team, g in krs.groupby("team"):
+        assert counts.at[team, "key_results"] == len(g)
+        for status, n in g["status"].value_counts().items():
+            assert counts.at[team, status] == n
+    final = score(teams_plan, teams_checkins, teams_plan.period.end)
+    line = status_line(final.key_results["status"])
+    assert "In Progress" not in line and "At Risk" not in line
+    assert any(icon in line for icon in ("✅ Achieved", "🟡 Partially Achieved", "❌ Missed"))
+
+
+def test_recent_checkins_newest_first_corrections_win():
+    rows = conform(pd.DataFrame([
+        {"kr_id": "A", "date": dt.date(2026, 1, d), "value": float(d), "confidence": 0.5,
+         "author": "ann", "recorded_at": dt.datetime(2026, 1, d, 9)} for d in (5, 12, 19, 26)
+    ] + [
+        {"kr_id": "A", "date": dt.date(2026, 1, 19), "value": 99.0, "note": "corrected",
+         "author": "bob", "recorded_at": dt.datetime(2026, 1, 20, 9)},
+        {"kr_id": "B", "date": dt.date(2026, 1, 7), "value": 1.0},
+    ]), "checkins")
+    recent = recent_checkins(rows)
+    a = recent["A"]
+    assert a["date"].tolist() == [dt.date(2026, 1, 26), dt.date(2026, 1, 19), dt.date(2026, 1, 12)]
+    assert a["value"].tolist() == [26.0, 99.0, 12.0]  # the correction replaced the 19th
+    assert a.loc[1, "author"] == "bob" and a.loc[1, "note"] == "corrected"
+    assert len(recent["B"]) == 1 and "C" not in recent
+    early = recent_checkins(rows, 2, as_of="2026-01-15")
+    assert early["A"]["value"].tolist() == [12.0, 5.0]
+    assert recent_checkins(None) == {}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import EVIL_PLAN, checkins_frame
-from htmltree import soup, table_rows, tags
+from htmltree import soup, table_rows, tags, text_of
 
 from okrkit import reportview as rv
 from okrkit.errors import ReportError
@@ -99,7 +99,15 @@ def test_team_sections_structure(team: ReportData) -> None:
     assert [th.get_text() for th in forecast.select("th")][-1] == "P(score ≥ 0.7)"
     assert len(forecast.select("tbody tr")) == len(team.forecast)
     charts = soup(rv.charts_html(team))
-    assert len(charts.select("figure.okr-chart > svg")) == 4
+    assert len(charts.select("figure.okr-chart > svg")) == 3  # burn-up, timeline, distribution
+    sections = soup(rv.objectives_html(team)).select("section.okr-objective")
+    assert len(sections) == len(team.objectives)
+    for sec, oid in zip(sections, team.objectives["objective_id"], strict=True):
+        chart = sec.select_one("figure.okr-chart > svg")  # each objective's own score chart
+        own = team.key_results.loc[team.key_results["objective_id"] == oid, "kr_id"]
+        assert chart is not None and all(k in chart.get_text(" ") for k in own)
+        f = team.forecast.set_index("objective_id").loc[oid]
+        assert f"forecast {f['expected_score']:.2f}" in sec.select_one("p.meta").get_text()
     cal = soup(rv.calibration_section(team))
     assert cal.select_one("b.verdict").get_text() == team.calibration.label
     assert team.calibration.basis == "projected"  # open period: judged on the forecast
@@ -134,6 +142,41 @@ def test_a_finished_period_has_final_scores_and_no_forecast(sample_url: str) -> 
     lessons = soup(rv.review_html(done))
     assert "Hardware lead times should be factored into future timelines" in [
         li.get_text() for li in lessons.select("li")]
+
+
+def test_a_closed_period_shows_outcomes_and_no_pace(sample_url: str) -> None:
+    """Issue 9: once the period has ended, outcomes (✅ / 🟡 / ❌ by band) and no pace."""
+    done = gather("2025-Q4", "vision", sample_url)
+    assert done.card.closed
+    page = soup(rv.objectives_html(done))
+    sections = page.select("section.okr-objective")
+    assert len(sections) == len(done.objectives)
+    icons = {"Achieved": "✅", "Partially Achieved": "🟡", "Missed": "❌"}
+    for sec, o in zip(sections, done.objectives.to_dict("records"), strict=True):
+        meta = sec.select_one("p.meta")
+        assert "pace" not in meta.get_text() and "expected" not in meta.get_text()
+        assert text_of(meta.select_one('[class^="status-"]')) == (
+            f"{icons[o['status']]} {o['status']}")
+        heads = [th.get_text() for th in sec.select("thead th")]
+        assert "expected" not in heads and "outcome" in heads and "final value" in heads
+        rows = table_rows(str(sec.select_one("table")))
+        krs = done.key_results[done.key_results["objective_id"] == o["objective_id"]]
+        assert [r["outcome"] for r in rows] == [f"{icons[s]} {s}" for s in krs["status"]]
+    head = soup(rv.header_html(done)).get_text()
+    assert "Achieved" in head and "In Progress" not in head and "At Risk" not in head
+    for sec in sections:  # each objective's chart: final scores, no expected-pace ticks
+        assert "Final score by key result" in sec.select_one("figure svg").get_text(" ")
+        assert "forecast" not in sec.select_one("p.meta").get_text()
+
+
+def test_company_chart_is_objectives_by_week(company: ReportData) -> None:
+    """Not the teams × objectives diagonal: each objective's score, week by week."""
+    weekly = company.weekly
+    assert weekly is not None and max(weekly["date"]) == company.as_of
+    assert set(weekly["objective_id"]) == set(
+        company.card.objectives.loc[company.card.objectives["score"].notna(), "objective_id"])
+    titles = [h.get_text() for h in soup(rv.charts_html(company)).select("h3")]
+    assert "Objective scores week by week" in titles and "Objective scores by team" not in titles
 
 
 

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from htmltree import soup, table_rows
 
@@ -188,7 +189,88 @@ def test_team_change_reloads_rows(app):
     assert "vision" in app.summary_markdown.value
 
 
+def test_charts_are_drawn_only_when_their_panel_opens(app):
+    assert not app.charts_open and app.chart.value == app.burnup.value == ""
+    app.charts_panel.selected_index = 0  # what opening the panel in a browser does
+    assert app.charts_open and app.chart.value and app.burnup.value
+    app.rows["BOT-1.1"].value.value = "88"
+    app.refresh()  # open: kept current
+    assert "BOT-1.1" in soup(app.chart.value).get_text(" ")
+
+
+def test_building_the_app_imports_no_chart_library(sample_db, tmp_path):
+    """Altair and vl-convert load only when a chart is drawn (a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "copy.db"
+    shutil.copy(sample_db, path)
+    code = (
+        "import sys\n"
+        "from okrkit.widgets import CheckinApp\n"
+        f"app = CheckinApp(db='sqlite:///{path}', period='{PERIOD}', team='chatbot', "
+        f"as_of='{AS_OF}')\n"
+        "heavy = sorted(m for m in ('altair', 'vl_convert', 'jsonschema', 'vega_datasets')"
+        " if m in sys.modules)\n"
+        "assert app.rows and not heavy, heavy\n"
+        "app.show_charts()\n"
+        "assert 'altair' in sys.modules and '<svg' in app.chart.value\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_untouched_confidence_is_not_saved(app, store):
+    """The slider starts at the last confidence, but only a confidence someone set is
+    saved (issue 9): an untouched slider saves no confidence at all."""
+    untouched, moved = app.rows["BOT-1.1"], app.rows["BOT-1.2"]
+    last = store.checkins(period=PERIOD, team="chatbot")
+    last = last[last["kr_id"] == "BOT-1.1"].iloc[-1]["confidence"]
+    assert untouched.confidence.value == pytest.approx(last)  # shown as the hint
+    assert not untouched.confidence_set
+    assert "not saved" in untouched.confidence_hint.value  # the screen says so
+    untouched.value.value = "85"
+    moved.value.value = "60"
+    moved.confidence.value = 0.35
+    assert moved.confidence_hint.value == ""
+    assert app.save() == 2
+    mine = store.checkins(period=PERIOD, effective=False)
+    mine = mine[mine["author"] == "tester"].set_index("kr_id")
+    assert pd.isna(mine.at["BOT-1.1", "confidence"])
+    assert mine.at["BOT-1.2", "confidence"] == pytest.approx(0.35)
+    # after the save the slider is untouched again: the next save sets none either
+    assert not moved.confidence_set and "not saved" in moved.confidence_hint.value
+    moved.value.value = "61"
+    app.date.value = dt.date(2026, 2, 14)
+    assert app.save() == 1
+    again = store.checkins(period=PERIOD, effective=False)
+    again = again[(again["kr_id"] == "BOT-1.2") & (again["date"] == dt.date(2026, 2, 14))]
+    assert len(again) == 1 and pd.isna(again["confidence"].iloc[0])
+
+
+def test_each_row_shows_its_last_three_checkins(app, store):
+    ck = store.checkins(period=PERIOD, team="chatbot")
+    mine = ck[ck["kr_id"] == "BOT-1.1"].sort_values("date")
+    want = mine.tail(3).iloc[::-1]
+    rows = table_rows(app.rows["BOT-1.1"].history.value, "table.okr-history-table")
+    assert [r["date"] for r in rows] == [str(d) for d in want["date"]]
+    assert [r["value"] for r in rows] == [f"{v:g} %" for v in want["value"]]
+    assert [r["by"] for r in rows] == [a or "" for a in want["author"]]
+    # a saved check-in becomes the newest line once the rows are rebuilt
+    app.rows["BOT-1.1"].value.value = "88.25"
+    app.rows["BOT-1.1"].note.value = "new <b>note</b>"
+    assert app.save() == 1
+    app._load_team()
+    rows = table_rows(app.rows["BOT-1.1"].history.value, "table.okr-history-table")
+    assert len(rows) == 3 and rows[0]["date"] == AS_OF and rows[0]["value"] == "88.25 %"
+    assert rows[0]["note"] == "new <b>note</b>" and rows[0]["by"] == "tester"
+    history = soup(app.rows["BOT-1.1"].history.value).select_one("table.okr-history-table")
+    assert not history.select("b")  # the note is escaped
+
+
 def test_progress_charts_are_svg(app):
+    app.show_charts()
     for html in (app.chart.value, app.burnup.value):
         page = soup(html)
         assert page.select("figure.okr-chart > svg") and not page.select(".okr-chart-error")

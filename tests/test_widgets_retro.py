@@ -35,11 +35,17 @@ def test_app_shows_final_scores_bands_and_calibration(app):
     assert set(app.reviews) == {"VIS-1", "VIS-2", "VIS-3"}
     krs = {r["KR"]: r for r in table_rows(app.kr_table.value)}
     assert list(krs) == app.krs["kr_id"].tolist() and len(krs) == 10
-    assert krs["VIS-1.4"]["band"] == "red" and krs["VIS-1.4"]["final value"] == "1.00"
+    assert krs["VIS-1.4"]["band"] == "red" and krs["VIS-1.4"]["final value"] == "1"
+    assert krs["VIS-2.1"]["final value"] == "16,447"  # as people write amounts
     rows = soup(app.kr_table.value).select("tbody tr")
     assert [tr["style"] for tr in rows][:1] == ["background:#c8e6c9"]  # VIS-1.1 green
     objs = [r["objective"] for r in table_rows(app.objective_table.value)]
     assert objs == ["VIS-1", "VIS-2", "VIS-3"]
+    # a closed period: outcomes with the framework document's icons, by band
+    icon = {"green": "✅ Achieved", "yellow": "🟡 Partially Achieved", "red": "❌ Missed"}
+    assert [r["outcome"] for r in krs.values()] == [icon[b] for b in app.krs["band"]]
+    assert [r["outcome"] for r in table_rows(app.objective_table.value)] == [
+        icon[b] for b in app.team_objectives["final_band"]]
     verdict = soup(app.calibration_panel.value).select_one("p.okr-calibration b.verdict")
     assert verdict.get_text() == "above ideal" == app.cal.verdict
     # the chart is a real SVG of the team's key results, not an error note

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from htmltree import row_cells, soup, table_rows
 
-from okrkit.insights import month_change
+from okrkit.insights import month_change, status_line
 from okrkit.store import open_store
 from okrkit.widgets import MonthlyReviewApp
 from okrkit.widgets.review import ALL_TEAMS
@@ -37,8 +37,8 @@ def app(store):
 def test_review_app_across_teams(app, store):
     assert app.card is not None and app.card.as_of == dt.date(2026, 2, 13)
     assert app.team.value == ALL_TEAMS
-    # heatmap and calibration chart are SVG (never the CDN renderer)
-    for html in (app.heatmap.value, app.calibration_chart.value):
+    # the weekly chart and the calibration chart are SVG (never the CDN renderer)
+    for html in (app.weeks_chart.value, app.calibration_chart.value):
         page = soup(html)
         assert page.select("figure.okr-chart > svg") and not page.select(".okr-chart-error")
     teams = {"chatbot", "vision", "platform", "genai-assistant", "contact-centre", "caio-office"}
@@ -46,9 +46,12 @@ def test_review_app_across_teams(app, store):
     shown = {r["team"]: r for r in table_rows(app.calibration_table.value)}
     assert teams <= set(shown)
     cal = app.calibration.set_index("group")
-    # an open period and no forecast here: no verdict on partial scores
-    assert {shown[t]["verdict"] for t in teams} == {"no verdict before the period ends"}
+    # an open period: a projection from the forecast, labelled so (never partial scores)
+    assert all(shown[t]["verdict"].startswith("projected: ") for t in teams)
+    assert set(cal["basis"]) == {"projected"}
     assert all(shown[t]["verdict"] == cal.at[t, "label"] for t in teams)
+    assert all(shown[t]["expected final score"] == f"{cal.at[t, 'mean']:.2f}" for t in teams)
+    assert "committed below 1.0" not in shown["chatbot"]  # only "so far" before the end
     assert set(app.calibration.columns) >= {"group", "n", "mean", "verdict", "committed_misses"}
     # at-risk and stale lists are consistent with the scorecard
     krs = app.card.key_results.set_index("kr_id")
@@ -65,8 +68,40 @@ def test_review_app_across_teams(app, store):
     assert set(app.team_change["team"]) >= teams
     assert soup(app.headline.value).get_text() == (
         f"2026-Q1 as of 2026-02-13 — overall score {app.card.overall:.2f}; "
-        f"{len(app.card.key_results)} key results, {len(app.at_risk)} at risk, "
+        f"{len(app.card.key_results)} key results "
+        f"({status_line(app.card.key_results['status'])}), {len(app.at_risk)} at risk, "
         f"{len(app.stale)} stale.")
+    # objectives × weeks (not the teams × objectives diagonal) and status counts per team
+    weeks = sorted(set(app.weekly["date"]))
+    assert weeks[-1] == dt.date(2026, 2, 13) and len(weeks) == 7
+    assert set(app.weekly["objective_id"]) == set(
+        app.card.objectives.loc[app.card.objectives["score"].notna(), "objective_id"])
+    counts = {r["team"]: r for r in table_rows(app.status_table.value)}
+    for team, g in krs.reset_index().groupby("team"):
+        assert counts[team]["key results"] == str(len(g))
+        assert counts[team]["At Risk"] == str(int((g["status"] == "At Risk").sum()))
+
+
+def test_closed_period_shows_outcomes_and_no_pace(store):
+    a = MonthlyReviewApp(store=store, period="2025-Q4", as_of="2025-12-31")
+    try:
+        card = a.card
+        assert card.closed and set(card.key_results["status"]) <= {
+            "Achieved", "Partially Achieved", "Missed"}
+        text = soup(a.headline.value).get_text()
+        assert "has ended" in text and "Achieved" in text and "at risk" not in text
+        assert soup(a.headline.value).select("span.okr-icon")  # icons without emoji fonts
+        assert a.at_risk.empty and a.stale.empty
+        heads = [th.get_text() for th in soup(a.status_table.value).select("th")]
+        assert "Achieved" in heads and "At Risk" not in heads
+        change = table_rows(a.change_table.value)
+        assert change and {r["outcome"][:1] for r in change} <= {"✅", "🟡", "❌"}
+        # the last week column is the period end, where the outcome is final
+        last = a.weekly[a.weekly["date"] == a.weekly["date"].max()]
+        assert last["date"].iloc[0] == dt.date(2025, 12, 31)
+        assert set(last["status"]) <= {"Achieved", "Partially Achieved", "Missed"}
+    finally:
+        a.close()
 
 
 def test_review_app_refreshes_on_date_period_and_team(app):

@@ -207,3 +207,55 @@ def test_forecast_panel_says_why_a_target_is_missing(app):
             assert r["why none"] == sugg.at[r["KR"], "reason"] and r["why none"]
         else:
             assert r["why none"] == ""
+
+
+PCT_PLAN = """period: 2026-Q1
+objectives:
+  - id: CX-1
+    title: Delight customers
+    team: cx
+    key_results:
+      - {id: CX-1.1, title: CSAT above 90%, unit: "%", direction: increase,
+         baseline: 60, target: 90}
+      - {id: CX-1.2, title: Grow weekly users, unit: users, direction: increase,
+         baseline: 100, target: 1000}
+"""
+
+
+def test_a_suggestion_without_an_honest_target_is_never_applied(tmp_path):
+    """A % key result on course past 100 %: a 0.7 expected score would need a target above
+    100 %, so no target is suggested, the slider stays, and the app says why (issue 9)."""
+    from conftest import checkins_frame
+
+    from okrkit.plan import parse_plan
+    from okrkit.store import open_store
+
+    with open_store(f"sqlite:///{tmp_path / 'pct.db'}") as st:
+        st.save_plan(parse_plan(PCT_PLAN, source="pct.yaml"))
+        st.add_checkins(checkins_frame(
+            [("CX-1.1", f"2026-01-{d:02d}", 60 + d, 0.8) for d in (5, 12, 19, 26)]
+            + [("CX-1.1", "2026-02-09", 82, 0.8)]
+            + [("CX-1.2", f"2026-01-{d:02d}", 100 + 2 * d, 0.6) for d in (5, 12, 19, 26)]
+            + [("CX-1.2", "2026-02-09", 190, 0.6)]))
+        a = WhatIfApp(store=st, period=PERIOD, team="cx", as_of=AS_OF, simulations=300)
+        try:
+            sugg = a.suggestions.set_index("kr_id")
+            end = sugg.at["CX-1.1", "expected_end_value"]
+            assert 60 + (end - 60) / 0.7 > 100  # what the naive formula would suggest
+            assert pd.isna(sugg.at["CX-1.1", "suggested_target"])
+            assert "0 to 100 %" in sugg.at["CX-1.1", "reason"]
+            honest = sugg.at["CX-1.2", "suggested_target"]
+            assert np.isfinite(honest)
+            # the sliders stay inside the metric's physical range: no 142.5 % target
+            assert a.krs["CX-1.1"].target.max == 100 and a.krs["CX-1.1"].target.min >= 0
+            before = a.krs["CX-1.1"].target.value
+            assert a.apply_suggestions() == 1
+            assert a.krs["CX-1.1"].target.value == before == 90  # never applied
+            assert a.krs["CX-1.2"].target.value == pytest.approx(honest)
+            assert a.message.kind == "error" and "1 target moved" in a.message.text
+            assert f"CX-1.1: {sugg.at['CX-1.1', 'reason']}" in a.message.text
+            row = {r["KR"]: r for r in table_rows(a.forecast_panel.value,
+                                                  "table:nth-of-type(2)")}["CX-1.1"]
+            assert row["target for 70%"] == "—" and row["why none"] == sugg.at["CX-1.1", "reason"]
+        finally:
+            a.close()

@@ -1,9 +1,13 @@
 """The weekly check-in app: one row per key result of a team, a live preview, Save.
 
 Only widgets: the callbacks call :mod:`okrkit.entries` (the typed rows as check-ins, the
-one check-in validator, the preview scores) and :func:`okrkit.insights.weekly_summary`
-(the weekly update). Nothing is saved while any problem remains; problems are shown next
-to the field.
+one check-in validator, the preview scores), :func:`okrkit.insights.recent_checkins` (each
+key result's last three check-ins, shown where the next one is written) and
+:func:`okrkit.insights.weekly_summary` (the weekly update). Nothing is saved while any
+problem remains; problems are shown next to the field.
+
+The app starts fast: charts (Altair, vl-convert) are drawn only when their panel is
+opened, so building the app never imports them.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from okrkit import rules
 from okrkit.config import current_user
 from okrkit.entries import (
     DERIVED,
@@ -24,9 +27,9 @@ from okrkit.entries import (
     score_entries,
 )
 from okrkit.errors import CheckinError, OKRKitError, Problem
-from okrkit.frames import STATUSES, Plan, conform, empty
-from okrkit.htmlkit import amount, chart_html, esc, num, problems_html, table_html
-from okrkit.insights import weekly_summary
+from okrkit.frames import STATUSES, Plan, empty
+from okrkit.htmlkit import amount, chart_html, esc, num, problems_html, status_html, table_html
+from okrkit.insights import recent_checkins, weekly_summary
 from okrkit.scoring import Scorecard, ScoringPolicy, score
 from okrkit.widgets.common import (
     TeamApp,
@@ -37,27 +40,53 @@ from okrkit.widgets.common import (
     team_dropdown,
 )
 
+#: Next to an untouched confidence slider: it shows the last confidence, which is not saved.
+UNSET_HINT = ('<small class="okr-confidence-unset" style="color:#78909c">last one: not saved '
+              "unless moved</small>")
+
+
+def history_html(history: pd.DataFrame | None, unit: Any = None) -> str:
+    """The last check-ins of one key result as a small table (newest first), or a note."""
+    if history is None or not len(history):
+        return '<div class="okr-history"><small><i>no check-ins yet</i></small></div>'
+    u = f" {unit}" if isinstance(unit, str) and unit else ""
+    table = table_html(
+        history, {"date": "date", "value": "value", "confidence": "confidence",
+                  "note": "note", "author": "by"},
+        formats={"value": lambda v: amount(v) + u, "confidence": num,
+                 "note": lambda v: "" if not isinstance(v, str) else v},
+        numeric={"value", "confidence"}, css_class="okr-history-table")
+    return (f'<div class="okr-history" style="font-size:90%;color:#37474f;margin:2px 0 4px 0">'
+            f"<small>last check-ins:</small>{table}</div>")
+
 
 class KRRow:
     """The input widgets of one key result.
 
-    Attributes: ``value`` (Text: blank = no check-in), ``confidence`` (FloatSlider 0–1),
-    ``status`` (Dropdown; :data:`DERIVED` = let okrkit derive it), ``note``, ``blockers``,
-    ``achievements`` (Text), ``problems`` (HTML: this row's validation problems), ``box``.
+    Attributes: ``value`` (Text: blank = no check-in), ``confidence`` (FloatSlider 0–1; it
+    starts at the last confidence, and only a confidence someone set is saved:
+    ``confidence_set``), ``status`` (Dropdown; :data:`DERIVED` = let okrkit derive it),
+    ``note``, ``blockers``, ``achievements`` (Text), ``problems`` (HTML: this row's
+    validation problems), ``label`` (HTML: the title and the last check-ins; ``history``
+    is the same widget), ``box``.
     """
 
-    def __init__(self, kr: Mapping[Any, Any], last: Mapping[Any, Any] | None = None) -> None:
+    def __init__(self, kr: Mapping[Any, Any], last: Mapping[Any, Any] | None = None,
+                 history: pd.DataFrame | None = None) -> None:
         self.kr_id = str(kr["kr_id"])
         unit = f" {kr['unit']}" if kr.get("unit") else ""
         base = "" if pd.isna(kr.get("baseline")) else f"{amount(kr['baseline'])} → "
         last_txt = (
             f"last {amount(last['value'])}{unit} on {last['date']}" if last else "no check-in yet"
         )
+        # one HTML widget for the title and the last check-ins (fewer widgets: a faster start)
         self.label = widgets.HTML(
             f"<b>{esc(self.kr_id)}</b> {esc(kr.get('title'))} "
             f"<small style='color:#546e7a'>({esc(kr.get('direction'))} {esc(base)}"
             f"{esc(amount(kr.get('target')))}{esc(unit)}; {esc(last_txt)})</small>"
+            + history_html(history, kr.get("unit"))
         )
+        self.history = self.label
         self.value = widgets.Text(
             value="",
             placeholder=f"{float(last['value']):g}" if last else "value",
@@ -75,18 +104,25 @@ class KRRow:
             readout_format=".2f",
             continuous_update=False,
         )
+        self.confidence_set = False
+        self.confidence.observe(self._on_confidence, names="value")
         self.status = widgets.Dropdown(
             options=self._status_options("?"), value=DERIVED, description="status"
         )
-        self.note = widgets.Text(placeholder="note", description="note")
-        self.blockers = widgets.Text(placeholder="blockers", description="blockers")
-        self.achievements = widgets.Text(placeholder="achievements", description="achievements")
+        wide = {"description_width": "90px"}  # "achievements" in full
+        self.note = widgets.Text(placeholder="note", description="note", style=wide)
+        self.blockers = widgets.Text(placeholder="blockers", description="blockers",
+                                     style=wide)
+        self.achievements = widgets.Text(placeholder="achievements",
+                                         description="achievements", style=wide)
+        self.confidence_hint = widgets.HTML(UNSET_HINT if last else "")
         self.problems = widgets.HTML("")
         self.preview = widgets.HTML("")
         self.box = widgets.VBox(
             [
                 self.label,
-                widgets.HBox([self.value, self.confidence, self.status, self.preview]),
+                widgets.HBox([self.value, self.confidence, self.confidence_hint, self.status,
+                              self.preview]),
                 widgets.HBox([self.note, self.blockers, self.achievements]),
                 self.problems,
             ],
@@ -97,6 +133,10 @@ class KRRow:
     def _status_options(derived: str) -> list[tuple[str, str]]:
         return [(f"(derived: {derived})", DERIVED)] + [(s, s) for s in STATUSES]
 
+    def _on_confidence(self, change: Any) -> None:
+        self.confidence_set = True
+        self.confidence_hint.value = ""
+
     def inputs(self) -> list[widgets.Widget]:
         return [self.value, self.confidence, self.status, *self.text_widgets()]
 
@@ -104,10 +144,11 @@ class KRRow:
         return [self.note, self.blockers, self.achievements]
 
     def entry(self) -> dict[str, Any]:
-        """What was typed, as an entry for :func:`entries_to_checkins`."""
+        """What was typed, as an entry for :func:`entries_to_checkins` (the confidence only
+        when someone set it: an untouched slider only shows the last one)."""
         return {
             "value": self.value.value,
-            "confidence": self.confidence.value,
+            "confidence": self.confidence.value if self.confidence_set else None,
             "status": self.status.value,
             "note": self.note.value,
             "blockers": self.blockers.value,
@@ -133,10 +174,16 @@ class KRRow:
 
     def clear(self) -> None:
         self.value.value = ""
+        self.confidence_set = False
+        self.confidence_hint.value = UNSET_HINT
         self.status.value = DERIVED
         for w in self.text_widgets():
             w.value = ""
         self.problems.value = ""
+
+
+#: How many earlier check-ins each key result shows.
+HISTORY = 3
 
 
 class CheckinApp(TeamApp):
@@ -162,7 +209,10 @@ class CheckinApp(TeamApp):
     Widgets: ``period``, ``team`` (Dropdown), ``date`` (DatePicker), ``author`` (Text),
     ``rows`` (kr_id -> :class:`KRRow`), ``save_button``, ``message`` (MessageBox),
     ``date_problems`` (HTML next to the date), ``preview_table``, ``summary`` (HTML),
-    ``summary_markdown`` (Textarea), ``chart`` and ``burnup`` (HTML, SVG), ``widget``.
+    ``summary_markdown`` (Textarea), ``chart`` and ``burnup`` (HTML, SVG) inside
+    ``charts_panel`` (an Accordion, closed at first: the charts are drawn when it is
+    opened, or by :meth:`show_charts`), ``widget``. Each row shows its last three
+    check-ins (:data:`HISTORY`).
     State: ``plan`` (team plan), ``checkins`` (effective check-ins of the team),
     ``preview_frame``, ``card`` (preview scorecard), ``saved`` (rows saved so far).
     """
@@ -204,6 +254,10 @@ class CheckinApp(TeamApp):
         )
         self.chart = widgets.HTML("")
         self.burnup = widgets.HTML("")
+        self.charts_panel = widgets.Accordion(
+            children=[widgets.VBox([self.chart, self.burnup])], selected_index=None)
+        self.charts_panel.set_title(0, "Charts: progress against expected pace")
+        self.charts_panel.add_class("okr-charts")
         self.widget = widgets.VBox(
             [
                 widgets.HBox([self.period, self.team, self.date, self.author]),
@@ -213,9 +267,7 @@ class CheckinApp(TeamApp):
                 self.message,
                 heading("Preview (with the values above)"),
                 self.preview_table,
-                heading("Progress against expected pace"),
-                self.chart,
-                self.burnup,
+                self.charts_panel,
                 heading("Weekly update"),
                 self.summary,
                 widgets.HTML("<small>Markdown to paste into chat or e-mail:</small>"),
@@ -226,6 +278,7 @@ class CheckinApp(TeamApp):
         self.period.observe(self._on_period, names="value")
         self.team.observe(self._on_team, names="value")
         self.date.observe(self._on_date, names="value")
+        self.charts_panel.observe(self._on_charts, names="selected_index")
         self._load_period(team)
 
     # -- loading (_load_period, close: TeamApp) -------------------------------
@@ -239,12 +292,12 @@ class CheckinApp(TeamApp):
             return
         self.plan = self.store.load_plan(label, team)
         self.checkins = self.store.checkins(period=label, team=team)
-        last = rules.latest_per_day(conform(self.checkins, "checkins")).drop_duplicates(
-            "kr_id", keep="last").set_index("kr_id")
+        recent = recent_checkins(self.checkins, HISTORY)
         self.rows = {}
         for kr in self.plan.key_results.to_dict("records"):
-            prior = last.loc[kr["kr_id"]].to_dict() if kr["kr_id"] in last.index else None
-            row = KRRow(kr, prior)
+            history = recent.get(str(kr["kr_id"]))
+            prior = history.iloc[0].to_dict() if history is not None else None
+            row = KRRow(kr, prior, history)
             for w in row.inputs():
                 w.observe(self._on_input, names="value")
             self.rows[row.kr_id] = row
@@ -267,6 +320,10 @@ class CheckinApp(TeamApp):
     def _on_save(self, _button: Any = None) -> None:
         self.save()
 
+    def _on_charts(self, change: Any) -> None:
+        if self.charts_open:
+            self.refresh_chart()
+
     # -- actions -----------------------------------------------------------------
 
     def entries(self) -> dict[str, dict[str, Any]]:
@@ -287,34 +344,31 @@ class CheckinApp(TeamApp):
                 if row is None:
                     continue
                 row.set_derived(rec["status"])
+                pace = ("" if self.card.closed else
+                        f"pace {esc(num(rec['pace'], signed=True))} · ")
                 row.preview.value = (
                     f"<small>score {esc(num(rec['score']))} · {esc(rec['band'])} · "
-                    f"pace {esc(num(rec['pace'], signed=True))} · "
-                    f"{esc(rec['status'])}</small>"
+                    f"{pace}{status_html(rec['status'])}</small>"
                 )
         finally:
             self._busy = False
+        columns = {"kr_id": "KR", "title": "title", "value": "value", "unit": "unit",
+                   "target": "target", "score": "score", "band": "band"}
+        if self.card.closed:  # final outcomes: nothing left to pace
+            columns |= {"status": "outcome", "entered": "new"}
+        else:
+            columns |= {"expected": "expected", "pace": "pace", "status": "status",
+                        "entered": "new"}
         self.preview_table.value = table_html(
-            frame,
-            {
-                "kr_id": "KR",
-                "title": "title",
-                "value": "value",
-                "unit": "unit",
-                "target": "target",
-                "score": "score",
-                "band": "band",
-                "expected": "expected",
-                "pace": "pace",
-                "status": "status",
-                "entered": "new",
-            },
+            frame.assign(status=[status_html(v) for v in frame["status"]]),
+            columns,
             formats={
                 "value": amount,
                 "target": amount,
                 "pace": lambda v: num(v, signed=True),
                 "entered": lambda v: "✎" if v else "",
             },
+            markup={"status"},
             band_column="band",
             empty="no key results",
         )
@@ -327,6 +381,18 @@ class CheckinApp(TeamApp):
         card = score(self.plan, self.checkins, self.date.value, self.policy)
         self.summary.value = weekly_summary(card, self.checkins, fmt="html")
         self.summary_markdown.value = weekly_summary(card, self.checkins)
+
+    @property
+    def charts_open(self) -> bool:
+        """Whether the charts panel is open (its charts are drawn and kept current)."""
+        return self.charts_panel.selected_index == 0
+
+    def show_charts(self) -> None:
+        """Open the charts panel (which draws the charts)."""
+        if self.charts_open:
+            self.refresh_chart()
+        else:
+            self.charts_panel.selected_index = 0
 
     def refresh_chart(self) -> None:
         """Each KR's score against expected pace, and its burn-up over the period (SVG)."""
@@ -342,9 +408,10 @@ class CheckinApp(TeamApp):
         )
 
     def refresh(self) -> None:
-        """Preview, chart and weekly summary."""
+        """Preview, weekly summary, and the charts when their panel is open."""
         self.refresh_preview()
-        self.refresh_chart()
+        if self.charts_open:
+            self.refresh_chart()
         self.refresh_summary()
 
     def save(self) -> int:

@@ -117,6 +117,11 @@ def team_dropdown(teams: list[str], value: str | None, **kwargs: Any) -> widgets
     )
 
 
+def auto_width() -> widgets.Layout:
+    """A layout as wide as the content (buttons whose label would be cut at 148 px)."""
+    return widgets.Layout(width="auto")
+
+
 def heading(text: str, level: int = 4) -> widgets.HTML:
     """An escaped heading widget."""
     return widgets.HTML(f"<h{level} style='margin:8px 0 4px 0'>{esc(text)}</h{level}>")

@@ -19,23 +19,33 @@ import pandas as pd
 from okrkit.config import current_user
 from okrkit.errors import OKRKitError
 from okrkit.frames import Plan, is_blank
-from okrkit.htmlkit import calibration_html, chart_html, esc, num, table_html
+from okrkit.htmlkit import (
+    amount,
+    calibration_html,
+    chart_html,
+    esc,
+    num,
+    status_html,
+    table_html,
+)
 from okrkit.insights import team_calibration, team_view
 from okrkit.period import Period
 from okrkit.planning import carry_forward, merge_carried, reviews_from_entries
 from okrkit.scoring import Calibration, Scorecard, ScoringPolicy, score
 from okrkit.widgets.common import (
     TeamApp,
+    auto_width,
     heading,
     period_dropdown,
     team_dropdown,
 )
 
 KR_TABLE = {"kr_id": "KR", "title": "key result", "unit": "unit", "baseline": "baseline",
-            "target": "target", "value": "final value", "score": "score", "band": "band"}
+            "target": "target", "value": "final value", "score": "score", "band": "band",
+            "status": "outcome"}
 OBJECTIVE_TABLE = {"objective_id": "objective", "title": "title", "kind": "kind",
                    "score": "score", "band": "band", "final_score": "final score",
-                   "final_band": "final band"}
+                   "final_band": "final band", "status": "outcome"}
 
 
 class ReviewForm:
@@ -149,17 +159,18 @@ class RetrospectiveApp(TeamApp):
         self.calibration_panel = widgets.HTML("")
         self.chart = widgets.HTML("")
         self.reviews_box = widgets.VBox([])
-        self.save_button = widgets.Button(description="Save retrospective",
+        self.save_button = widgets.Button(description="Save retrospective", layout=auto_width(),
                                           button_style="primary", icon="save")
-        self.carry_button = widgets.Button(description="Carry unfinished KRs",
+        self.carry_button = widgets.Button(description="Carry unfinished KRs", layout=auto_width(),
                                            icon="share")
         self.carry_preview = widgets.HTML("")
-        self.carry_save_button = widgets.Button(description="Save carried plan", icon="save")
+        self.carry_save_button = widgets.Button(
+            description="Save carried plan", icon="save", layout=auto_width())
         self.carry_path = widgets.Text(value="", description="YAML path",
                                        placeholder="plans/next.yaml",
                                        layout=widgets.Layout(width="420px"))
-        self.carry_export_button = widgets.Button(description="Export carried YAML",
-                                                  icon="download")
+        self.carry_export_button = widgets.Button(
+            description="Export carried YAML", layout=auto_width(), icon="download")
         self.widget = widgets.VBox([
             widgets.HBox([self.period, self.team]),
             heading("Final scores"),
@@ -199,9 +210,15 @@ class RetrospectiveApp(TeamApp):
         self.card = score(self.plan, checkins, self.as_of, self.policy)
         self.krs, self.team_objectives = team_view(self.card, team)
         self.cal = team_calibration(self.card, team)
-        self.kr_table.value = table_html(self.krs, KR_TABLE, band_column="band")
-        self.objective_table.value = table_html(self.team_objectives, OBJECTIVE_TABLE,
-                                                band_column="final_band")
+        # a closed period's status is its outcome (✅ / 🟡 / ❌); before the end, the status
+        heads = {"status": "outcome" if self.card.closed else "status so far"}
+        self.kr_table.value = table_html(
+            _with_status_html(self.krs), KR_TABLE | heads, band_column="band",
+            markup={"status"}, formats=dict.fromkeys(("baseline", "target", "value"), amount),
+            numeric={"baseline", "target", "value", "score"})
+        self.objective_table.value = table_html(
+            _with_status_html(self.team_objectives), OBJECTIVE_TABLE | heads,
+            band_column="final_band", markup={"status"})
         titles = dict(zip(self.team_objectives["objective_id"], self.team_objectives["title"],
                           strict=True))
         self.calibration_panel.value = calibration_html(self.cal, self.policy, titles=titles)
@@ -316,6 +333,10 @@ class RetrospectiveApp(TeamApp):
             return None
         self.message.ok(f"carried plan exported to {written}")
         return str(written)
+
+
+def _with_status_html(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(status=[status_html(v) for v in frame["status"]])
 
 
 def _default_retro_period(periods: list[str]) -> str | None:

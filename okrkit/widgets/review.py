@@ -2,8 +2,9 @@
 
 Only widgets: the tables come from :mod:`okrkit.insights` (:func:`~okrkit.insights.month_change`,
 :func:`~okrkit.insights.at_risk_list`, :func:`~okrkit.insights.stale_list`) and
-``Scorecard.calibration("team")``; the charts (heatmap of objective scores by team,
-calibration) are SVG from :mod:`okrkit.charts`, in the app's policy's bands.
+``Scorecard.calibration("team")``; the charts (objective scores week by week, calibration)
+are SVG from :mod:`okrkit.charts`, in the app's policy's bands. A closed period shows its
+final outcomes (✅ / 🟡 / ❌) and no pace.
 """
 
 from __future__ import annotations
@@ -14,16 +15,21 @@ import ipywidgets as widgets
 import pandas as pd
 
 from okrkit.errors import OKRKitError
+from okrkit.forecasting import forecast
 from okrkit.frames import Plan, empty
-from okrkit.htmlkit import chart_html, esc, num, table_html
+from okrkit.htmlkit import chart_html, esc, num, status_html, table_html
 from okrkit.insights import (
     AT_RISK_COLUMNS,
     CHANGE_COLUMNS,
     STALE_COLUMNS,
     TEAM_CHANGE_COLUMNS,
+    WEEKLY_COLUMNS,
     at_risk_list,
     month_change,
     stale_list,
+    status_line,
+    team_status,
+    weekly_scores,
 )
 from okrkit.period import Period
 from okrkit.scoring import CALIBRATION_COLUMNS, Scorecard, ScoringPolicy, resolve_as_of, score
@@ -36,6 +42,8 @@ from okrkit.widgets.common import (
 )
 
 ALL_TEAMS = "(all teams)"
+#: Forecast runs behind the projected calibration verdict (seeded: the same every time).
+SIMULATIONS = 1000
 
 
 class MonthlyReviewApp(App):
@@ -57,11 +65,12 @@ class MonthlyReviewApp(App):
         Bands, status and calibration thresholds (default :class:`ScoringPolicy`).
 
     Widgets: ``period`` (Dropdown), ``as_of`` (DatePicker), ``team`` (Dropdown,
-    :data:`ALL_TEAMS` for everyone), ``message``, ``heatmap`` (SVG), ``at_risk_table``,
-    ``stale_table``, ``change_table``, ``team_change_table``, ``calibration_table``,
-    ``calibration_chart`` (SVG), ``widget``.
-    State after :meth:`refresh`: ``plan``, ``checkins``, ``card``, ``at_risk``, ``stale``,
-    ``change``, ``team_change``, ``calibration`` (DataFrames).
+    :data:`ALL_TEAMS` for everyone), ``message``, ``headline``, ``weeks_chart`` (SVG:
+    objective scores week by week), ``status_table`` (key results per status and team),
+    ``at_risk_table``, ``stale_table``, ``change_table``, ``team_change_table``,
+    ``calibration_table``, ``calibration_chart`` (SVG), ``widget``.
+    State after :meth:`refresh`: ``plan``, ``checkins``, ``card``, ``weekly``, ``status``,
+    ``at_risk``, ``stale``, ``change``, ``team_change``, ``calibration`` (DataFrames).
     """
 
     def __init__(
@@ -77,6 +86,8 @@ class MonthlyReviewApp(App):
         self.plan: Plan | None = None
         self.checkins = empty("checkins")
         self.card: Scorecard | None = None
+        self.weekly = pd.DataFrame(columns=WEEKLY_COLUMNS)
+        self.status = pd.DataFrame(columns=["team", "key_results"])
         self.at_risk = pd.DataFrame(columns=AT_RISK_COLUMNS)
         self.stale = pd.DataFrame(columns=STALE_COLUMNS)
         self.change = pd.DataFrame(columns=CHANGE_COLUMNS)
@@ -94,7 +105,8 @@ class MonthlyReviewApp(App):
         self.team = widgets.Dropdown(
             options=options, value=team if team is not None else ALL_TEAMS, description="Team"
         )
-        self.heatmap = widgets.HTML("")
+        self.weeks_chart = widgets.HTML("")
+        self.status_table = widgets.HTML("")
         self.at_risk_table = widgets.HTML("")
         self.stale_table = widgets.HTML("")
         self.change_table = widgets.HTML("")
@@ -107,8 +119,10 @@ class MonthlyReviewApp(App):
                 widgets.HBox([self.period, self.as_of, self.team]),
                 self.message,
                 self.headline,
-                heading("Objective scores by team"),
-                self.heatmap,
+                heading("Objective scores week by week"),
+                self.weeks_chart,
+                heading("Key results by status and team"),
+                self.status_table,
                 heading("At risk"),
                 self.at_risk_table,
                 heading("Stale (no recent check-in)"),
@@ -163,12 +177,18 @@ class MonthlyReviewApp(App):
         day = self.as_of.value or resolve_as_of(self.plan.period, None)
         card = score(self.plan, self.checkins, day, self.policy)
         self.card = card
+        self.weekly = weekly_scores(self.plan, self.checkins, day, policy=self.policy)
+        self.status = team_status(card)
         self.at_risk = at_risk_list(card)
         self.stale = stale_list(card)
         self.change = month_change(self.plan, self.checkins, day, policy=self.policy)
         self.team_change = month_change(self.plan, self.checkins, day, by="team",
                                         policy=self.policy)
-        self.calibration = card.calibration("team")
+        # before the end, calibration is a projection from the forecast (labelled so)
+        run = None if card.closed else forecast(self.plan, self.checkins, as_of=day,
+                                                simulations=SIMULATIONS, seed=0,
+                                                policy=self.policy)
+        self.calibration = card.calibration("team", forecast=run)
         if not card.period.contains(day):
             self.message.info(f"{day} is outside {card.period} ({card.period.start}.."
                               f"{card.period.end})")
@@ -178,12 +198,25 @@ class MonthlyReviewApp(App):
         card = self.card
         assert card is not None
         n_risk, n_stale = len(self.at_risk), len(self.stale)
-        self.headline.value = (
-            f"<p><b>{esc(card.period)}</b> as of {esc(card.as_of)} — overall score "
-            f"<b>{esc(num(card.overall))}</b>; {len(card.key_results)} key results, "
-            f"{n_risk} at risk, {n_stale} stale.</p>"
-        )
-        self.heatmap.value = chart_html(lambda c: c.heatmap(card.objectives, card.policy))
+        counts = status_line(card.key_results["status"], status_html) or "none"
+        if card.closed:
+            self.headline.value = (
+                f"<p><b>{esc(card.period)}</b> has ended ({esc(card.period.end)}): final "
+                f"overall score <b>{esc(num(card.overall))}</b>; {len(card.key_results)} key "
+                f"results: {counts}.</p>")
+        else:
+            self.headline.value = (
+                f"<p><b>{esc(card.period)}</b> as of {esc(card.as_of)} — overall score "
+                f"<b>{esc(num(card.overall))}</b>; {len(card.key_results)} key results "
+                f"({counts}), {n_risk} at risk, {n_stale} stale.</p>")
+        weekly = self.weekly
+        self.weeks_chart.value = chart_html(lambda c: c.score_weeks(weekly, card.policy))
+        names = [c for c in self.status.columns if c not in ("team", "key_results")]
+        self.status_table.value = table_html(
+            self.status, {"team": "team", "key_results": "key results",
+                          **{n: n for n in names}},
+            formats={c: str for c in ("key_results", *names)},
+            numeric={"key_results", *names}, empty="no key results")
         signed = {"pace": lambda v: num(v, signed=True),
                   "change": lambda v: num(v, signed=True)}
         self.at_risk_table.value = table_html(
@@ -208,19 +241,20 @@ class MonthlyReviewApp(App):
             empty="no team scores",
         )
         self.change_table.value = table_html(
-            self.change,
+            self.change.assign(status_now=[status_html(v) for v in self.change["status_now"]]),
             {"team": "team", "objective_id": "objective", "title": "title",
              "score_before": "score before", "score_now": "score now", "change": "change",
-             "status_now": "status"},
-            formats=signed,
+             "status_now": "outcome" if card.closed else "status"},
+            formats=signed, markup={"status_now"},
             band_column="band_now",
             empty="no objective scores",
         )
+        below = ({"committed_misses": "committed below 1.0"} if card.closed else
+                 {"committed_at_risk": "committed below 1.0 so far"})
         self.calibration_table.value = table_html(
             self.calibration,
-            {"group": "team", "n": "objectives", "mean": "mean score", "label": "verdict",
-             "committed_misses": "committed below 1.0",
-             "committed_at_risk": "committed below 1.0 so far"},
+            {"group": "team", "n": "objectives", "mean": "mean score" if card.closed
+             else "expected final score", "label": "verdict", **below},
             empty="no scores",
         )
         calib = self.calibration

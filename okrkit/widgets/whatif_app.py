@@ -26,7 +26,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
-from okrkit import charts
+from okrkit import charts, rules
 from okrkit.errors import OKRKitError, Problem
 from okrkit.forecasting import Forecast, forecast
 from okrkit.frames import Plan, empty
@@ -43,6 +43,7 @@ from okrkit.whatif import (
 )
 from okrkit.widgets.common import (
     TeamApp,
+    auto_width,
     default_period,
     heading,
     period_dropdown,
@@ -67,20 +68,26 @@ def _finite(*values: Any) -> list[float]:
     return out
 
 
-def slider_range(baseline: Any, target: Any, value: Any = None) -> tuple[float, float, float]:
+def slider_range(baseline: Any, target: Any, value: Any = None,
+                 bounds: tuple[float, float] = (-math.inf, math.inf)
+                 ) -> tuple[float, float, float]:
     """``(min, max, step)`` of a slider around baseline, target and the latest value.
 
     Half the span is added on each side (span = max - min of the three; when they are
-    all equal, their absolute value, or 1 for zero); the step is a thousandth of the
-    slider's width.
+    all equal, their absolute value, or 1 for zero), never beyond ``bounds`` (the metric's
+    physical range, :func:`okrkit.rules.physical_range`: a CSAT slider stops at 100 %);
+    the step is a thousandth of the slider's width.
 
     >>> slider_range(0, 10, 4)
     (-5.0, 15.0, 0.02)
+    >>> slider_range(60, 90, 80, bounds=(0.0, 100.0))
+    (45.0, 100.0, 0.055)
     """
     pts = _finite(baseline, target, value) or [0.0]
     lo, hi = min(pts), max(pts)
     span = hi - lo or (abs(hi) or 1.0)
-    low, high = lo - span / 2, hi + span / 2
+    low = max(lo - span / 2, min(bounds[0], lo))
+    high = min(hi + span / 2, max(bounds[1], hi))
     step = (high - low) / 1000
     return float(low), float(high), float(step)
 
@@ -134,11 +141,12 @@ def diff_html(diff: pd.DataFrame, overall_before: float, overall_after: float) -
 class KRSliders:
     """Sliders of one key result: ``target`` and ``value`` (FloatSlider), ``label``."""
 
-    def __init__(self, kr: Mapping[Any, Any]) -> None:
+    def __init__(self, kr: Mapping[Any, Any],
+                 bounds: tuple[float, float] = (-math.inf, math.inf)) -> None:
         self.kr_id = str(kr["kr_id"])
         self.direction = kr["direction"]
         base, target, value = kr["baseline"], kr["target"], kr["value"]
-        lo, hi, step = slider_range(base, target, value)
+        lo, hi, step = slider_range(base, target, value, bounds)
         start_value = value if _finite(value) else (base if _finite(base) else float(target))
         self.step = step
         self.label = widgets.HTML(
@@ -152,6 +160,7 @@ class KRSliders:
         self.value = widgets.FloatSlider(value=float(start_value), min=lo, max=hi, step=step,
                                          description="value", readout_format=".4g",
                                          style=style, layout=layout)
+        self.target.add_class("okr-target")
         self.initial_target = float(self.target.value)
         self.initial_value = float(self.value.value)
         self.box = widgets.VBox([self.label, widgets.HBox([self.target, self.value])])
@@ -225,14 +234,16 @@ class WhatIfApp(TeamApp):
         self.kr_box = widgets.VBox([])
         self.weight_box = widgets.VBox([])
         self.diff_panel = widgets.HTML("")
+        self.diff_panel.add_class("okr-diff")
         # interactive and offline: Altair's JupyterChart with its JavaScript bundled
         self.chart = charts.show(charts.whatif_chart(self.diff, policy=self.policy),
                                  mode="offline")
+        self.chart.add_class("okr-whatif-chart")
         self.forecast_panel = widgets.HTML("")
-        self.forecast_button = widgets.Button(description="Forecast this scenario",
-                                              icon="line-chart")
-        self.apply_suggestions_button = widgets.Button(description="Use 70% targets",
-                                                       icon="bullseye")
+        self.forecast_button = widgets.Button(
+            description="Forecast this scenario", layout=auto_width(), icon="line-chart")
+        self.apply_suggestions_button = widgets.Button(
+            description="Use 70% targets", layout=auto_width(), icon="bullseye")
         self.widget = widgets.VBox([
             widgets.HBox([self.period, self.team]),
             heading("Global stretch (multiplies every target's distance from its baseline)"),
@@ -274,8 +285,11 @@ class WhatIfApp(TeamApp):
         try:
             self.stretch.value = 1.0
             self.krs = {}
+            low, high = rules.physical_range(self.plan.key_results)
+            bounds = {k: (float(a), float(b)) for k, a, b in
+                      zip(self.plan.key_results["kr_id"], low, high, strict=True)}
             for kr in self.card.key_results.to_dict("records"):
-                row = KRSliders(kr)
+                row = KRSliders(kr, bounds.get(kr["kr_id"], (-math.inf, math.inf)))
                 row.target.observe(self._on_slider, names="value")
                 row.value.observe(self._on_slider, names="value")
                 self.krs[row.kr_id] = row
@@ -397,16 +411,25 @@ class WhatIfApp(TeamApp):
         return self.forecast_frame
 
     def apply_suggestions(self) -> int:
-        """Move target sliders to the suggested targets; returns how many moved."""
+        """Move target sliders to the suggested targets; returns how many moved.
+
+        A key result without an honest target (``suggested_target`` NaN: the target would
+        leave the metric's physical range, or the forecast does not move toward it) is
+        never moved; the message gives the reason instead.
+        """
         if self.suggestions.empty:
             return 0
         n = 0
+        skipped: list[str] = []
         self._busy = True
         try:
             for r in self.suggestions.to_dict("records"):
                 s = r["suggested_target"]
                 row = self.krs.get(r["kr_id"])
-                if row is None or not _finite(s):
+                if row is None:
+                    continue
+                if not _finite(s):
+                    skipped.append(f"{r['kr_id']}: {r.get('reason') or 'no honest target'}")
                     continue
                 if s > row.target.max:
                     row.target.max = float(s)
@@ -417,8 +440,13 @@ class WhatIfApp(TeamApp):
         finally:
             self._busy = False
         self.refresh()
-        self.message.info(f"{n} target{'s' * (n != 1)} moved to the "
-                          f"{self.policy.green_from:.0%} suggestion")
+        moved = (f"{n} target{'s' * (n != 1)} moved to the "
+                 f"{self.policy.green_from:.0%} suggestion")
+        if skipped:
+            self.message.error(f"{moved}; {len(skipped)} left as they are (no honest "
+                               "target)", skipped)
+        else:
+            self.message.info(moved)
         return n
 
 

@@ -38,6 +38,7 @@ from okrkit.period import Period
 from okrkit.planning import add_votes, merge_team_plan, period_objectives
 from okrkit.widgets.common import (
     TeamApp,
+    auto_width,
     default_period,
     heading,
     period_dropdown,
@@ -141,15 +142,21 @@ class PlanningWorkshopApp(TeamApp):
         self.participant = widgets.Text(value="", description="Your name")
         self.vote_sliders: dict[str, widgets.FloatSlider] = {}
         self.vote_box = widgets.VBox([])
-        self.vote_button = widgets.Button(description="Submit my votes", icon="check")
+        self.vote_button = widgets.Button(
+            description="Submit my votes", icon="check", layout=auto_width())
         self.reveal_button = widgets.Button(description="Reveal", icon="eye")
         self.reset_votes_button = widgets.Button(description="Reset votes")
         self.votes_panel = widgets.HTML("")
+        # stable hooks for the browser tests and for styling
+        for w, name in ((self.start, "okr-start"), (self.start_button, "okr-start-button"),
+                        (self.lint_panel, "okr-lint-panel"), (self.alignment, "okr-alignment")):
+            w.add_class(name)
         self.author = widgets.Text(value=author or current_user() or "", description="Author")
         self.save_button = widgets.Button(description="Save plan", button_style="primary",
                                           icon="save")
         self.export_path = widgets.Text(value="", description="YAML path",
                                         placeholder="plans/team.yaml", layout=layout_width("420px"))
+        self.save_button.add_class("okr-save-plan")
         self.export_button = widgets.Button(description="Export YAML", icon="download")
         self.export_preview = widgets.HTML("")
         self.widget = widgets.VBox([
@@ -160,6 +167,7 @@ class PlanningWorkshopApp(TeamApp):
             widgets.HBox([self.prefix, self.template_owner]),
             self.template_parent,
             self.start_button,
+            self.message,  # the same message box shows here and by Save (two views)
             heading("2. Objectives and key results"),
             self.objectives_box,
             self.add_objective_button,

@@ -16,7 +16,7 @@ import ipywidgets as widgets
 from okrkit.drafts import locate, num_text
 from okrkit.errors import Problem
 from okrkit.frames import DIRECTIONS, KINDS, LEVELS
-from okrkit.htmlkit import DASH, esc, num, problems_html
+from okrkit.htmlkit import DASH, esc, num, problems_html, text_html
 from okrkit.linting import Finding
 from okrkit.planning import vote_summary
 
@@ -54,7 +54,7 @@ def lint_panel_html(findings: Iterable[Finding], problems: Iterable[Problem] = (
             items.append(
                 f'<li class="okr-finding okr-{esc(f.severity)}" style="color:{colour}">'
                 f"<b>{esc(f.severity)}</b> [{esc(f.code)}] "
-                f"{esc(where) + ': ' if where else ''}{esc(f.message)}</li>"
+                f"{esc(where) + ': ' if where else ''}{text_html(f.message)}</li>"
             )
         parts.append(f'<ul style="margin:2px 0 2px 18px">{"".join(items)}</ul>')
     parts.append("</div>")
@@ -104,7 +104,7 @@ def field_problems_html(lines: list[str]) -> str:
     """Problems shown under one field (escaped)."""
     if not lines:
         return ""
-    items = "".join(f"<li>{esc(t)}</li>" for t in lines)
+    items = "".join(f"<li>{text_html(t)}</li>" for t in lines)
     return (f'<ul class="okr-field-problems" style="color:#b71c1c;margin:0 0 0 18px;'
             f'font-size:small">{items}</ul>')
 
@@ -112,6 +112,12 @@ def field_problems_html(lines: list[str]) -> str:
 def layout_width(width: str) -> widgets.Layout:
     """A layout of this width."""
     return widgets.Layout(width=width)
+
+
+def _labelled(label: str, width: str, label_width: str) -> dict[str, Any]:
+    """A field's description, width and label width (keyword arguments of a widget)."""
+    return {"description": label, "layout": layout_width(width),
+            "style": {"description_width": label_width}}
 
 
 class KRForm:
@@ -124,32 +130,38 @@ class KRForm:
         self.id = widgets.Text(value=str(kr.get("id") or ""), description="KR id",
                                layout=layout_width("170px"), style={"description_width": "45px"})
         self.title = widgets.Text(value=str(kr.get("title") or ""), placeholder="outcome",
-                                  description="title", layout=layout_width("460px"),
+                                  description="title", layout=layout_width("640px"),
                                   style={"description_width": "35px"})
-        self.metric = widgets.Text(value=str(kr.get("metric") or ""), placeholder="metric",
-                                   layout=layout_width("130px"))
-        self.unit = widgets.Text(value=str(kr.get("unit") or ""), placeholder="unit",
-                                 layout=layout_width("80px"))
+        # every field keeps a visible label: a placeholder vanishes once the field is filled,
+        # and on a projector nobody can tell baseline from target by position
+        self.metric = widgets.Text(value=str(kr.get("metric") or ""), placeholder="what is measured",
+                                   **_labelled("metric", "230px", "45px"))
+        self.unit = widgets.Text(value=str(kr.get("unit") or ""), placeholder="%",
+                                 **_labelled("unit", "120px", "30px"))
         direction = kr.get("direction") or "increase"
         options = list(DIRECTIONS) + ([direction] if direction not in DIRECTIONS else [])
-        self.direction = widgets.Dropdown(options=options, value=direction, layout=layout_width("105px"))
-        self.baseline = widgets.Text(value=num_text(kr.get("baseline")),
-                                     placeholder="baseline", layout=layout_width("85px"))
-        self.target = widgets.Text(value=num_text(kr.get("target")), placeholder="target",
-                                   layout=layout_width("85px"))
-        self.weight = widgets.FloatText(value=float(kr.get("weight") or 1.0), description="w",
-                                        layout=layout_width("90px"), style={"description_width": "15px"})
-        self.owner = widgets.Text(value=str(kr.get("owner") or ""), placeholder="owner",
-                                  layout=layout_width("120px"))
-        self.remove_button = widgets.Button(description="✕", tooltip="remove this key result",
-                                            layout=layout_width("36px"))
+        self.direction = widgets.Dropdown(options=options, value=direction,
+                                          **_labelled("direction", "190px", "60px"))
+        self.baseline = widgets.Text(value=num_text(kr.get("baseline")), placeholder="from",
+                                     **_labelled("baseline", "150px", "55px"))
+        self.target = widgets.Text(value=num_text(kr.get("target")), placeholder="to",
+                                   **_labelled("target", "130px", "40px"))
+        self.weight = widgets.FloatText(value=float(kr.get("weight") or 1.0),
+                                        **_labelled("weight", "120px", "45px"))
+        self.owner = widgets.Text(value=str(kr.get("owner") or ""), placeholder="who",
+                                  **_labelled("owner", "210px", "50px"))
+        self.remove_button = widgets.Button(description="✕ remove", tooltip="remove this key result",
+                                            layout=layout_width("90px"))
         self.problems = widgets.HTML("")
+        self.title.add_class("okr-kr-title")
         self.box = widgets.VBox([
-            widgets.HBox([self.id, self.title]),
+            widgets.HBox([self.id, self.title, self.remove_button]),
             widgets.HBox([self.metric, self.unit, self.direction, self.baseline, self.target,
-                          self.weight, self.owner, self.remove_button]),
+                          self.weight, self.owner],
+                         layout=widgets.Layout(flex_flow="row wrap")),
             self.problems,
-        ], layout=widgets.Layout(margin="0 0 4px 24px"))
+        ], layout=widgets.Layout(margin="0 0 8px 24px", padding="2px 0 0 6px",
+                                 border_left="3px solid #cfd8dc"))
 
     def inputs(self) -> list[widgets.Widget]:
         return [self.id, self.title, self.metric, self.unit, self.direction, self.baseline,
@@ -173,7 +185,8 @@ class ObjectiveForm:
                                layout=layout_width("150px"), style={"description_width": "20px"})
         self.title = widgets.Text(value=str(objective.get("title") or ""),
                                   placeholder="qualitative, inspiring goal",
-                                  description="Objective", layout=layout_width("520px"))
+                                  description="Objective", layout=layout_width("720px"))
+        self.title.add_class("okr-objective-title")
         self.owner = widgets.Text(value=str(objective.get("owner") or ""),
                                   description="owner", layout=layout_width("230px"),
                                   style={"description_width": "45px"})
@@ -195,7 +208,7 @@ class ObjectiveForm:
         self.key_results = [KRForm(k) for k in objective.get("key_results", [])]
         self.add_kr_button = widgets.Button(description="+ key result", icon="plus")
         self.remove_button = widgets.Button(description="Remove objective", icon="trash",
-                                            button_style="warning")
+                                            button_style="warning", layout=layout_width("170px"))
         self.problems = widgets.HTML("")
         self.box = widgets.VBox(
             [widgets.HBox([self.id, self.title]),
