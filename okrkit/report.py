@@ -158,6 +158,7 @@ def to_html(nb: Any, title: str) -> str:
             cell["outputs"] = [
                 o for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                and "pin" not in cell.get("metadata", {}).get("tags", [])  # nbval's pins
             ]
     body, _ = _EXPORTER.from_notebook_node(nb)
     return page(body, title)
