@@ -23,7 +23,8 @@ from typing import Any
 
 import pandas as pd
 
-from okrkit.htmlkit import amount, num
+from okrkit.frames import is_blank
+from okrkit.htmlkit import DASH, amount, num
 from okrkit.scoring import Calibration, Scorecard, band
 
 
@@ -55,15 +56,13 @@ def share(value: Any) -> str:
 
 
 def text(value: Any) -> str:
-    """Any other cell: dates in ISO form, missing ``—``, everything else ``str``.
+    """Any other cell: dates in ISO form, missing or blank ``—``, everything else ``str``.
 
-    >>> text(dt.date(2026, 2, 13)), text(None), text(float("nan")), text("At Risk")
-    ('2026-02-13', '—', '—', 'At Risk')
+    >>> text(dt.date(2026, 2, 13)), text(None), text(float("nan")), text(""), text("At Risk")
+    ('2026-02-13', '—', '—', '—', 'At Risk')
     """
-    if value is None or value is pd.NaT or value is pd.NA:
-        return "—"
-    if isinstance(value, float) and value != value:
-        return "—"
+    if is_blank(value):
+        return DASH
     if isinstance(value, pd.Timestamp):
         value = value.date()
     if isinstance(value, dt.date):
