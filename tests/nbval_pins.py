@@ -254,6 +254,10 @@ class PinnedNotebook(IPyNbFile):
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "notebook: executes notebooks with a real kernel")
+
+
 def is_checked_copy(file_path: Path) -> bool:
     """A notebook under ``tests/notebooks/`` whose metadata names the notebook it checks."""
     if file_path.suffix != ".ipynb":

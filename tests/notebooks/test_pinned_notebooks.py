@@ -67,12 +67,11 @@ def test_every_notebook_has_a_checked_copy_and_no_copy_is_orphaned() -> None:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
-def test_pins_are_small_okrkit_calls_at_the_end(path: Path) -> None:
+def test_pins_are_small_okrkit_calls(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     pinned = pinned_cells(nb)
     assert pinned, f"{path.name} pins nothing"
-    # the pinned cells close the notebook; every checked cell is a pin and vice versa
-    assert nb.cells[-len(pinned):] == pinned
+    # every checked cell is a pin and vice versa
     for cell in nb.cells:
         checked = any(line.strip() == MARKER for line in cell.source.splitlines())
         assert checked == is_pinned(cell), f"{cell.get('id')}: {MARKER} without tag {PIN_TAG}"
@@ -182,9 +181,10 @@ def test_a_changed_number_fails_with_a_readable_diff(tmp_path: Path) -> None:
         [sys.executable, "-m", "pytest", "-p", "nbval_pins", "-p", "no:cacheprovider",
          "--color=no", "-q", "--rootdir", str(tmp_path), source.name],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
-    out = run.stdout
-    assert run.returncode == 1, out[-3000:]
-    assert re.search(r"^FAILED .*planning_workshop\.ipynb::Cell \d", out, re.M), out
+    assert run.returncode == 1, run.stdout[-3000:]
+    # the failure report (the summary repeats it in full under CI=true)
+    out, _, summary = run.stdout.partition("short test summary info")
+    assert re.search(r"^FAILED .*planning_workshop\.ipynb::Cell \d", summary, re.M), summary
     diff = [x for x in out.splitlines() if x.startswith(("-  BOT-1.1", "+  BOT-1.1"))]
     assert diff == [f"-{moved}", f"+{line}"], out[-3000:]
     assert f"pinned output 'stdout' of cell '{cell['id']}' changed" in out
