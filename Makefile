@@ -65,6 +65,7 @@ workshop: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_scoring.py
+	$(PY) benchmarks/bench_store.py
 	$(PY) benchmarks/bench_whatif.py
 	$(PY) benchmarks/bench_reports.py
 	$(PY) benchmarks/bench_backtest.py

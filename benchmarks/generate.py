@@ -15,6 +15,7 @@ import pandas as pd
 
 from okrkit.frames import Plan, conform
 from okrkit.period import Period
+from okrkit.rules import value_progress
 
 LEVELS = ("company", "business_unit", "team", "project")
 DIRECTION_MIX = {"increase": 0.5, "decrease": 0.3, "at_least": 0.08, "at_most": 0.07,
@@ -86,12 +87,17 @@ def make_enterprise(
     thr = np.isin(direction[kr], ("at_least", "at_most"))
     value = np.where(thr, t + rng.normal(0, 0.5, n_checkins) * span[kr] / 10, value)
     value = np.where(direction[kr] == "milestone", np.floor(frac * t).clip(0), value)
+    value = value.round(3)
+    status = STATUSES[rng.integers(0, len(STATUSES), n_checkins)]
+    # a reported Complete needs the target reached (okrkit.rules.status_conflicts)
+    reached = value_progress(direction[kr], b, t, value) >= 1 - 1e-9
+    status = np.where((status == "Complete") & ~reached, "In Progress", status).astype(object)
     checkins = pd.DataFrame({
         "kr_id": key_results["kr_id"].to_numpy()[kr],
         "date": pd.Series(date).dt.date.to_numpy(dtype=object),
-        "value": value.round(3),
+        "value": value,
         "confidence": rng.uniform(0.2, 1.0, n_checkins).round(2),
-        "status": STATUSES[rng.integers(0, len(STATUSES), n_checkins)],
+        "status": status,
         "note": None, "blockers": None, "achievements": None, "author": None,
         "recorded_at": None,
     })

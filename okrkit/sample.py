@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from okrkit.checkins import read_checkins
 from okrkit.config import sample_dir
 from okrkit.plan import load_plan
+
+if TYPE_CHECKING:
+    from okrkit.store import Store
 
 #: The sample's "today": mid-quarter of the in-progress period 2026-Q1.
 SAMPLE_AS_OF = "2026-02-13"
@@ -22,7 +25,7 @@ def sample_files(folder: Path | None = None) -> tuple[list[Path], list[Path]]:
     return plans, checkins
 
 
-def load_sample(store: Any, folder: Path | None = None, *, force: bool = False) -> list[str]:
+def load_sample(store: Store, folder: Path | None = None, *, force: bool = False) -> list[str]:
     """Load every sample period that the store does not have yet; return those loaded.
 
     A period already in the store is left alone (so running the demo twice adds nothing),

@@ -67,11 +67,24 @@ def _old_store(url: str) -> None:
     engine.dispose()
 
 
+#: the newest migration file is the head of one straight line of revisions
+HEAD = max(p.name[:4] for p in store_engine.MIGRATIONS_DIR.glob("versions/[0-9]*.py"))
+
+
+def test_migrations_are_one_numbered_line() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory(str(store_engine.MIGRATIONS_DIR))
+    chain = [s.revision for s in reversed(list(script.walk_revisions()))]
+    assert chain == [f"{i:04d}" for i in range(1, len(chain) + 1)]
+    assert store_engine.head_revision() == HEAD == chain[-1]
+
+
 def test_an_old_store_is_upgraded_on_open_and_keeps_its_data(store_url: str) -> None:
     _old_store(store_url)
     with open_store(store_url) as store:
         with store._engine.connect() as conn:
-            assert store_engine.current_revision(conn) == store_engine.head_revision() == "0002"
+            assert store_engine.current_revision(conn) == store_engine.head_revision() == HEAD
         plan = store.load_plan("2026-Q1")
         assert plan.revision == 1
         assert plan.key_results["kr_id"].tolist() == ["O-1.1"]
@@ -105,7 +118,7 @@ def test_downgrade_and_upgrade_again(store_url: str) -> None:
     with open_store(store_url) as store:
         assert store.periods() == []
         with store._engine.connect() as conn:
-            assert store_engine.current_revision(conn) == "0002"
+            assert store_engine.current_revision(conn) == HEAD
 
 
 def test_a_store_from_a_newer_okrkit_is_refused(store_url: str) -> None:

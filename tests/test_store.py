@@ -338,3 +338,79 @@ def test_store_repr_masks_password(store_url: str, backend: str) -> None:
         if backend == "postgresql":
             assert ":***@" in str(s) and ":***@" in repr(s)
             assert s.url.split("@")[1] in store_url
+
+
+def test_store_queries(store: Store) -> None:
+    assert store.objective_ids() == [] and store.latest_period() is None
+    store.save_plan(sample_plan("2026-Q1"))
+    store.save_plan(sample_plan("2025-Q4", suffix="-old"))
+    assert store.objective_ids() == sorted(
+        ["CO-1", "VIS-1", "DAT-1", "CO-1-old", "VIS-1-old", "DAT-1-old"])
+    assert store.latest_period() == Q1
+    assert store.latest_period(team="vision") == Q1
+    assert store.latest_period(team="nobody") is None
+    krs = store.key_results(Q1)
+    assert_frame_equal(krs, sample_plan().key_results)
+    assert store.key_results("1999-Q1").empty
+
+
+def test_effective_view_is_the_scoring_rule(store: Store) -> None:
+    """Store.checkins() keeps what rules.latest_per_day keeps, row for row."""
+    from okrkit.rules import latest_per_day
+
+    store.save_plan(sample_plan(Q1))
+    store.save_plan(sample_plan("2026-Q2"))
+    t0 = dt.datetime(2026, 1, 20, 9)
+    rows = []
+    for i in range(60):
+        day = dt.date(2026, 1, 1) + dt.timedelta(days=(i * 7) % 150 if i < 30 else i % 9)
+        rows.append(("VIS-1.1" if i % 3 else "CO-1.1", day.isoformat(), float(i)))
+    frame = checkin_frame(rows)
+    frame["recorded_at"] = [t0 + dt.timedelta(minutes=(i * 37) % 11) for i in range(60)]
+    store.add_checkins(frame)
+    audit = store.checkins(effective=False)
+    expected = latest_per_day(audit).sort_values(["kr_id", "date", "recorded_at"],
+                                                kind="stable").reset_index(drop=True)
+    assert_frame_equal(store.checkins(), expected)
+    assert len(store.checkins()) < len(audit)
+    # the audit trail is sorted by kr_id, date, recorded_at
+    keys = list(zip(audit["kr_id"], audit["date"], audit["recorded_at"], strict=True))
+    assert keys == sorted(keys)
+
+
+def test_cli_closes_every_store_it_opens(tmp_path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    import okrkit.store
+    from okrkit.cli import app
+
+    opened: list[Store] = []
+    closed: list[Store] = []
+    real_open, real_close = okrkit.store.open_store, Store.close
+
+    def tracking_open(*args, **kwargs):
+        s = real_open(*args, **kwargs)
+        opened.append(s)
+        return s
+
+    def tracking_close(self):
+        closed.append(self)
+        real_close(self)
+
+    monkeypatch.setattr(okrkit.store, "open_store", tracking_open)
+    monkeypatch.setattr(Store, "close", tracking_close)
+    db = f"sqlite:///{tmp_path / 'okr.db'}"
+    csv = tmp_path / "ck.csv"
+    csv.write_text("kr_id,date,value\nVIS-1.1,2026-01-10,89\n")
+    with real_open(db) as s:
+        s.save_plan(sample_plan())
+    runner = CliRunner()
+    for args in (["import", str(csv)], ["score", Q1], ["score", Q1, "--format", "json"],
+                 ["lint", Q1], ["export", "--period", Q1], ["checkin", "VIS-1.1", "90",
+                                                             "--date", "2026-01-11"],
+                 ["score", "2030-Q1"], ["sample"]):
+        before = len(opened)
+        res = runner.invoke(app, [*args, "--db", db])
+        assert res.exception is None or isinstance(res.exception, SystemExit), res.output
+        assert len(opened) > before, args
+        assert set(map(id, opened)) <= set(map(id, closed)), f"{args} left a store open"

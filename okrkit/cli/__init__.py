@@ -31,6 +31,8 @@ from okrkit.cli import (  # noqa: F401  (register verbs)
     apps,
     calibration,
     checkins,
+    lifecycle,
+    notify,
     plans,
     reports,
     store,

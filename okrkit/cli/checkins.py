@@ -26,16 +26,20 @@ def checkin(
     author: Annotated[str | None, typer.Option()] = None,
     db: DbOption = None,
 ) -> None:
-    """Record one check-in (append-only: a correction is a new check-in)."""
+    """Record one check-in (append-only: a correction is a new check-in).
+
+    The store checks it once, with the one check-in validator and the stored key result
+    (a ``Complete`` needs the target reached, a ``%`` value a ``%`` unit).
+    """
     import pandas as pd
 
-    from okrkit.checkins import validate_checkins
     from okrkit.config import current_user
     from okrkit.store import open_store
 
+    day = date or dt.date.today().isoformat()
     record = {
         "kr_id": kr_id,
-        "date": date or dt.date.today().isoformat(),
+        "date": day,
         "value": value,
         "confidence": confidence,
         "status": status,
@@ -44,11 +48,6 @@ def checkin(
         "achievements": achievements,
         "author": author or current_user(),
     }
-    frame = validate_checkins(pd.DataFrame([record], dtype=object), source="command line")
-    store = open_store(db)
-    try:
-        store.add_checkins(frame, source="command line")
-    finally:
-        store.close()
-    echo(f"check-in recorded: {kr_id} = {frame['value'].iat[0]:g} on {frame['date'].iat[0]}")
-
+    with open_store(db) as store:
+        store.add_checkins(pd.DataFrame([record], dtype=object), source="command line")
+    echo(f"check-in recorded: {kr_id.strip()} = {value.strip()} on {day.strip()}")

@@ -5,16 +5,25 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from okrkit.cli.base import DbOption, app, echo, fail, handles_errors, jsonable, parse_date, records
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def _plan_argument(plan: str, db: str | None, team: str | None = None):  # type: ignore[no-untyped-def]
+    from okrkit.frames import Plan
+
+
+def _plan_argument(
+    plan: str, db: str | None, team: str | None = None, *, checkins: bool = False
+) -> tuple[Plan, pd.DataFrame | None]:
     """The plan a PLAN argument names: a file (any format, :func:`okrkit.plan.read_plan`)
-    or, for anything else, a period in the store (returned too, to read check-ins)."""
+    or, for anything else, a period in the store. For a stored plan, ``checkins=True``
+    also returns the period's check-ins, read in the same store session (closed before
+    returning)."""
     from okrkit.files import names_a_file
     from okrkit.plan import read_plan
 
@@ -22,8 +31,9 @@ def _plan_argument(plan: str, db: str | None, team: str | None = None):  # type:
         return read_plan(plan).for_team(team), None
     from okrkit.store import open_store
 
-    store = open_store(db)
-    return store.load_plan(plan, team=team), store
+    with open_store(db) as store:
+        stored = store.load_plan(plan, team=team)
+        return stored, store.checkins(period=stored.period.label) if checkins else None
 
 
 @app.command()
@@ -49,13 +59,8 @@ def score(
 
     if fmt not in ("table", "csv", "json"):
         fail(f"--format '{fmt}' is not one of table, csv, json")
-    loaded, store = _plan_argument(plan, db, team)
-    if checkins is not None:
-        ck = read_checkins(checkins, plan=loaded)
-    elif store is not None:
-        ck = store.checkins(period=loaded.period.label)
-    else:
-        ck = None
+    loaded, stored = _plan_argument(plan, db, team, checkins=checkins is None)
+    ck = read_checkins(checkins, plan=loaded) if checkins is not None else stored
     card = score_plan(loaded, ck, as_of=parse_date(as_of))
     if fmt == "json":
         out = {
@@ -104,22 +109,22 @@ def import_(
     author: Annotated[str | None, typer.Option(help="Recorded in the revision history.")] = None,
 ) -> None:
     """Load plans and check-ins into the store; each file is one all-or-nothing transaction."""
-    from okrkit.checkins import read_checkins
+    from okrkit.checkins import read_checkin_records
     from okrkit.files import file_kind
     from okrkit.plan import read_plan
     from okrkit.store import open_store
 
-    store = open_store(db)
-    try:
+    with open_store(db) as store:
         for path in paths:
             if not path.exists():
                 fail(f"{path}: no such file")
             if file_kind(path) == "checkins":
-                frame = read_checkins(path)
-                n = store.add_checkins(frame, source=str(path))
+                # checked once, by the store: the fields, the stored KRs and their periods
+                frame, lines = read_checkin_records(path)
+                n = store.add_checkins(frame, source=str(path), lines=lines)
                 echo(f"{path}: {n} check-ins added")
             else:
-                plan = read_plan(path, known_ids=_store_objective_ids(store))
+                plan = read_plan(path, known_ids=store.objective_ids())
                 rev = store.save_plan(
                     plan, author=author, message=f"import {path.name}", force=True
                 )
@@ -127,15 +132,6 @@ def import_(
                     f"{path}: plan {plan.period} saved ({len(plan.objectives)} objectives, "
                     f"{len(plan.key_results)} key results, revision {rev})"
                 )
-    finally:
-        store.close()
-
-
-def _store_objective_ids(store: Any) -> set[str]:
-    ids: set[str] = set()
-    for period in store.periods():
-        ids |= set(store.load_plan(period).objectives["objective_id"])
-    return ids
 
 
 @app.command()
@@ -154,16 +150,13 @@ def export(
 
     if to not in ("yaml", "csv", "xlsx"):
         fail(f"--to '{to}' is not one of yaml, csv, xlsx")
-    store = open_store(db)
-    try:
+    with open_store(db) as store:
         plan = store.load_plan(period, team=team)
-        if out is None and to == "yaml":
-            echo(dump_plan(plan), nl=False)
-            return
-        target = out or Path(f"okr-{period}{'-' + team if team else ''}.{to}")
         checkins = store.checkins(period=period, team=team) if to == "xlsx" else None
-        export_plan(plan, target, to, checkins=checkins)
-        echo(f"wrote {target}")
-    finally:
-        store.close()
+    if out is None and to == "yaml":
+        echo(dump_plan(plan), nl=False)
+        return
+    target = out or Path(f"okr-{period}{'-' + team if team else ''}.{to}")
+    export_plan(plan, target, to, checkins=checkins)
+    echo(f"wrote {target}")
 

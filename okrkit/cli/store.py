@@ -55,14 +55,11 @@ def sample(
     from okrkit.sample import load_sample
     from okrkit.store import open_store
 
-    store = open_store(db)
-    try:
+    with open_store(db) as store:
         loaded = load_sample(store, force=force)
         echo(
             f"{store.url}: sample loaded: {', '.join(loaded)}"
             if loaded
             else f"{store.url}: sample already loaded"
         )
-    finally:
-        store.close()
 

@@ -14,8 +14,6 @@ import datetime as dt
 import gzip
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -23,6 +21,7 @@ from typing import IO, Any
 from sqlalchemy import Connection, Date, DateTime, delete, func, insert, select
 
 from okrkit.errors import StoreError
+from okrkit.files import open_atomic
 from okrkit.store import checkins as _checkins
 from okrkit.store.engine import current_revision
 from okrkit.store.schema import TABLES, checkins
@@ -49,8 +48,14 @@ def _plain(v: Any) -> Any:
     return v
 
 
+def _serial(table: Any) -> bool:
+    """Tables whose rows are numbered by the database (``id``): the numbers are not kept,
+    the order is (a restore numbers the rows again, in the same order)."""
+    return "id" in table.c and table.c.id.autoincrement is True
+
+
 def _columns(table: Any) -> list[str]:
-    return [c.name for c in table.columns if not (table is checkins and c.name == "id")]
+    return [c.name for c in table.columns if not (_serial(table) and c.name == "id")]
 
 
 def dump(conn: Connection, path: Path) -> dict[str, int]:
@@ -63,38 +68,30 @@ def dump(conn: Connection, path: Path) -> dict[str, int]:
         "tables": tables,
     }
     counts: dict[str, int] = {}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw:
-            packed: Any = gzip.GzipFile(fileobj=raw, mode="wb") if _gz(path) else raw
-            fh = io.TextIOWrapper(packed, encoding="utf-8", newline="\n")
-            fh.write(json.dumps(header) + "\n")
-            for table in TABLES:
-                cols = [table.c[c] for c in tables[table.name]]
-                order = [table.c.id] if table is checkins else list(table.primary_key.columns)
-                result = conn.execution_options(yield_per=_CHUNK).execute(
-                    select(*cols).order_by(*order)
+    # the one atomic writer (okrkit.files); 0600 like before: a backup holds everything
+    with open_atomic(path, mode=0o600) as raw:
+        packed: Any = gzip.GzipFile(fileobj=raw, mode="wb") if _gz(path) else raw
+        fh = io.TextIOWrapper(packed, encoding="utf-8", newline="\n")
+        fh.write(json.dumps(header) + "\n")
+        for table in TABLES:
+            cols = [table.c[c] for c in tables[table.name]]
+            order = [table.c.id] if _serial(table) else list(table.primary_key.columns)
+            result = conn.execution_options(yield_per=_CHUNK).execute(
+                select(*cols).order_by(*order)
+            )
+            n = 0
+            for part in result.partitions():
+                fh.writelines(
+                    json.dumps({"t": table.name, "r": [_plain(v) for v in row]}) + "\n"
+                    for row in part
                 )
-                n = 0
-                for part in result.partitions():
-                    fh.writelines(
-                        json.dumps({"t": table.name, "r": [_plain(v) for v in row]}) + "\n"
-                        for row in part
-                    )
-                    n += len(part)
-                counts[table.name] = n
-            fh.write(json.dumps({"end": counts}) + "\n")
-            fh.flush()
-            fh.detach()
-            if packed is not raw:
-                packed.close()
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+                n += len(part)
+            counts[table.name] = n
+        fh.write(json.dumps({"end": counts}) + "\n")
+        fh.flush()
+        fh.detach()
+        if packed is not raw:
+            packed.close()
     return counts
 
 
@@ -128,13 +125,13 @@ def load(conn: Connection, path: Path, *, replace: bool, where: str) -> dict[str
     existing = sum(conn.execute(select(func.count()).select_from(t)).scalar_one() for t in TABLES)
     if existing and not replace:
         raise StoreError(
-            f"the store {where} is not empty: restore into an empty store, or pass "
-            "replace=True to delete its contents first"
+            f"the store {where} is not empty: restore into an empty store, or delete its "
+            "contents first (okrkit restore --replace; Store.restore(..., replace=True))"
         )
     if replace:
         for table in reversed(TABLES):
             conn.execute(delete(table))
-    counts: dict[str, int] = {}
+    counts: dict[str, int] = {t.name: 0 for t in TABLES}
     try:
         with _open(path) as fh:
             try:

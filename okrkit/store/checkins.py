@@ -1,43 +1,46 @@
-"""Check-ins in the store: validation against the stored plans, bulk insert, reads.
+"""Check-ins in the store: what only the store can check, bulk insert, reads.
 
-Check-ins are append-only. A correction is a new row for the same ``(kr_id, date)``; the
-row with the latest ``recorded_at`` (ties: the one inserted last) is the *effective* one.
-Reads return only effective rows unless ``effective=False`` asks for the audit trail.
+Check-ins are append-only. A correction is a new row for the same ``(kr_id, date)``; which
+row counts is :func:`okrkit.rules.latest_per_day` (the latest ``recorded_at``; equal
+times: the one inserted last). Reads return only those rows unless ``effective=False``
+asks for the audit trail; which rows win is the rule of
+:func:`okrkit.rules.latest_per_day` (:func:`okrkit.rules.keep_latest` on the codes read).
 
-The insert path is built for volume: the frame is validated with vectorised pandas/numpy
-checks, turned into plain tuples of ISO text and floats, and written with the driver's
-``executemany`` (SQLite) or ``COPY ... FROM STDIN`` (PostgreSQL) in chunks, all inside the
-caller's single transaction.
+The fields of each record are checked by the one check-in validator
+(:mod:`okrkit.checkin_schema`; a frame it sealed is not checked again). The store adds
+what needs it: which stored period holds the key result on that date (unknown key
+results, dates outside every period that holds them), and the key-result rules (a
+percentage value needs a ``%`` unit; a reported status must agree with the value) against
+the stored key results. Rows are then written column-wise: ``executemany`` (SQLite) or
+one CSV ``COPY ... FROM STDIN`` (PostgreSQL), inside the caller's single transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
-from collections.abc import Sequence
 from itertools import islice
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, String, func, select, type_coerce
+from sqlalchemy import Connection, select
 
-from okrkit.errors import CheckinError, Problem
-from okrkit.frames import CHECKIN_COLUMNS, STATUSES, empty
-from okrkit.store.schema import checkins, key_results, objectives, periods
+from okrkit import checkin_schema, checkin_seal
+from okrkit.errors import CheckinError
+from okrkit.frames import CHECKIN_COLUMNS
+from okrkit.rules import keep_latest
+from okrkit.store.schema import key_results, periods
 
 CHUNK = 50_000
 _COLUMNS = ("period", *CHECKIN_COLUMNS, "source")  # the checkins table, in order
-_INSERT_SQLITE = (
-    "INSERT INTO checkins (period, kr_id, date, value, confidence, status, note, blockers, "
-    "achievements, author, recorded_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_COPY_PG = (
-    "COPY checkins (period, kr_id, date, value, confidence, status, note, blockers, "
-    "achievements, author, recorded_at, source) FROM STDIN"
-)
+_NAMES = ", ".join(_COLUMNS)
+_INSERT_SQLITE = f"INSERT INTO checkins ({_NAMES}) VALUES ({', '.join('?' * len(_COLUMNS))})"  # noqa: S608
+_COPY_PG = f"COPY checkins ({_NAMES}) FROM STDIN"
+_COPY_PG_CSV = f"COPY checkins ({_NAMES}) FROM STDIN WITH (FORMAT csv)"
 _TEXT = ("note", "blockers", "achievements", "author")
-_STATUS_LOOKUP = {s.lower(): s for s in STATUSES}
+_STAMP = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def utcnow() -> dt.datetime:
@@ -45,71 +48,56 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def _column(frame: pd.DataFrame, name: str) -> pd.Series:
-    if name in frame.columns:
-        return frame[name].reset_index(drop=True)
-    return pd.Series([None] * len(frame), dtype=object)
+def _placements(conn: Connection, ids: np.ndarray) -> pd.DataFrame:
+    """The stored key results named ``ids`` (all of them for many ids), with their
+    period's dates and the fields the KR rules need."""
+    k, p = key_results, periods
+    stmt = (
+        select(k.c.kr_id, k.c.period, p.c.start_date, p.c.end_date, k.c.unit, k.c.direction,
+               k.c.baseline, k.c.target)
+        .join(p, p.c.period == k.c.period)
+        .order_by(p.c.start_date, p.c.period)
+    )
+    if len(ids) <= 500:  # a few check-ins (the app, the command line): only their KRs
+        stmt = stmt.where(k.c.kr_id.in_([str(i) for i in ids]))
+    rows = [tuple(r) for r in conn.execute(stmt).all()]  # plain tuples: pandas is slow on Rows
+    cols = ["kr_id", "period", "start", "end", "unit", "direction", "baseline", "target"]
+    out = pd.DataFrame.from_records(rows, columns=cols)
+    for c in ("start", "end"):
+        days = pd.Series(out[c].to_numpy(dtype=object), dtype=object)
+        out[c] = _by_distinct(days, lambda d: np.datetime64(d, "D")).astype("datetime64[D]")
+    return out
 
 
-def _texts(series: pd.Series, *, strip: bool = False) -> np.ndarray:
-    """Object array of str/None; blank strings become None (``strip``: trim ids)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    clean: list[str | None] = []
-    for u in uniques:
-        t = u if isinstance(u, str) else str(u)
-        clean.append((t.strip() if strip else t) if t.strip() else None)
-    lookup = np.array([*clean, None], dtype=object)  # code -1 (missing) -> None
-    return lookup[codes]
+def _place(chk: checkin_schema.Checked, krs: pd.DataFrame) -> np.ndarray:
+    """Each row's stored key result (row of ``krs``) whose period holds the date; -1: none.
+
+    A key result id may be in several periods: the earliest period holding the date wins.
+    """
+    n = len(chk.kr_codes)
+    placed = np.full(n, -1, dtype="int64")
+    if not len(krs) or not n:
+        return placed
+    nth = krs.groupby("kr_id", sort=False).cumcount().to_numpy()
+    start, end = krs["start"].to_numpy(), krs["end"].to_numpy()
+    ok = (chk.kr_codes >= 0) & ~np.isnat(chk.day)
+    for j in range(int(nth.max()) + 1):
+        level = np.flatnonzero(nth == j)
+        cand = checkin_schema.kr_positions(chk, krs["kr_id"].to_numpy()[level])
+        sel = np.flatnonzero(ok & (placed < 0) & (cand >= 0))
+        rows = level[cand[sel]]
+        inside = (chk.day[sel] >= start[rows]) & (chk.day[sel] <= end[rows])
+        placed[sel[inside]] = rows[inside]
+    return placed
 
 
-def _numbers(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Float values and a mask of cells that hold something that is not a number."""
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        vals = series.to_numpy(dtype="float64", na_value=np.nan)
-        return vals, np.zeros(len(vals), bool)
-    vals = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
-    given = ~pd.isna(_texts(series))
-    return vals, given & np.isnan(vals)
+def checked(frame: pd.DataFrame) -> tuple[checkin_schema.Checked, str | None, Any]:
+    """The fields checked by the one validator (no store needed: done before locking).
 
-
-def _day(v: Any) -> np.datetime64:
-    if isinstance(v, dt.datetime):
-        v = v.date()
-    if not isinstance(v, dt.date):
-        v = dt.date.fromisoformat(str(v).strip())  # ValueError for anything else
-    return np.datetime64(v, "D")
-
-
-def _days(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Dates as ``datetime64[D]`` and a mask of cells that are given but not dates."""
-    if pd.api.types.is_datetime64_any_dtype(series):
-        out = series.dt.tz_localize(None) if series.dt.tz is not None else series
-        return out.to_numpy(dtype="datetime64[D]"), np.zeros(len(series), bool)
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    parsed = np.full(len(uniques) + 1, np.datetime64("NaT"), dtype="datetime64[D]")
-    wrong = np.zeros(len(uniques) + 1, bool)
-    for j, u in enumerate(uniques):
-        if isinstance(u, str) and not u.strip():
-            continue
-        try:
-            parsed[j] = _day(u)
-        except (ValueError, TypeError):
-            wrong[j] = True
-    return parsed[codes], wrong[codes]
-
-
-def _recorded(series: pd.Series, now: dt.datetime) -> tuple[np.ndarray, np.ndarray]:
-    """``recorded_at`` as SQL text (UTC, naive); missing ones become ``now``."""
-    bad = np.zeros(len(series), bool)
-    if series.isna().all():
-        stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
-        return np.full(len(series), stamp, dtype=object), bad
-    ts = pd.to_datetime(series, errors="coerce", utc=True, format="mixed")
-    bad = (~pd.isna(series) & ts.isna()).to_numpy()
-    arr = ts.dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
-    arr = np.where(np.isnat(arr), np.datetime64(now, "us"), arr)
-    text = np.char.replace(np.datetime_as_string(arr, unit="us"), "T", " ")
-    return text.astype(object), bad
+    A frame the validator sealed is not checked again; its file and lines come along.
+    """
+    known = checkin_seal.sealed(frame)
+    return (checkin_schema.check(frame), None, None) if known is None else known
 
 
 def prepare(
@@ -117,162 +105,122 @@ def prepare(
     frame: pd.DataFrame,
     *,
     source: str | None = None,
-    lines: Sequence[int] | None = None,
+    lines: Any = None,
     now: dt.datetime | None = None,
-) -> list[tuple[Any, ...]]:
-    """Validate check-in records against the stored plans and return rows to insert.
+    checked_as: tuple[checkin_schema.Checked, str | None, Any] | None = None,
+) -> dict[str, Any]:
+    """Check check-in records against the stored plans; the columns to insert.
+
+    ``checked_as`` is :func:`checked` of ``frame`` when the caller ran it already.
 
     Raises
     ------
     CheckinError
         With every problem found (nothing is written), each naming the row or line.
     """
-    n = len(frame)
-    now = now or utcnow()
-    problems: list[tuple[int, str, str]] = []
-
-    kr = _texts(_column(frame, "kr_id"), strip=True)
-    days, bad_day = _days(_column(frame, "date"))
-    value, bad_value = _numbers(_column(frame, "value"))
-    conf, bad_conf = _numbers(_column(frame, "confidence"))
-    status_raw = _texts(_column(frame, "status"), strip=True)
-    recorded, bad_rec = _recorded(_column(frame, "recorded_at"), now)
-
-    def report(mask: np.ndarray, field: str, msg: Any) -> None:
-        for i in np.flatnonzero(mask):
-            problems.append((int(i), field, msg(int(i)) if callable(msg) else msg))
-
-    kr_missing = pd.isna(kr)
-    report(kr_missing, "kr_id", "required field 'kr_id' is missing")
-    report(bad_day, "date", lambda i: f"date '{frame['date'].iat[i]}' is not a date (YYYY-MM-DD)")
-    report(np.isnat(days) & ~bad_day, "date", "required field 'date' is missing")
-    report(bad_value, "value", lambda i: f"value '{frame['value'].iat[i]}' is not a number")
-    report(np.isnan(value) & ~bad_value, "value", "required field 'value' is missing")
-    report(np.isinf(value), "value", "value must be finite")
-    report(
-        bad_conf,
-        "confidence",
-        lambda i: f"confidence '{frame['confidence'].iat[i]}' is not a number",
-    )
-    report(
-        ~np.isnan(conf) & ((conf < 0) | (conf > 1)),
-        "confidence",
-        lambda i: f"confidence {conf[i]:g} must be between 0 and 1",
-    )
-    report(
-        bad_rec,
-        "recorded_at",
-        lambda i: f"recorded_at '{frame['recorded_at'].iat[i]}' is not a time",
-    )
-    codes, uniques = pd.factorize(status_raw, use_na_sentinel=True)
-    fixed = [_STATUS_LOOKUP.get(u.lower(), u) for u in uniques]
-    status = np.array([*fixed, None], dtype=object)[codes]
-    bad_status = np.array([u not in STATUSES for u in fixed] + [False], bool)[codes]
-    report(
-        bad_status,
-        "status",
-        lambda i: f"status '{status[i]}' must be one of " + ", ".join(STATUSES),
-    )
-
-    # which stored period holds the KR at that date?
-    known = conn.execute(
-        select(key_results.c.kr_id, key_results.c.period, periods.c.start_date, periods.c.end_date)
-        .join(periods, periods.c.period == key_results.c.period)
-        .order_by(periods.c.start_date, periods.c.period)
-    ).all()
-    ok = ~kr_missing & ~np.isnat(days)
-    period = np.full(n, None, dtype=object)
-    if known and ok.any():
-        krs = pd.DataFrame(known, columns=["kr_id", "period", "start", "end"])
-        krs["start"] = krs["start"].to_numpy(dtype="datetime64[D]")
-        krs["end"] = krs["end"].to_numpy(dtype="datetime64[D]")
-        rows = np.flatnonzero(ok)
-        left = pd.DataFrame({"row": rows, "kr_id": kr[rows], "day": days[rows]})
-        m = left.merge(krs, on="kr_id", how="inner", sort=False)
-        m = m[(m["day"] >= m["start"]) & (m["day"] <= m["end"])]
-        m = m.drop_duplicates("row", keep="first")
-        period[m["row"].to_numpy()] = m["period"].to_numpy(dtype=object)
-    unplaced = ok & pd.isna(period)
-    if unplaced.any():
-        spans: dict[str, list[str]] = {}
-        for k, p, s, e in known:
-            spans.setdefault(k, []).append(f"{p}: {s}..{e}")
-        for i in np.flatnonzero(unplaced):
-            k = kr[i]
-            if k not in spans:
-                problems.append(
-                    (int(i), "kr_id", f"unknown key result '{k}' (not in any stored plan)")
-                )
-            else:
-                d = str(days[i])
-                where = "; ".join(spans[k])
-                msg = f"date {d} is outside every period that holds key result '{k}' ({where})"
-                problems.append((int(i), "date", msg))
-
-    if problems:
-        raise CheckinError(_locate(problems, kr, source, lines), file=source)
-
-    date_text = np.datetime_as_string(days, unit="D").astype(object)
-    conf_obj = conf.astype(object)
-    conf_obj[np.isnan(conf)] = None
-    text_cols = [_texts(_column(frame, c)) for c in _TEXT]
-    src = [source] * n
-    return list(
-        zip(
-            period.tolist(),
-            kr.tolist(),
-            date_text.tolist(),
-            value.tolist(),
-            conf_obj.tolist(),
-            status.tolist(),
-            *(c.tolist() for c in text_cols),
-            recorded.tolist(),
-            src,
-            strict=True,
-        )
-    )
+    chk, sealed_source, sealed_lines = checked_as or checked(frame)
+    if lines is None and sealed_lines is not None and source in (None, sealed_source):
+        lines = sealed_lines
+    krs = _placements(conn, chk.kr_ids)
+    placed = _place(chk, krs)
+    _unplaced(chk, krs, placed)
+    rows = np.flatnonzero(placed >= 0)
+    checkin_schema.check_key_results(chk, rows, placed[rows], krs)
+    if chk.found:
+        if lines is None and source is not None and os.path.isfile(source):
+            lines = range(2, len(frame) + 2)  # a header line, then one record per line
+        raise CheckinError(chk.problems(source, lines), file=source)
+    return _columns(chk, krs["period"].to_numpy()[placed] if len(krs) else placed,
+                    source, now or utcnow())
 
 
-def _locate(
-    problems: list[tuple[int, str, str]],
-    kr: np.ndarray,
-    source: str | None,
-    lines: Sequence[int] | None,
-) -> list[Problem]:
-    out = []
-    is_file = source is not None and lines is None and os.path.isfile(source)
-    for i, field, msg in sorted(problems, key=lambda p: (p[0], p[1])):
-        if lines is not None:
-            line, row = int(lines[i]), None
-        elif is_file:
-            line, row = i + 2, None  # a header line, then one record per line
-        else:
-            line, row = None, i + 1
-        out.append(Problem(msg, file=source, line=line, row=row, field=field, id=kr[i]))
-    return out
+def _unplaced(chk: checkin_schema.Checked, krs: pd.DataFrame, placed: np.ndarray) -> None:
+    todo = np.flatnonzero((placed < 0) & (chk.kr_codes >= 0) & ~np.isnat(chk.day))
+    if not len(todo):
+        return
+    spans: dict[str, list[str]] = {}
+    for k, p, s, e in zip(krs["kr_id"], krs["period"], krs["start"].dt.date, krs["end"].dt.date,
+                          strict=True):
+        spans.setdefault(k, []).append(f"{p}: {s}..{e}")
+    kr, day = chk.kr, chk.day
+    unknown = np.array([kr[i] not in spans for i in todo], dtype=bool)
+    chk.add(todo[unknown], "kr_id", "unknown-key-result",
+            lambda i: f"unknown key result '{kr[i]}' (not in any stored plan)")
+    chk.add(todo[~unknown], "date", "outside-period",
+            lambda i: f"date {day[i]} is outside every period that holds key result "
+                      f"'{kr[i]}' ({'; '.join(spans[kr[i]])})")
 
 
-def insert(conn: Connection, rows: list[tuple[Any, ...]]) -> int:
-    """Append prepared rows in chunks (one transaction: the caller's)."""
-    if not rows:
+def _by_distinct(values: pd.Series, convert: Any) -> np.ndarray:
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)
+    lookup = np.array([*(convert(u) for u in uniq), None], dtype=object)
+    return lookup[codes]
+
+
+def _columns(chk: checkin_schema.Checked, period: np.ndarray, source: str | None,
+             now: dt.datetime) -> dict[str, Any]:
+    """The checkins table's columns (Python values, SQL text for dates and times)."""
+    f = chk.frame
+    days = pd.Series(chk.day.astype("int64"))
+    day_text = _by_distinct(days, lambda d: str(np.datetime64(int(d), "D")))
+    rec = _by_distinct(f["recorded_at"], lambda m: m.strftime(_STAMP))
+    rec[pd.isna(rec)] = now.strftime(_STAMP)
+    conf = f["confidence"].to_numpy().astype(object)
+    conf[np.isnan(f["confidence"].to_numpy())] = None
+    return {
+        "period": period.astype(object), "kr_id": f["kr_id"].to_numpy(), "date": day_text,
+        "value": f["value"].to_numpy(), "confidence": conf, "status": f["status"].to_numpy(),
+        **{c: f[c].to_numpy() for c in _TEXT}, "recorded_at": rec,
+        "source": np.full(len(f), source, dtype=object),
+    }
+
+
+def insert_columns(conn: Connection, columns: dict[str, Any]) -> int:
+    """Append prepared columns (:func:`prepare`) in the caller's transaction."""
+    n = len(columns["kr_id"])
+    if not n:
         return 0
     if conn.dialect.name == "sqlite":
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
+        lists = [np.asarray(columns[c]).tolist() for c in _COLUMNS]
+        return insert(conn, zip(*lists, strict=True), n)
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    table = pa.table({c: pa.array(np.asarray(columns[c]), type=pa.float64()
+                                  if c in ("value", "confidence") else pa.string(),
+                                  from_pandas=True) for c in _COLUMNS})
+    buf = io.BytesIO()
+    pcsv.write_csv(table, buf, pcsv.WriteOptions(include_header=False, quoting_style="needed"))
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(_COPY_PG_CSV) as copy:
+            view = buf.getbuffer()
+            for at in range(0, len(view), 1 << 24):
+                copy.write(view[at: at + (1 << 24)])
+            del view
+    finally:
+        cursor.close()
+    return n
+
+
+def insert(conn: Connection, rows: Any, n: int | None = None) -> int:
+    """Append rows (tuples in :data:`_COLUMNS` order) in chunks (the caller's transaction)."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    count = 0
+    try:
+        if conn.dialect.name == "sqlite":
             it = iter(rows)
             while chunk := list(islice(it, CHUNK)):
                 cursor.executemany(_INSERT_SQLITE, chunk)
-        finally:
-            cursor.close()
-    else:
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
+                count += len(chunk)
+        else:
             with cursor.copy(_COPY_PG) as copy:
                 for row in rows:
                     copy.write_row(row)
-        finally:
-            cursor.close()
-    return len(rows)
+                    count += 1
+    finally:
+        cursor.close()
+    return count if n is None else n
 
 
 def read(
@@ -283,65 +231,88 @@ def read(
     effective: bool = True,
     with_period: bool = False,
 ) -> pd.DataFrame:
-    """Check-ins as a contract frame sorted by kr_id, date, recorded_at.
+    """Check-ins as a contract frame sorted by kr_id, date, recorded_at (then insertion).
 
-    Dates come back as text (SQLite) or date objects (PostgreSQL) and are converted
-    column-wise with numpy, not row by row, so a million rows read in seconds.
+    One plain query through the driver's cursor, in the order of the check-in index
+    (period, kr_id, date, recorded_at, id); the columns are converted once per distinct
+    value (dates, times) rather than per row. ``effective`` keeps the rows
+    :func:`okrkit.rules.latest_per_day` picks (per period, KR and day: the latest
+    recorded, then the latest inserted), by :func:`okrkit.rules.keep_latest`.
     """
-    c = checkins
-    raw = {
-        "date": type_coerce(c.c.date, String),
-        "recorded_at": type_coerce(c.c.recorded_at, String),
-    }
-    names = ["id", "period", *_COLUMNS[1:-1]]
-    cols = [raw.get(n, c.c[n]).label(n) for n in names]
-    stmt = select(*cols)
+    names = ["id", "period", *CHECKIN_COLUMNS]
+    sql = f"SELECT {', '.join('c.' + n for n in names)} FROM checkins c"  # noqa: S608
+    where, params = [], []
     if team is not None:
-        k, o = key_results, objectives
-        stmt = stmt.join(k, (k.c.period == c.c.period) & (k.c.kr_id == c.c.kr_id)).join(
-            o, (o.c.period == k.c.period) & (o.c.objective_id == k.c.objective_id)
-        )
-        stmt = stmt.where(o.c.team == team)
+        sql += (" JOIN key_results k ON k.period = c.period AND k.kr_id = c.kr_id"
+                " JOIN objectives o ON o.period = k.period AND o.objective_id = k.objective_id")
+        where.append("o.team = ?")
+        params.append(team)
     if period is not None:
-        stmt = stmt.where(c.c.period == period)
-    if effective:
-        rank = (
-            func.row_number()
-            .over(
-                partition_by=(c.c.period, c.c.kr_id, c.c.date),
-                order_by=(c.c.recorded_at.desc(), c.c.id.desc()),
-            )
-            .label("rank")
-        )
-        inner = stmt.add_columns(rank).subquery()
-        stmt = select(*(inner.c[n] for n in names)).where(inner.c.rank == 1)
-        order = [inner.c.kr_id, inner.c.date, inner.c.recorded_at, inner.c.id]
-    else:
-        order = [c.c.kr_id, c.c.date, c.c.recorded_at, c.c.id]
-    rows = conn.execute(stmt.order_by(*order)).all()
-    if not rows:
-        out = empty("checkins")
-        if with_period:
-            out.insert(0, "period", pd.Series(dtype=object))
-        return out
-    data = dict(zip(names, zip(*rows, strict=True), strict=True))
+        where.append("c.period = ?")
+        params.append(period)
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    collate = "" if conn.dialect.name == "sqlite" else ' COLLATE "C"'  # code-point order
+    sql += (f" ORDER BY c.period{collate}, c.kr_id{collate}, c.date, c.recorded_at, c.id")
+    frame = _frame(names, _fetch(conn, sql, params))  # sorted: the index's own order
+    if effective and len(frame):
+        change = np.zeros(len(frame), dtype=bool)
+        for c in ("period", "kr_id", "date"):
+            v = frame[c].to_numpy()
+            change[1:] |= v[1:] != v[:-1]
+        # rows are in recorded_at, id order within a day: the rule's "latest wins"
+        keep = keep_latest(np.cumsum(change), None)
+        frame = frame.iloc[keep]
+    if frame["period"].nunique() > 1:  # several periods: back to kr_id, date order
+        order = np.lexsort([_sorted_codes(frame[c]) for c in ("id", "recorded_at", "date",
+                                                                "kr_id")])
+        frame = frame.iloc[order]
+    cols = (["period"] if with_period else []) + CHECKIN_COLUMNS
+    return frame[cols].reset_index(drop=True)
 
-    def text(name: str) -> pd.Series:
-        return pd.Series(data[name], dtype=object)
 
-    out = pd.DataFrame(
-        {
-            "kr_id": text("kr_id"),
-            "date": pd.Series(np.array(data["date"], dtype="datetime64[D]").astype(object)),
-            "value": np.array(data["value"], dtype="float64"),
-            "confidence": np.array(data["confidence"], dtype="float64"),
-            **{name: text(name) for name in ("status", *_TEXT)},
-            "recorded_at": pd.Series(
-                np.array(data["recorded_at"], dtype="datetime64[us]").astype(object)
-            ),
-        },
-        columns=CHECKIN_COLUMNS,
-    )
-    if with_period:
-        out.insert(0, "period", text("period"))
-    return out
+def _fetch(conn: Connection, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    raw = conn.connection.driver_connection  # type: ignore[union-attr]
+    if conn.dialect.name != "sqlite":
+        sql = sql.replace("?", "%s")
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _frame(names: list[str], rows: list[tuple[Any, ...]]) -> pd.DataFrame:
+    """Rows to typed columns: dates and times converted once per distinct value."""
+    grid = np.array(rows, dtype=object) if rows else np.empty((0, len(names)), dtype=object)
+    data = {n: grid[:, j] for j, n in enumerate(names)}
+
+    def obj(name: str) -> pd.Series:
+        return pd.Series(np.ascontiguousarray(data[name]), dtype=object, copy=False)
+
+    def floats(name: str) -> np.ndarray:
+        return np.array(data[name].tolist(), dtype="float64")  # None: NaN
+
+    day = _by_distinct(obj("date"), _as_date)
+    codes, uniq = pd.factorize(obj("recorded_at"), use_na_sentinel=True)
+    stamp = np.array([np.datetime64(_as_datetime(u), "us") for u in uniq] + [np.datetime64("NaT")],
+                     dtype="datetime64[us]")[codes]
+    out = {"id": data["id"].astype("int64"), "period": obj("period"),
+           "kr_id": obj("kr_id"), "date": pd.Series(day, dtype=object), "value": floats("value"),
+           "confidence": floats("confidence"),
+           **{n: obj(n) for n in ("status", *_TEXT)}, "recorded_at": pd.Series(stamp)}
+    return pd.DataFrame(out, copy=False)
+
+
+def _as_date(v: Any) -> dt.date:
+    return v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10])
+
+
+def _as_datetime(v: Any) -> dt.datetime:
+    return v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
+
+
+def _sorted_codes(values: pd.Series) -> np.ndarray:
+    """Codes that sort like the values (missing first)."""
+    return np.asarray(pd.factorize(values, sort=True, use_na_sentinel=True)[0], dtype="int64")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
@@ -124,6 +126,27 @@ class Store:
             )
             return list(conn.execute(stmt).scalars())
 
+    def objective_ids(self) -> list[str]:
+        """Every objective id in the store (all periods), sorted: parents a plan may name."""
+        with self._read() as conn:
+            stmt = select(objectives.c.objective_id).distinct().order_by(objectives.c.objective_id)
+            return list(conn.execute(stmt).scalars())
+
+    def latest_period(self, team: str | None = None) -> str | None:
+        """The period with the latest start that has a plan (that ``team`` owns objectives in)."""
+        with self._read() as conn:
+            stmt = select(periods.c.period).order_by(
+                periods.c.start_date.desc(), periods.c.period.desc()).limit(1)
+            if team is not None:
+                stmt = stmt.where(periods.c.period.in_(
+                    select(objectives.c.period).where(objectives.c.team == team)))
+            return conn.execute(stmt).scalar()
+
+    def key_results(self, period: str | Period) -> pd.DataFrame:
+        """The key results of ``period`` (contract frame, plan order; empty if none)."""
+        with self._read() as conn:
+            return _plans.read_key_results(conn, _label(period))
+
     def save_reviews(
         self, frame: pd.DataFrame, period: str | Period, *, author: str | None = None
     ) -> None:
@@ -172,24 +195,31 @@ class Store:
         frame: pd.DataFrame,
         *,
         source: str | None = None,
-        lines: Sequence[int] | None = None,
+        lines: Sequence[int] | Callable[[], Sequence[int] | None] | None = None,
     ) -> int:
         """Append check-ins (one transaction, all or nothing); returns the rows added.
 
-        Each row must name a stored key result and fall inside a period holding it; its
-        period is the one whose dates contain it. ``recorded_at`` defaults to now (UTC).
+        The records are checked by the one check-in validator (a frame it returned and
+        nobody changed is not checked again), then against the store: each row must name
+        a stored key result and fall inside a period holding it (its period is the one
+        whose dates contain it), a ``%`` value needs a ``%`` unit, and a reported status
+        must agree with the value (:func:`okrkit.rules.status_conflicts`). Every problem
+        is reported at once. ``recorded_at`` defaults to now (UTC).
 
         Raises
         ------
         CheckinError
             Listing every bad row: ``row`` is 1-based in ``frame``. The file ``line`` is
-            named instead when ``lines`` (one line number per row) is given, or when
-            ``source`` is an existing file (then a header line and one record per line
-            are assumed: line = row + 1).
+            named instead when ``lines`` (one line number per row, or a function giving
+            them) is given, when the frame came from :func:`okrkit.read_checkins` of that
+            file, or when ``source`` is an existing file (then a header line and one
+            record per line are assumed: line = row + 1).
         """
+        fields = _checkins.checked(frame)  # before taking the write lock
         with self._write() as conn:
-            rows = _checkins.prepare(conn, frame, source=source, lines=lines)
-            return _checkins.insert(conn, rows)
+            columns = _checkins.prepare(conn, frame, source=source, lines=lines,
+                                        checked_as=fields)
+            return _checkins.insert_columns(conn, columns)
 
     def checkins(
         self,
@@ -207,6 +237,165 @@ class Store:
         label = None if period is None else _label(period)
         with self._read() as conn:
             return _checkins.read(conn, period=label, team=team, effective=effective)
+
+    # -- plan lifecycle (okrkit.lifecycle) ---------------------------------------
+
+    def _team_of(self, conn: Connection, period: str, team: str) -> None:
+        known = list(conn.execute(
+            select(objectives.c.team).distinct()
+            .where(objectives.c.period == period, objectives.c.team.is_not(None))
+            .order_by(objectives.c.team)).scalars())
+        if not known and conn.execute(select(periods.c.period).where(
+                periods.c.period == period)).first() is None:
+            _plans.load(conn, period, self.url)  # raises: no such period, listing them
+        if team not in known:
+            raise StoreError(f"no team '{team}' in {period} (teams: {', '.join(known)})")
+
+    def plan_state(self, period: str | Period, team: str) -> Any:
+        """The lifecycle state of ``team``'s plan (:class:`okrkit.lifecycle.PlanState`)."""
+        from okrkit.store import lifecycle as _life
+
+        label = _label(period)
+        with self._read() as conn:
+            self._team_of(conn, label, team)
+            return _life.load(conn, label, team)
+
+    def plan_states(self, period: str | Period) -> list[Any]:
+        """The lifecycle state of every team's plan in ``period``."""
+        from okrkit.store import lifecycle as _life
+
+        label = _label(period)
+        teams = self.teams(label)
+        with self._read() as conn:
+            return _life.load_all(conn, label, teams)
+
+    def update_plan_state(self, period: str | Period, team: str,
+                          change: Callable[[Any], Any]) -> Any:
+        """Apply one :mod:`okrkit.lifecycle` transition to ``team``'s plan, in one transaction.
+
+        ``change`` takes the stored state and returns the new one (or raises
+        :class:`~okrkit.lifecycle.LifecycleError`, which leaves the store unchanged).
+        """
+        from okrkit.store import lifecycle as _life
+
+        label = _label(period)
+        with self._write() as conn:
+            self._team_of(conn, label, team)
+            new = change(_life.load(conn, label, team))
+            _life.save(conn, new)
+            return new
+
+    def close_plan(self, period: str | Period, team: str, *, as_of: dt.date,
+                   force: bool = False, reason: str | None = None) -> Any:
+        """Complete ``team``'s plan and freeze its final scores (the retrospective's).
+
+        Only after the period's end date, or with ``force`` and a reason
+        (:func:`okrkit.lifecycle.close`). Returns the completed state.
+        """
+        from okrkit import lifecycle
+        from okrkit.scoring import score
+        from okrkit.store import lifecycle as _life
+
+        label = _label(period)
+        with self._write() as conn:
+            self._team_of(conn, label, team)
+            plan = _plans.load(conn, label, self.url)
+            new = lifecycle.close(_life.load(conn, label, team), period_end=plan.period.end,
+                                  as_of=as_of, force=force, reason=reason)
+            checkins = _checkins.read(conn, period=label)
+            card = score(plan, checkins, min(as_of, plan.period.end))
+            if force and reason and as_of <= plan.period.end:
+                new = lifecycle.amend(new, f"closed early: {reason}", current_user(),
+                                      at=_checkins.utcnow())
+            _life.save(conn, new)
+            _life.freeze(conn, new, card)
+            return new
+
+    def frozen_scores(self, period: str | Period, team: str | None = None) -> pd.DataFrame:
+        """The final scores frozen when the plans were closed (one row per KR / objective)."""
+        from okrkit.store import lifecycle as _life
+
+        with self._read() as conn:
+            rows = _life.frozen_scores(conn, _label(period), team)
+        cols = ["period", "team", "kind", "item_id", "score", "final_score", "band", "outcome",
+                "as_of"]
+        return pd.DataFrame(rows, columns=cols)
+
+    # -- workshop votes (okrkit.store.votes) -------------------------------------
+
+    def cast_vote(self, period: str | Period, team: str, participant: str,
+                  ballot: dict[str, Any]) -> Any:
+        """Record a participant's confidence votes (objective id -> 0..1) in the current round.
+
+        The ballot is checked by :func:`okrkit.planning.add_votes` (a name, numbers in
+        0..1) and must name objectives of the team; voting again replaces the earlier
+        ballot. Returns the round (:class:`okrkit.store.votes.Round`).
+        """
+        from okrkit.errors import PlanError, Problem
+        from okrkit.planning import add_votes
+        from okrkit.store import votes as _votes
+
+        label = _label(period)
+        _, problems = add_votes({}, participant, ballot)
+        with self._write() as conn:
+            self._team_of(conn, label, team)
+            mine = set(conn.execute(select(objectives.c.objective_id).where(
+                objectives.c.period == label, objectives.c.team == team)).scalars())
+            problems += [Problem(f"objective '{oid}' is not one of team {team}'s in {label}",
+                                 field="vote", id=str(oid)) for oid in ballot if oid not in mine]
+            if problems:
+                raise PlanError(problems)
+            clean = {str(k): float(v) for k, v in ballot.items()}
+            return _votes.cast(conn, label, team, participant.strip(), clean)
+
+    def vote_round(self, period: str | Period, team: str) -> Any:
+        """The team's current voting round (who voted is public; numbers once revealed)."""
+        from okrkit.store import votes as _votes
+
+        with self._read() as conn:
+            return _votes.current(conn, _label(period), team)
+
+    def reveal_votes(self, period: str | Period, team: str) -> Any:
+        """Reveal the current round's votes to every session."""
+        from okrkit.store import votes as _votes
+
+        with self._write() as conn:
+            self._team_of(conn, _label(period), team)
+            return _votes.reveal(conn, _label(period), team)
+
+    def new_vote_round(self, period: str | Period, team: str) -> Any:
+        """Start a new round: no votes, hidden (the earlier rounds are kept)."""
+        from okrkit.store import votes as _votes
+
+        with self._write() as conn:
+            self._team_of(conn, _label(period), team)
+            return _votes.new_round(conn, _label(period), team)
+
+    def votes(self, period: str | Period, team: str | None = None, *,
+              round_: int | None = None) -> pd.DataFrame:
+        """Votes of ``period`` (every round, or one): the frame of :mod:`okrkit.store.votes`."""
+        from okrkit.store import votes as _votes
+
+        with self._read() as conn:
+            return _votes.read(conn, _label(period), team, round_)
+
+    # -- digests -----------------------------------------------------------------
+
+    def record_digest(self, period: str | Period, team: str, as_of: dt.date, *,
+                      kind: str = "digest", destinations: str = "") -> None:
+        """Remember that ``team``'s digest (or ``kind="reminder"``) as of ``as_of`` was sent."""
+        from okrkit.store import digests as _digests
+
+        with self._write() as conn:
+            _digests.record(conn, _label(period), team, kind, as_of, destinations)
+
+    def last_digest(self, period: str | Period, team: str, *, kind: str = "digest",
+                    before: dt.date | None = None) -> dt.date | None:
+        """The ``as_of`` of the team's latest digest sent before ``before``, or ``None``."""
+        from okrkit.store import digests as _digests
+
+        with self._read() as conn:
+            return _digests.last(conn, _label(period), team, kind, before)
 
     # -- maintenance -------------------------------------------------------------
 

@@ -201,6 +201,18 @@ def load(conn: Connection, label: str, where: str) -> Plan:
         ).all(),
         columns=OBJECTIVE_COLUMNS,
     )
+    return Plan(
+        period=Period.parse(label, p.start_date, p.end_date),
+        objectives=conform(obj, "objectives"),
+        key_results=read_key_results(conn, label),
+        reviews=read_reviews(conn, label),
+        cadence_days=int(p.cadence_days),
+        revision=int(p.revision),
+    )
+
+
+def read_key_results(conn: Connection, label: str) -> pd.DataFrame:
+    """The key results of one period (contract frame, plan order, milestones included)."""
     ms: dict[str, list[tuple[dt.date, float]]] = {}
     for k, d, v in conn.execute(
         select(milestones.c.kr_id, milestones.c.date, milestones.c.target)
@@ -220,16 +232,7 @@ def load(conn: Connection, label: str, where: str) -> Plan:
     krs["milestones"] = pd.Series(
         [tuple(ms[k]) if k in ms else None for k in krs["kr_id"]], index=krs.index, dtype=object
     )
-    rev = read_reviews(conn, label)
-    period = Period.parse(label, p.start_date, p.end_date)
-    return Plan(
-        period=period,
-        objectives=conform(obj, "objectives"),
-        key_results=conform(krs, "key_results"),
-        reviews=rev,
-        cadence_days=int(p.cadence_days),
-        revision=int(p.revision),
-    )
+    return conform(krs, "key_results")
 
 
 def read_reviews(conn: Connection, label: str) -> pd.DataFrame:

@@ -7,6 +7,7 @@ by step and never import this module, so an old store can always be upgraded.
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -132,5 +133,106 @@ plan_revisions = Table(
     ForeignKeyConstraint(["period"], ["periods.period"]),
 )
 
+digests = Table(
+    "digests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(64), nullable=False),
+    Column("team", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),  # "digest" or "reminder"
+    Column("as_of", Date, nullable=False),
+    Column("sent_at", DateTime, nullable=False),
+    Column("destinations", Text),  # where it went, secrets masked
+    ForeignKeyConstraint(["period"], ["periods.period"], ondelete="CASCADE"),
+    Index("ix_digests_team", "period", "team", "kind", "as_of"),
+)
+
+plan_states = Table(
+    "plan_states",
+    metadata,
+    Column("period", String(64), primary_key=True),
+    Column("team", String(200), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("project", Text),
+    Column("sponsor", Text),
+    Column("contributors", Text),  # JSON list
+    Column("next_review", Date),
+    Column("roles", Text, nullable=False),  # JSON list
+    Column("changes_after_approval", Integer, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    ForeignKeyConstraint(["period"], ["periods.period"], ondelete="CASCADE"),
+)
+
+signoffs = Table(
+    "signoffs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(64), nullable=False),
+    Column("team", String(200), nullable=False),
+    Column("role", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("signed_at", DateTime, nullable=False),
+    Column("note", Text),
+    ForeignKeyConstraint(["period", "team"], ["plan_states.period", "plan_states.team"],
+                         ondelete="CASCADE"),
+)
+
+amendments = Table(
+    "amendments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("period", String(64), nullable=False),
+    Column("team", String(200), nullable=False),
+    Column("amended_at", DateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("author", Text),
+    Column("what", Text),
+    ForeignKeyConstraint(["period", "team"], ["plan_states.period", "plan_states.team"],
+                         ondelete="CASCADE"),
+)
+
+final_scores = Table(
+    "final_scores",
+    metadata,
+    Column("period", String(64), primary_key=True),
+    Column("team", String(200), primary_key=True),
+    Column("kind", String(16), primary_key=True),  # "key_result" / "objective"
+    Column("item_id", String(200), primary_key=True),
+    Column("score", Float),
+    Column("final_score", Float),
+    Column("band", String(16)),
+    Column("outcome", String(32)),
+    Column("as_of", Date, nullable=False),
+    ForeignKeyConstraint(["period", "team"], ["plan_states.period", "plan_states.team"],
+                         ondelete="CASCADE"),
+)
+
+vote_rounds = Table(
+    "vote_rounds",
+    metadata,
+    Column("period", String(64), primary_key=True),
+    Column("team", String(200), primary_key=True),
+    Column("round", Integer, primary_key=True),
+    Column("revealed", Boolean, nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    ForeignKeyConstraint(["period"], ["periods.period"], ondelete="CASCADE"),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column("period", String(64), primary_key=True),
+    Column("team", String(200), primary_key=True),
+    Column("round", Integer, primary_key=True),
+    Column("participant", String(200), primary_key=True),
+    Column("objective_id", String(200), primary_key=True),
+    Column("confidence", Float, nullable=False),
+    Column("cast_at", DateTime, nullable=False),
+    ForeignKeyConstraint(["period", "team", "round"],
+                         ["vote_rounds.period", "vote_rounds.team", "vote_rounds.round"],
+                         ondelete="CASCADE"),
+)
+
 #: Tables in dependency order (parents first): the order of inserts, backups and restores.
-TABLES = [periods, objectives, key_results, milestones, reviews, plan_revisions, checkins]
+TABLES = [periods, objectives, key_results, milestones, reviews, plan_revisions, checkins,
+          digests, plan_states, signoffs, amendments, final_scores, vote_rounds, votes]
