@@ -52,6 +52,10 @@ CODES: dict[str, str] = {
     "bad-character": "control, zero-width or bidi-override characters where they are refused",
     "ambiguous-id": "an id a spreadsheet stored as a number (1.10 would become 1.1)",
     "bad-period": "a period that is not a quarter or dates, or a label that is not a safe name",
+    "bad-source": "a key result's source that is not connection + sql, file (+ sql) or python",
+    "connection-url": "a source connection written as a URL (the URL never lives in the plan)",
+    "bad-destination": "a team destination that is not a webhook URL or mailto: address",
+    "not-an-email": "a person's e-mail address that is not one",
     # the plan's structure (okrkit.structure)
     "duplicate-id": "an objective, key result or review id used twice",
     "unknown-parent": "a parent that is not an objective of the plan or the store",
@@ -62,6 +66,12 @@ CODES: dict[str, str] = {
     "direction-mismatch": "the direction contradicts baseline and target",
     "milestone-target": "a milestone key result's target (the number of milestones) below 1",
     "outside-period": "a milestone or due date outside the period",
+    "bad-range": "a key result's physical range with min >= max",
+    "outside-range": "a baseline, target or milestone target outside the declared min..max",
+    "unknown-team": "a team header for a team that owns no objective of the plan",
+    "unknown-role": "a sign-off by a role the team's plan does not require",
+    "duplicate-role": "a sign-off role listed, or signed, twice",
+    "state-mismatch": "a plan state that contradicts its sign-offs",
     "override-needs-reason": "a score override without an override_reason",
     "override-without-score": "an override_reason without a score override",
     # lint's style advice (warnings)
@@ -71,6 +81,9 @@ CODES: dict[str, str] = {
     "kr-count": "an objective with fewer than 3 or more than 5 key results",
     "missing-owner": "an objective without an owner",
     "hidden-character": "zero-width or bidi-override characters in a title",
+    "placeholder": "an unfilled template placeholder such as [use case]",
+    "unaligned": "a team or project objective without a parent where the period has a "
+                 "company or business-unit objective (a separate root of the company score)",
 }
 
 

@@ -7,16 +7,31 @@ frame          columns
 =============  ==========================================================================
 objectives     objective_id, period, title, level, parent_id, team, owner, kind, weight
 key_results    kr_id, objective_id, title, metric, unit, direction, baseline, target,
-               weight, owner, due, milestones
+               weight, owner, due, milestones, min, max, source
 checkins       kr_id, date, value, confidence, status, note, blockers, achievements,
                author, recorded_at
 reviews        objective_id, period, lessons, next_actions, score_override,
                override_reason
+headers        team, project, sponsor, contributors, next_review, roles, destinations,
+               state, signoffs
+people         name, email
 =============  ==========================================================================
 
 ``milestones`` holds ``None`` or a tuple of ``(datetime.date, float)`` pairs: the phased
 targets (the Q1..Q4 dashboard targets of ``docs/seeds/okrs-framework-for-ai-projects.md``)
-used for pacing.
+used for pacing. ``min`` / ``max`` are the metric's physical range (NaN when the key
+result declares none: :func:`okrkit.rules.physical_range` then uses 0..100 for ``%`` and
+>= 0 when baseline and target are >= 0). ``source`` holds ``None`` or an
+:class:`okrkit.sources.Source` (how the key result measures itself).
+
+``headers`` is the framework template's header of each team's plan (one row per team):
+``project``, ``sponsor`` (the owner / executive sponsor), ``contributors`` (a tuple of
+names or ``None``), ``next_review`` (a date), ``roles`` (the required sign-off roles, a
+tuple; ``None`` means :data:`okrkit.lifecycle.DEFAULT_ROLES`), ``destinations`` (a tuple
+of webhook URLs / ``mailto:`` addresses for the team's digest and reminders), ``state``
+(one of :data:`okrkit.lifecycle.STATES` or ``None``) and ``signoffs`` (a tuple of
+:class:`okrkit.lifecycle.SignOff` or ``None``). ``people`` maps names (owners) to e-mail
+addresses, for reminders.
 """
 
 from __future__ import annotations
@@ -65,6 +80,9 @@ KEY_RESULT_COLUMNS = [
     "owner",
     "due",
     "milestones",
+    "min",
+    "max",
+    "source",
 ]
 CHECKIN_COLUMNS = [
     "kr_id",
@@ -78,6 +96,18 @@ CHECKIN_COLUMNS = [
     "author",
     "recorded_at",
 ]
+HEADER_COLUMNS = [
+    "team",
+    "project",
+    "sponsor",
+    "contributors",
+    "next_review",
+    "roles",
+    "destinations",
+    "state",
+    "signoffs",
+]
+PEOPLE_COLUMNS = ["name", "email"]
 REVIEW_COLUMNS = [
     "objective_id",
     "period",
@@ -113,6 +143,9 @@ _DTYPES: dict[str, dict[str, str]] = {
         "owner": _TEXT,
         "due": _TEXT,
         "milestones": _TEXT,
+        "min": "float64",
+        "max": "float64",
+        "source": _TEXT,
     },
     "checkins": {
         "kr_id": _TEXT,
@@ -135,16 +168,21 @@ _DTYPES: dict[str, dict[str, str]] = {
         "override_reason": _TEXT,
     },
 }
+_DTYPES["headers"] = dict.fromkeys(HEADER_COLUMNS, _TEXT)
+_DTYPES["people"] = dict.fromkeys(PEOPLE_COLUMNS, _TEXT)
 COLUMNS = {
     "objectives": OBJECTIVE_COLUMNS,
     "key_results": KEY_RESULT_COLUMNS,
     "checkins": CHECKIN_COLUMNS,
     "reviews": REVIEW_COLUMNS,
+    "headers": HEADER_COLUMNS,
+    "people": PEOPLE_COLUMNS,
 }
 
 
 def empty(kind: str) -> pd.DataFrame:
-    """An empty frame of ``kind`` (objectives, key_results, checkins, reviews).
+    """An empty frame of ``kind`` (objectives, key_results, checkins, reviews, headers,
+    people).
 
     >>> list(empty("reviews").columns)[:2]
     ['objective_id', 'period']
@@ -171,7 +209,7 @@ def conform(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
                 [None if _missing(v) else v for v in s.tolist()], index=frame.index, dtype=object
             )
         out[col] = s
-    for col in ("date", "due"):
+    for col in ("date", "due", "next_review"):
         if col in out.columns:
             out[col] = [_to_date(v) for v in out[col]]
     if "recorded_at" in out.columns:
@@ -231,6 +269,11 @@ class Plan:
         the optimistic conflict check on save.
     source
         File the plan came from, for messages.
+    description
+        The plan's description (free text), if any.
+    headers, people
+        The template header and sign-offs of each team's plan, and names -> e-mail
+        addresses (see the module docstring).
     """
 
     period: Period
@@ -240,6 +283,9 @@ class Plan:
     cadence_days: int = 14
     revision: int | None = None
     source: str | None = None
+    description: str | None = None
+    headers: pd.DataFrame = field(default_factory=lambda: empty("headers"))
+    people: pd.DataFrame = field(default_factory=lambda: empty("people"))
 
     @property
     def teams(self) -> list[str]:
@@ -268,7 +314,14 @@ class Plan:
         objectives = obj[obj["objective_id"].isin(keep)].reset_index(drop=True)
         krs = self.key_results[self.key_results["objective_id"].isin(own)].reset_index(drop=True)
         reviews = self.reviews[self.reviews["objective_id"].isin(own)].reset_index(drop=True)
-        return replace(self, objectives=objectives, key_results=krs, reviews=reviews)
+        headers = self.headers[self.headers["team"] == team].reset_index(drop=True)
+        return replace(self, objectives=objectives, key_results=krs, reviews=reviews,
+                       headers=headers)
+
+    @property
+    def emails(self) -> dict[str, str]:
+        """``people`` as a mapping: name -> e-mail address."""
+        return dict(zip(self.people["name"], self.people["email"], strict=True))
 
     def with_frames(self, **frames: pd.DataFrame) -> Plan:
         """A copy with some frames replaced (conformed to the contract)."""

@@ -14,9 +14,17 @@ objectives with 3-5 key results each"), key results worded as activities rather 
 outcomes, objectives that are bare numbers, missing owners, and invisible or bidi
 characters in titles (``hidden-character``).
 
-Activity wording: a key result whose title starts with an activity verb ("Attend",
-"Deploy", "Implement", "Complete", "Launch", "Build", "Hold", ...) is flagged, because
-the document asks for outcomes (DO 4): "Deploy chatbot" ❌ → "Handle 70% of inquiries" ✅.
+Activity wording (:func:`okrkit.wording.activity_reason`): a key result worded as work
+rather than a result is flagged, because the document asks for outcomes (DO 4): "Deploy
+chatbot" ❌ → "Handle 70% of inquiries" ✅ — a leading activity verb, the passive
+("Chatbot deployed to production"), "Kick off", "Go live", "Finalize", or a noun phrase
+naming no change; a title that carries a measurable result is an outcome whatever its
+first word ("Launch 3 AI features with over 80% user adoption").
+
+Also warnings: unfilled template placeholders such as ``[use case]`` in titles and owners
+(``placeholder``), and a team or project objective with no parent in a plan that has
+company or business-unit objectives (``unaligned``: it counts as a separate root of the
+company score; DON'T 7, "Don't cascade blindly").
 """
 
 from __future__ import annotations
@@ -31,52 +39,10 @@ import pandas as pd
 from okrkit.frames import Plan, is_blank
 from okrkit.structure import check_plan, not_measurable
 from okrkit.values import hidden_characters
+from okrkit.wording import activity_reason, placeholders
 
 _DOC = "docs/seeds/okrs-framework-for-ai-projects.md"
 
-ACTIVITY_VERBS = (
-    "attend",
-    "deploy",
-    "implement",
-    "complete",
-    "launch",
-    "build",
-    "create",
-    "develop",
-    "conduct",
-    "hold",
-    "run",
-    "organize",
-    "organise",
-    "host",
-    "install",
-    "set up",
-    "setup",
-    "write",
-    "publish",
-    "document",
-    "migrate",
-    "integrate",
-    "roll out",
-    "release",
-    "ship",
-    "start",
-    "begin",
-    "finish",
-    "perform",
-    "execute",
-    "deliver",
-    "design",
-    "hire",
-    "train",
-    "participate",
-    "schedule",
-    "prepare",
-    "draft",
-    "establish",
-    "introduce",
-)
-_ACTIVITY = re.compile(r"^\s*(" + "|".join(re.escape(v) for v in ACTIVITY_VERBS) + r")\b", re.I)
 _METRIC_OBJECTIVE = re.compile(
     r"^\s*(increase|reduce|decrease|achieve|reach|grow|improve|raise|lower|cut|hit|get)\b"
     r".*\d",
@@ -185,22 +151,27 @@ def lint(plan: Plan, known_ids: Iterable[str] = ()) -> list[Finding]:
                 field="title",
             )
         _hidden(add, title, oid)
+        _placeholders(add, o, oid)
         if is_blank(o["owner"]):
             add("missing-owner", "warning", "the objective has no owner", oid, field="owner")
+    _unaligned(add, obj)
 
     for r, k in enumerate(krs.to_dict("records")):
         kid, oid = k["kr_id"], k["objective_id"]
         title = "" if is_blank(k["title"]) else str(k["title"])
-        if _ACTIVITY.match(title):
+        why = activity_reason(title)
+        if why:
             add(
                 "activity",
                 "warning",
-                f"'{title}' reads like an activity, not an outcome: say what result it should "
-                f"change ({_DOC}, DO 4: 'Deploy chatbot' ❌ -> 'Handle 70% of inquiries' ✅)",
+                f"'{title}' reads like an activity, not an outcome ({why}): say what result "
+                f"it should change ({_DOC}, DO 4: 'Deploy chatbot' ❌ -> 'Handle 70% of "
+                "inquiries' ✅)",
                 oid,
                 kid,
                 "title",
             )
+        _placeholders(add, k, oid, kid)
         _hidden(add, title, oid, kid)
         unset = unmeasured.get(r, [])
         if is_blank(k["unit"]) and k["direction"] != "milestone":
@@ -243,6 +214,33 @@ def _hidden(add: Any, title: str, oid: object, kid: object = None) -> None:
     if chars:
         add("hidden-character", "warning", f"the title holds invisible or bidi characters "
             f"({', '.join(chars)}): it may not read as it looks", oid, kid, "title")
+
+
+def _placeholders(add: Any, row: dict[str, Any], oid: object, kid: object = None) -> None:
+    """Unfilled template placeholders in a title or owner (``[use case]``)."""
+    for field in ("title", "owner"):
+        text = row.get(field)
+        found = placeholders(text) if isinstance(text, str) else []
+        if found:
+            add("placeholder", "warning", f"the {field} still holds the template placeholder"
+                f"{'s' * (len(found) > 1)} {', '.join(found)}: fill it in", oid, kid, field)
+
+
+def _unaligned(add: Any, obj: pd.DataFrame) -> None:
+    """Team and project objectives without a parent where the plan has company or
+    business-unit objectives: each is a separate root of the company score."""
+    above = [str(o) for o, lv in zip(obj["objective_id"], obj["level"], strict=True)
+             if lv in ("company", "business_unit") and not is_blank(o)]
+    if not above:
+        return
+    shown = ", ".join(above[:3]) + (" ..." if len(above) > 3 else "")
+    for oid, level, parent in zip(obj["objective_id"], obj["level"], obj["parent_id"],
+                                  strict=True):
+        if level in _TEAM_LEVELS and is_blank(parent):
+            add("unaligned", "warning", f"this {level} objective has no parent although the "
+                f"period has company or business-unit objectives ({shown}): it counts as a "
+                "separate root of the company score; set its parent to align it (DON'T 7)",
+                oid, field="parent")
 
 
 def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:

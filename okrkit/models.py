@@ -15,15 +15,18 @@ plan's rules in :mod:`okrkit.structure`, checked after the schema on the plan's 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic import ValidationError as PydanticValidationError
 
@@ -34,36 +37,45 @@ from okrkit.values import (
     parse_count,
     parse_date,
     parse_number,
+    parse_time,
     visible,
 )
 
 Direction = Literal["increase", "decrease", "at_least", "at_most", "milestone"]
 Level = Literal["company", "business_unit", "team", "project"]
 Kind = Literal["committed", "aspirational"]
+State = Literal["draft", "in-review", "active", "completed"]  # okrkit.lifecycle.STATES
 
 __all__ = [
     "KeyResultModel",
     "ObjectiveModel",
     "PlanModel",
     "ReviewModel",
+    "SignOffModel",
+    "TeamModel",
     "parse_number",
     "validate_plan_data",
 ]
 
 
 def _text_list(value: Any) -> str | None:
+    """Lessons / next actions: one per line, each stripped, blank lines dropped (a list or
+    text give the same)."""
     if value is None:
         return None
-    if isinstance(value, list | tuple):
-        items = [str(v).strip() for v in value if v is not None and str(v).strip()]
-        return "\n".join(items) if items else None
-    text = str(value).strip()
-    return text or None
+    items = value if isinstance(value, list | tuple) else [value]
+    lines = [x.strip() for v in items if v is not None for x in str(v).split("\n")]
+    return "\n".join(x for x in lines if x) or None
 
 
 def _weight_or_default(cls: type, v: Any) -> float | None:
     """A weight: 1 when left out."""
     return 1.0 if v is None else parse_number(v, None, "weight")
+
+
+def _a_date(cls: type, v: Any, info: ValidationInfo) -> dt.date | None:
+    """A ``YYYY-MM-DD`` date field (:func:`okrkit.values.parse_date`)."""
+    return parse_date(v, info.field_name or "date")
 
 
 class _Strict(BaseModel):
@@ -95,6 +107,12 @@ class ReviewModel(_Strict):
 
 
 class KeyResultModel(_Strict):
+    """A key result. ``min`` / ``max`` are the metric's physical range (optional; when not
+    given, :func:`okrkit.rules.physical_range` uses 0..100 for unit ``%``, and >= 0 when
+    baseline and target are both >= 0). A ``milestone`` key result without ``target``
+    has one milestone (target 1). ``source`` is how it measures itself
+    (:class:`okrkit.sources.Source`; never a connection URL)."""
+
     id: str = Field(min_length=1)
     title: str = Field(min_length=1)
     metric: str | None = None
@@ -102,22 +120,38 @@ class KeyResultModel(_Strict):
     direction: Direction
     baseline: float | None = None
     target: float
+    min: float | None = None
+    max: float | None = None
     weight: float = 1.0
     owner: str | None = None
     due: dt.date | None = None
     milestones: dict[dt.date, float] | None = None
+    source: Any = None
 
-    @field_validator("baseline", "target", mode="before")
+    @model_validator(mode="before")
+    @classmethod
+    def _one_milestone(cls, data: Any) -> Any:
+        """A ``milestone`` key result without a target has one milestone."""
+        if (isinstance(data, dict) and isinstance(data.get("direction"), str)
+                and data["direction"].strip() == "milestone"
+                and (data.get("target") is None
+                     or (isinstance(data["target"], str) and not data["target"].strip()))):
+            return {**data, "target": 1}
+        return data
+
+    @field_validator("baseline", "target", "min", "max", mode="before")
     @classmethod
     def _numbers(cls, v: Any, info: ValidationInfo) -> float | None:
         return parse_number(v, info.data.get("unit"), info.field_name or "number")
 
+    @field_validator("source", mode="before")
+    @classmethod
+    def _source(cls, v: Any) -> Any:
+        return parse_source(v)
+
     _weight = field_validator("weight", mode="before")(_weight_or_default)
 
-    @field_validator("due", mode="before")
-    @classmethod
-    def _due(cls, v: Any) -> dt.date | None:
-        return parse_date(v, "due")
+    _due = field_validator("due", mode="before")(_a_date)
 
     @field_validator("milestones", mode="before")
     @classmethod
@@ -134,6 +168,37 @@ class KeyResultModel(_Strict):
             if out[day] is None:
                 raise ValueProblem("missing", f"milestone {day} has no target value")
         return out
+
+
+def parse_source(value: Any) -> Any:
+    """A key result's ``source`` mapping (or its JSON text, as a flat table holds it) as
+    a :class:`~okrkit.sources.Source`; ``None`` when blank.
+
+    A connection is a name, never a URL (the URL, with any password, comes from
+    ``$OKRKIT_CONNECTION_<NAME>`` or the connections file).
+    """
+    from okrkit.sources import Source, env_name
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, Source):
+        return value
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ValueProblem("bad-source", "source must be a mapping (in a table: JSON text "
+                               'such as {"connection": "support", "sql": "SELECT ..."})') from None
+    conn = value.get("connection") if isinstance(value, dict) else None
+    if isinstance(conn, str) and "://" in conn:
+        raise ValueProblem("connection-url", "source connection must be a name, not a URL: "
+                           "a URL (and its password) never lives in the plan; name the "
+                           "connection (e.g. connection: support) and set its URL in "
+                           f"${env_name('support')} or the connections file")
+    try:
+        return Source.parse(value)
+    except ValueError as err:
+        raise ValueProblem("bad-source", str(err)) from None
 
 
 class ObjectiveModel(_Strict):
@@ -156,13 +221,101 @@ class ObjectiveModel(_Strict):
         return [] if v is None else v
 
 
+def _names(v: Any) -> Any:
+    """One name, or a list of names (``None`` when empty)."""
+    if v is None:
+        return None
+    items = v if isinstance(v, list | tuple) else [v]
+    out = [x.strip() if isinstance(x, str) else x for x in items if x is not None]
+    return [x for x in out if x != ""] or None
+
+
+def _destination(v: str) -> str:
+    """A webhook URL or ``mailto:`` address (:func:`okrkit.notify.parse_destination`)."""
+    from okrkit.notify import DestinationError, parse_destination
+
+    try:
+        parse_destination(v)
+    except DestinationError as err:
+        raise ValueProblem("bad-destination", str(err)) from None
+    return v
+
+
+def _email(v: str) -> str:
+    """An e-mail address (what a ``mailto:`` destination accepts)."""
+    from okrkit.notify import DestinationError, parse_destination
+
+    try:
+        parse_destination(f"mailto:{v}")
+    except DestinationError:
+        raise ValueProblem("not-an-email", f"'{v}' is not an e-mail address "
+                           "(name@example.com)") from None
+    return v
+
+
+Destination = Annotated[str, AfterValidator(_destination)]
+Email = Annotated[str, AfterValidator(_email)]
+
+
+class SignOffModel(_Strict):
+    """One sign-off of a team's plan (:class:`okrkit.lifecycle.SignOff`)."""
+
+    role: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    at: dt.datetime
+    note: str | None = None
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _at(cls, v: Any) -> Any:
+        return parse_time(v, "at")
+
+
+class TeamModel(_Strict):
+    """The framework template's header of one team's plan, and its sign-offs.
+
+    ``sponsor`` is the owner / executive sponsor; ``roles`` the sign-off roles the plan
+    needs (default :data:`okrkit.lifecycle.DEFAULT_ROLES`); ``destinations`` where the
+    team's digest and reminders go (webhook URLs or ``mailto:``). ``state`` and
+    ``signoffs`` are what the store held when the plan was exported.
+    """
+
+    project: str | None = None
+    sponsor: str | None = None
+    contributors: list[str] | None = None
+    next_review: dt.date | None = None
+    roles: list[str] | None = None
+    destinations: list[Destination] | None = None
+    state: State | None = None
+    signoffs: list[SignOffModel] | None = None
+
+    @field_validator("contributors", "roles", "destinations", mode="before")
+    @classmethod
+    def _lists(cls, v: Any) -> Any:
+        return _names(v)
+
+    _day = field_validator("next_review", mode="before")(_a_date)
+
+    @field_validator("signoffs", mode="before")
+    @classmethod
+    def _signoffs(cls, v: Any) -> Any:
+        return v or None
+
+
 class PlanModel(_Strict):
     period: str | None = None
     start: dt.date | None = None
     end: dt.date | None = None
     description: str | None = None
     cadence_days: int = 14
+    teams: dict[str, TeamModel] | None = None
+    people: dict[str, Email] | None = None
     objectives: list[ObjectiveModel] = Field(min_length=1)
+
+    @field_validator("teams", "people", mode="before")
+    @classmethod
+    def _maps(cls, v: Any) -> Any:
+        return v or None
 
     @field_validator("period", mode="before")
     @classmethod
@@ -173,10 +326,7 @@ class PlanModel(_Strict):
                 raise ValueProblem(*bad)
         return v
 
-    @field_validator("start", "end", mode="before")
-    @classmethod
-    def _dates(cls, v: Any, info: ValidationInfo) -> dt.date | None:
-        return parse_date(v, info.field_name or "date")
+    _dates = field_validator("start", "end", mode="before")(_a_date)
 
     @field_validator("cadence_days", mode="before")
     @classmethod
@@ -272,6 +422,8 @@ def _allowed_keys(loc: Sequence[Any]) -> list[str]:
         model = KeyResultModel
     if names and names[-1] == "review":
         model = ReviewModel
+    if "teams" in names:
+        model = SignOffModel if "signoffs" in names else TeamModel
     return list(model.model_fields)
 
 

@@ -4,7 +4,8 @@ The pipeline reads the same for every format (check-in files: :mod:`okrkit.check
 
 1. **read** — :func:`read_plan` (``okrkit.load_plan``) picks the reader from the suffix:
    YAML (parsed once by libyaml, :mod:`okrkit.yamlnodes`), or a flat table
-   (:mod:`okrkit.tables`, spreadsheets through :mod:`okrkit.sheets`);
+   (:mod:`okrkit.tables`, spreadsheets through :mod:`okrkit.workbook` and
+   :mod:`okrkit.sheets`);
 2. **validate the values** — the pydantic schema (:mod:`okrkit.models`);
 3. **check the structure** — :func:`plan_from_model` builds the frames and applies the
    plan's rules (:mod:`okrkit.structure`): every problem at once, each with the file, the
@@ -28,6 +29,7 @@ import yaml
 from okrkit.errors import OKRKitError, PlanError, Problem, dotted
 from okrkit.files import decode_utf8, read_bytes, write_atomic
 from okrkit.frames import Plan, conform, empty
+from okrkit.headers import headers_frame, headers_to_data, people_frame
 from okrkit.models import PlanModel, validate_plan_data
 from okrkit.period import Period
 from okrkit.structure import Issue, check, problems, rows_locator
@@ -45,7 +47,7 @@ _KR_KEYS = {"kr_id": "id"}
 def read_plan(path: str | os.PathLike[str], *, known_ids: Iterable[str] = ()) -> Plan:
     """Read and validate a plan file: YAML, or a flat CSV / XLSX table.
 
-    ``.csv``, ``.xlsx`` and ``.xlsm`` are tables (:func:`okrkit.tables.read_flat`); any
+    ``.csv``, ``.xlsx`` and ``.xlsm`` are tables (:func:`okrkit.workbook.read_flat`); any
     other file is YAML.
 
     Parameters
@@ -61,7 +63,7 @@ def read_plan(path: str | os.PathLike[str], *, known_ids: Iterable[str] = ()) ->
         With every problem found, each naming the file, line or row, and field.
     """
     if Path(path).suffix.lower() in _TABLES:
-        from okrkit.tables import read_flat
+        from okrkit.workbook import read_flat
 
         return read_flat(path, known_ids=known_ids)
     source = str(path)
@@ -115,8 +117,8 @@ def plan_from_model(
         obj_rows.append({"objective_id": o.id, "period": label, "title": o.title,
                          "level": o.level, "parent_id": o.parent, "team": o.team,
                          "owner": o.owner, "kind": o.kind, "weight": o.weight})
-        if o.review is not None:
-            r = o.review
+        if o.review is not None and o.review.model_dump(exclude_none=True):
+            r = o.review  # (an empty review is no review)
             review_rows.append({"objective_id": o.id, "period": label, "lessons": r.lessons,
                                 "next_actions": r.next_actions,
                                 "score_override": r.score_override,
@@ -128,12 +130,17 @@ def plan_from_model(
                             "baseline": k.baseline, "target": k.target, "weight": k.weight,
                             "owner": k.owner, "due": k.due,
                             "milestones": tuple(sorted(k.milestones.items()))
-                            if k.milestones else None})
+                            if k.milestones else None,
+                            "min": k.min, "max": k.max, "source": k.source})
             kr_at.append((i, j))
     objectives = conform(pd.DataFrame(obj_rows), "objectives")
     key_results = conform(pd.DataFrame(kr_rows), "key_results") if kr_rows else empty(
         "key_results")
     reviews = conform(pd.DataFrame(review_rows), "reviews") if review_rows else empty("reviews")
+    headers = headers_frame(model.teams, order=[o.team for o in model.objectives])
+    people = people_frame(model.people)
+    team_names = list(headers["team"])
+    people_names = list(people["name"])
 
     def loc_of(issue: Issue) -> tuple[Any, ...]:
         if issue.table == "objectives" and issue.row is not None:
@@ -144,19 +151,27 @@ def plan_from_model(
             return at if issue.key is None else (*at, issue.key)
         if issue.table == "reviews" and issue.row is not None:
             return ("objectives", review_at[issue.row], "review", issue.field)
+        if issue.table == "headers" and issue.row is not None:
+            at = ("teams", team_names[issue.row])
+            return at if issue.field == "team" else (
+                (*at, issue.field) if issue.key is None else (*at, issue.field, issue.key))
+        if issue.table == "people" and issue.row is not None:
+            return ("people", people_names[issue.row])
         return (issue.field,)
 
     def where(table: str, row: int) -> str:
         return dotted(loc_of(Issue("", "", table, row, ""))[:-1])
 
     issues = check(objectives, key_results, reviews, period=period,
-                   cadence_days=model.cadence_days, known_ids=known_ids, where=where)
+                   cadence_days=model.cadence_days, known_ids=known_ids, where=where,
+                   headers=headers, people=people)
     found += problems(issues, source=source, locate=rows_locator(line_of, row_of, loc_of))
     if found:
         raise PlanError(found, file=source)
     assert period is not None
     return Plan(period=period, objectives=objectives, key_results=key_results, reviews=reviews,
-                cadence_days=model.cadence_days, source=source)
+                cadence_days=model.cadence_days, source=source, description=model.description,
+                headers=headers, people=people)
 
 
 # ---------------------------------------------------------------------------
@@ -167,20 +182,26 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
     """The nested, plain-data form of a plan (what the YAML file holds)."""
     p = plan.period
     data: dict[str, Any] = {}
-    if _is_quarter_label(p):
+    if is_quarter_label(p):
         data["period"] = p.label
     else:
         data.update({"period": p.label, "start": p.start, "end": p.end})
+    if _present(plan.description):
+        data["description"] = plan.description
     if plan.cadence_days != 14:
         data["cadence_days"] = int(plan.cadence_days)
+    if len(plan.headers):
+        data["teams"] = headers_to_data(plan.headers)
+    if len(plan.people):
+        data["people"] = dict(zip(plan.people["name"], plan.people["email"], strict=True))
     krs_by_obj: dict[str, list[dict[str, Any]]] = {}
     for k in plan.key_results.to_dict("records"):
         item: dict[str, Any] = {"id": k["kr_id"], "title": k["title"]}
         for col in ("metric", "unit", "direction"):
             if _present(k[col]):
                 item[col] = k[col]
-        for col in ("baseline", "target"):
-            if _present(k[col]):
+        for col in ("baseline", "target", "min", "max"):
+            if _present(k.get(col)):
                 item[col] = _num(k[col])
         if _present(k["weight"]) and float(k["weight"]) != 1.0:
             item["weight"] = _num(k["weight"])
@@ -189,6 +210,8 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
                 item[col] = k[col]
         if k["milestones"]:
             item["milestones"] = {d: _num(v) for d, v in k["milestones"]}
+        if k.get("source") is not None:
+            item["source"] = k["source"].to_mapping()
         krs_by_obj.setdefault(k["objective_id"], []).append(item)
     reviews = {r["objective_id"]: r for r in plan.reviews.to_dict("records")}
     objectives = []
@@ -212,7 +235,8 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
             if _present(r["override_reason"]):
                 review["override_reason"] = r["override_reason"]
             item["review"] = review
-        item["key_results"] = krs_by_obj.get(o["objective_id"], [])
+        if o["objective_id"] in krs_by_obj:
+            item["key_results"] = krs_by_obj[o["objective_id"]]
         objectives.append(item)
     data["objectives"] = objectives
     return data
@@ -234,7 +258,8 @@ def save_plan_yaml(plan: Plan, path: str | os.PathLike[str]) -> Path:
     return write_atomic(path, dump_plan(plan).encode("utf-8"))
 
 
-def _is_quarter_label(p: Period) -> bool:
+def is_quarter_label(p: Period) -> bool:
+    """Whether the period is the quarter its label names (else a file writes its dates)."""
     try:
         return Period.parse(p.label) == p
     except OKRKitError:

@@ -427,7 +427,7 @@ class RollUp:
         """Sum of KR ``values`` over each objective's own KRs and all its descendants."""
         on = self.owner >= 0
         out = np.bincount(self.owner[on], weights=np.asarray(values, "float64")[on],
-                          minlength=self.n)
+                          minlength=self.n).astype("float64")  # int when there are no KRs
         for at in self.levels[:-1]:
             child = at[self.parent[at] >= 0]
             out += np.bincount(self.parent[child], weights=out[child], minlength=self.n)

@@ -18,7 +18,14 @@ XLSX (checked before the workbook is loaded, so a hostile file is refused quickl
 * formula cells read as their saved (cached) value; a formula never calculated is an
   error naming the cell (``formula``), not a missing value;
 * merged cells are an error naming the ranges (``merged-cells``): the rows under a merge
-  would read as empty.
+  would read as empty;
+* a number shown as a percentage (``0.3`` formatted ``30%``) reads as the text ``"30%"``
+  (exactly: ``Decimal`` arithmetic), so the one percent rule of :mod:`okrkit.values`
+  applies — 30 where the key result's unit is ``%``, a ``wrong-unit`` error elsewhere,
+  0.3 for a check-in's confidence.
+
+:func:`read_sheets` reads the main sheet and, when the workbook has them (visible, by
+exact name), further sheets (a plan's ``teams``, ``people`` and ``checkins``) in one pass.
 """
 
 from __future__ import annotations
@@ -28,7 +35,9 @@ import io
 import os
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -51,11 +60,12 @@ _MERGED = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"')
 
 @dataclass(frozen=True)
 class Table:
-    """A header, its rows (same width) and each row's number in the file."""
+    """A header, its rows (same width) and each row's number in the file (or sheet)."""
 
     header: list[str]
     rows: list[list[Any]]
     numbers: list[int]
+    sheet: str | None = None
 
 
 def read_table(path: str | os.PathLike[str], *, sheet: str = "plan") -> Table:
@@ -67,11 +77,18 @@ def read_table(path: str | os.PathLike[str], *, sheet: str = "plan") -> Table:
         Unreadable, empty or malformed files, the limits, formulas without a value,
         merged cells — each naming the file (and the row or cell).
     """
+    return read_sheets(path, sheet)[sheet]
+
+
+def read_sheets(path: str | os.PathLike[str], main: str = "plan", extra: Sequence[str] = ()
+                ) -> dict[str, Table]:
+    """The main table (key ``main``; a CSV file is only that) and the ``extra`` sheets a
+    workbook has (visible, by exact name); see :func:`read_table`."""
     source = str(path)
     suffix = Path(path).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _xlsx(path, source, sheet)
-    return _csv(decode_utf8(read_bytes(path), source), source)
+        return _xlsx(path, source, main, extra)
+    return {main: _csv(decode_utf8(read_bytes(path), source), source)}
 
 
 def _fail(source: str, message: str, code: str, row: int | None = None,
@@ -129,7 +146,8 @@ def _checked(header: list[Any], rows: list[list[Any]], numbers: list[int], sourc
 # ---------------------------------------------------------------------------- xlsx
 
 
-def _xlsx(path: str | os.PathLike[str], source: str, wanted: str) -> Table:
+def _xlsx(path: str | os.PathLike[str], source: str, wanted: str, extra: Sequence[str]
+          ) -> dict[str, Table]:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as err:
@@ -141,13 +159,16 @@ def _xlsx(path: str | os.PathLike[str], source: str, wanted: str) -> Table:
             raise _fail(source, f"the workbook unpacks to {unpacked:,} bytes in {len(infos):,} "
                         f"parts (at most {MAX_UNPACKED:,} bytes, {MAX_MEMBERS:,} parts)",
                         "too-large")
-        name, member = _pick_sheet(zf, source, wanted)
-        formulas = _scan(zf, member, source, name)
-    return _load(path, source, name, formulas)
+        visible = _visible_sheets(zf, source)
+        chosen = {wanted: _pick_sheet(visible, wanted)}
+        chosen.update({x: (x, m) for x, m in visible if x in extra and x != chosen[wanted][0]})
+        formulas = {key: _scan(zf, member, source, name) for key, (name, member) in
+                    chosen.items()}
+    return _load(path, source, {key: name for key, (name, _) in chosen.items()}, formulas)
 
 
-def _pick_sheet(zf: zipfile.ZipFile, source: str, wanted: str) -> tuple[str, str]:
-    """(name, zip member) of the sheet to read: visible ``wanted``, else the first visible."""
+def _visible_sheets(zf: zipfile.ZipFile, source: str) -> list[tuple[str, str]]:
+    """(name, zip member) of every visible sheet, in workbook order."""
     try:
         book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
@@ -167,6 +188,11 @@ def _pick_sheet(zf: zipfile.ZipFile, source: str, wanted: str) -> tuple[str, str
     if not visible:
         raise _fail(source, "every sheet of the workbook is hidden: unhide the plan sheet",
                     "hidden-sheet")
+    return visible
+
+
+def _pick_sheet(visible: list[tuple[str, str]], wanted: str) -> tuple[str, str]:
+    """The sheet to read: visible ``wanted``, else the first visible."""
     for name, member in visible:
         if name == wanted:
             return name, member
@@ -209,18 +235,46 @@ def _scan(zf: zipfile.ZipFile, member: str, source: str, name: str) -> set[str]:
     return {c.decode() for c in formulas}
 
 
-def _load(path: str | os.PathLike[str], source: str, name: str, formulas: set[str]) -> Table:
+def _load(path: str | os.PathLike[str], source: str, names: dict[str, str],
+          formulas: dict[str, set[str]]) -> dict[str, Table]:
     import openpyxl
-    from openpyxl.utils import get_column_letter
 
     try:
         wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
-        ws = wb[name]
-        ws.reset_dimensions()  # read every cell, whatever the file declares
-        grid = [list(r) for r in ws.iter_rows(values_only=True)]
+        grids = {}
+        for key, name in names.items():
+            ws = wb[name]
+            ws.reset_dimensions()  # read every cell, whatever the file declares
+            grids[key] = [[_cell(c) for c in r] for r in ws.iter_rows()]
         wb.close()
     except Exception as err:  # openpyxl raises many kinds on broken files
         raise _fail(source, f"cannot read the workbook: {err}", "malformed") from err
+    return {key: _grid(grid, source, names[key], formulas[key]) for key, grid in grids.items()}
+
+
+def _cell(c: Any) -> Any:
+    """A cell's value; a number shown as a percentage as its percent text."""
+    v = c.value
+    if isinstance(v, int | float) and not isinstance(v, bool) and "%" in (
+            getattr(c, "number_format", None) or ""):
+        return percent_text(v)
+    return v
+
+
+def percent_text(v: float) -> str:
+    """The percentage a fraction shows, as text, exactly.
+
+    >>> percent_text(0.3), percent_text(0.075), percent_text(1)
+    ('30%', '7.5%', '100%')
+    """
+    d = Decimal(repr(float(v))) * 100
+    text = format(d.normalize(), "f") if d else "0"
+    return text + "%"
+
+
+def _grid(grid: list[list[Any]], source: str, name: str, formulas: set[str]) -> Table:
+    from openpyxl.utils import get_column_letter
+
     if not grid or not any(v not in (None, "") for v in grid[0]):
         raise _fail(source, f"sheet '{name}' has no header row", "empty", row=1)
     width = max(len(r) for r in grid)
@@ -234,12 +288,13 @@ def _load(path: str | os.PathLike[str], source: str, name: str, formulas: set[st
             if v is None and ref in formulas:
                 field = None if header[j] is None else str(header[j])
                 problems.append(Problem(
-                    f"cell {ref} holds a formula with no saved value: open the workbook in "
-                    "Excel or LibreOffice and save it, or type the value", file=source, row=n,
-                    field=field, code="formula"))
+                    f"cell {ref} of sheet '{name}' holds a formula with no saved value: open the "
+                    "workbook in Excel or LibreOffice and save it, or type the value",
+                    file=source, row=n, field=field, code="formula"))
         if any(v not in (None, "") for v in cells):
             rows.append(cells + [None] * (width - len(cells)))
             numbers.append(n)
     if problems:
         raise PlanError(problems, file=source)
-    return _checked(header, rows, numbers, source)
+    table = _checked(header, rows, numbers, source)
+    return Table(table.header, table.rows, table.numbers, name)

@@ -18,7 +18,8 @@ unknown-parent            a parent is an objective of the plan or ``known_ids`` 
 cycle                     no objective is its own ancestor (:func:`okrkit.hierarchy.find_cycles`)
 unknown-objective         a key result or review belongs to an objective of the plan
 bad-direction, not-one-of  direction, level and kind are from their lists
-not-finite                baselines, targets, weights and milestone targets are finite
+not-finite                baselines, targets, weights, milestone targets, ``min`` and
+                          ``max`` are finite
 not-measurable            a key result has a target, and an ``increase`` / ``decrease`` one
                           a baseline (one issue per key result, naming what to set)
 target-equals-baseline    ``target != baseline`` (progress would divide by zero)
@@ -26,9 +27,17 @@ direction-mismatch        ``increase`` means target above baseline, ``decrease``
 bad-weight                weights are > 0
 out-of-range              ``target - baseline`` does not overflow; ``cadence_days`` 1..366
 milestone-target          a ``milestone`` key result's target (milestones planned) is >= 1
+bad-range                 a declared physical range has ``min < max``
+outside-range             baseline, target and milestone targets lie inside ``min..max``
+                          (the declared bounds; a ``milestone`` key result counts
+                          milestones, so its range is not checked)
 outside-period            milestone dates and ``due`` lie inside the period
 override-needs-reason,    the review override rule, :func:`okrkit.rules.override_problems`
 override-without-score
+unknown-team,             the header and sign-offs of each team's plan
+unknown-role,             (:func:`okrkit.headers.header_issues`)
+duplicate-role,
+state-mismatch
 ========================  ================================================================
 
 :func:`check` returns :class:`Issue` records (frame, row position, column, ids);
@@ -60,10 +69,10 @@ LINEAR = ("increase", "decrease")
 class Issue:
     """One broken rule, located in the plan's frames.
 
-    ``table`` is ``plan``, ``objectives``, ``key_results`` or ``reviews``; ``row`` the
-    position in that frame (``None`` for the plan); ``field`` the frame column (or
-    ``period`` / ``cadence_days``); ``key`` a milestone's date; ``fields`` every field a
-    ``not-measurable`` issue asks to set.
+    ``table`` is ``plan``, ``objectives``, ``key_results``, ``reviews``, ``headers`` or
+    ``people``; ``row`` the position in that frame (``None`` for the plan); ``field`` the
+    frame column (or ``period`` / ``cadence_days``); ``key`` a milestone's date or a
+    sign-off's position; ``fields`` every field a ``not-measurable`` issue asks to set.
     """
 
     code: str
@@ -87,7 +96,8 @@ def check_plan(plan: Plan, known_ids: Iterable[str] = (), where: Where | None = 
                ) -> list[Issue]:
     """:func:`check` on a :class:`~okrkit.frames.Plan`."""
     return check(plan.objectives, plan.key_results, plan.reviews, period=plan.period,
-                 cadence_days=plan.cadence_days, known_ids=known_ids, where=where)
+                 cadence_days=plan.cadence_days, known_ids=known_ids, where=where,
+                 headers=plan.headers, people=plan.people)
 
 
 def check(
@@ -99,12 +109,14 @@ def check(
     cadence_days: Any = None,
     known_ids: Iterable[str] = (),
     where: Where | None = None,
+    headers: pd.DataFrame | None = None,
+    people: pd.DataFrame | None = None,
 ) -> list[Issue]:
     """Every structural problem of a plan's frames (any frames: none is assumed valid).
 
     Parameters
     ----------
-    objectives, key_results, reviews
+    objectives, key_results, reviews, headers, people
         The plan's frames (conformed here; the inputs are not changed).
     period
         The plan's period: milestones and ``due`` must fall inside it.
@@ -132,6 +144,13 @@ def check(
     _parents(obj, seen, set(known_ids), out)
     _key_results(krs, seen, period, out, where)
     _reviews(rev, seen, out)
+    if headers is not None and len(headers):
+        from okrkit.headers import header_issues
+
+        out += header_issues(_conformed(headers, "headers"), obj["team"],
+                             period.label if period is not None else "")
+    for r, name in enumerate(() if people is None else people["name"]):
+        _text(out, "people", r, "name", name, "name", None)
     return out
 
 
@@ -144,7 +163,7 @@ def _conformed(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     return conform(frame, kind)
 
 
-_NUMBERS = {"weight", "baseline", "target", "score_override"}
+_NUMBERS = {"weight", "baseline", "target", "score_override", "min", "max"}
 
 
 def _text(out: list[Issue], table: str, row: int, field: str, value: Any, what: str,
@@ -247,9 +266,9 @@ def _key_results(krs: pd.DataFrame, seen: dict[str, int], period: Period | None,
                  out: list[Issue], where: Where) -> None:
     first: dict[str, int] = {}
     cols = ("kr_id", "objective_id", "title", "metric", "unit", "direction", "baseline",
-            "target", "weight", "owner", "due", "milestones")
-    for r, (kid, oid, title, metric, unit, direction, base, target, weight, owner, due, ms) in (
-            enumerate(zip(*(krs[c] for c in cols), strict=True))):
+            "target", "weight", "owner", "due", "milestones", "min", "max")
+    for r, (kid, oid, title, metric, unit, direction, base, target, weight, owner, due, ms,
+            low, high) in enumerate(zip(*(krs[c] for c in cols), strict=True)):
         me = None if is_blank(kid) else str(kid)
         obj = None if is_blank(oid) else str(oid)
 
@@ -292,6 +311,37 @@ def _key_results(krs: pd.DataFrame, seen: dict[str, int], period: Period | None,
                     "milestones", d)
         if period is not None and isinstance(due, dt.date) and not period.contains(due):
             add("outside-period", f"due date {due} is outside the period {period}", "due")
+        _range(add, direction, base, target, low, high, pairs or ())
+
+
+def _range(add: Callable[..., None], direction: Any, base: float, target: float, low: float,
+           high: float, pairs: Sequence[tuple[dt.date, float]]) -> None:
+    """A declared physical range: finite bounds, ``min < max``, the plan's numbers inside."""
+    for field, x in (("min", low), ("max", high)):
+        if math.isinf(x):
+            add("not-finite", f"{field} is not a finite number (leave it out for no bound)",
+                field)
+    lo = low if math.isfinite(low) else -math.inf
+    hi = high if math.isfinite(high) else math.inf
+    if math.isfinite(low) and math.isfinite(high) and not low < high:
+        add("bad-range", f"min {low:g} must be below max {high:g}", "min")
+        return
+    if direction == "milestone" or (lo, hi) == (-math.inf, math.inf):
+        return
+    for field, x in (("baseline", base), ("target", target)):
+        if math.isfinite(x) and not lo <= x <= hi:
+            add("outside-range", f"{field} {x:g} is outside the range {_shown(lo, hi)}",
+                field)
+    for d, v in pairs:
+        if math.isfinite(v) and not lo <= v <= hi:
+            add("outside-range", f"milestone {d} target {v:g} is outside the range "
+                f"{_shown(lo, hi)}", "milestones", d)
+
+
+def _shown(lo: float, hi: float) -> str:
+    if math.isfinite(lo) and math.isfinite(hi):
+        return f"{lo:g}..{hi:g}"
+    return f">= {lo:g}" if math.isfinite(lo) else f"<= {hi:g}"
 
 
 def not_measurable(fields: Sequence[str]) -> str:

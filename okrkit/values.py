@@ -17,7 +17,8 @@ file, a widget or the store meets the same rules with the same messages.
   result's unit is ``%``. ``yes`` / ``no`` are not numbers. Finiteness is a rule of the
   plan (``not-finite``, :mod:`okrkit.structure`).
 * **Dates**: ``YYYY-MM-DD`` (or a date cell). Numbers such as ``20260301`` or an Excel
-  serial ``46082`` are refused with the date they might mean, never guessed.
+  serial ``46082`` are refused with the date they might mean, never guessed. Moments (a
+  sign-off's time): ISO date and time, kept as UTC without a zone.
 
 Each refusal raises :class:`ValueProblem`, a :class:`ValueError` carrying a code of
 :data:`okrkit.errors.CODES`.
@@ -228,6 +229,31 @@ def parse_date(value: Any, what: str) -> dt.date | None:
     elif re.fullmatch(r"\d+(\.0*)?", text):
         raise ValueProblem("not-a-date", _number_not_date(float(text), what))
     raise ValueProblem("not-a-date", f"{what} '{text}' is not a date (YYYY-MM-DD)")
+
+
+def parse_time(value: Any, what: str) -> dt.datetime | None:
+    """A moment: a datetime, a date (midnight) or ISO text; UTC without a zone (a moment
+    with a zone is converted to UTC). ``None`` when blank.
+
+    >>> parse_time("2026-01-05T10:30:00+01:00", "at")
+    datetime.datetime(2026, 1, 5, 9, 30)
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueProblem("not-a-date", f"{what} '{value.strip()}' is not a date and time "
+                               "(YYYY-MM-DDTHH:MM:SS)") from None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC).replace(tzinfo=None)
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    raise ValueProblem("wrong-type", f"{what} must be a date and time, not "
+                       f"{type(value).__name__}")
 
 
 def _number_not_date(value: float, what: str) -> str:

@@ -22,7 +22,8 @@ Safety rules, each a :class:`~okrkit.errors.PlanError` naming the line:
 number, boolean or date keeps its source text: ``id: 1.10`` is ``"1.10"`` (not 1.1),
 ``id: 0x1F`` is ``"0x1F"`` (not 31). Plans have no yes/no fields, so ``yes``, ``no``,
 ``on``, ``off`` are always text (``cadence_days: yes`` is "not a number", not 1).
-Quoting is never needed.
+The names that key ``teams:`` and ``people:`` are kept as written too. Quoting is never
+needed.
 """
 
 from __future__ import annotations
@@ -43,8 +44,12 @@ MAX_CHARS = 64 * 1024 * 1024
 
 TEXT_KEYS = frozenset(
     {"id", "parent", "team", "owner", "title", "metric", "unit", "description", "period",
-     "override_reason", "lessons", "next_actions"}
+     "override_reason", "lessons", "next_actions", "project", "sponsor", "contributors",
+     "roles", "role", "name", "note", "state", "destinations", "connection", "sql", "file",
+     "python"}
 )
+#: mappings whose keys are names (teams, people): kept as written too
+NAME_MAPS = frozenset({("teams",), ("people",)})
 _Y = "tag:yaml.org,2002:"
 _STR, _MAP, _SEQ, _MERGE = _Y + "str", _Y + "map", _Y + "seq", _Y + "merge"
 _CONSTRUCT = SafeConstructor.yaml_constructors
@@ -196,7 +201,8 @@ class _Builder:
                 merges.append(merged)
                 size += n
                 continue
-            k = key_node.value if key_node.tag == _STR else self.scalar(key_node, False)
+            k = (key_node.value if key_node.tag == _STR or path in NAME_MAPS
+                 else self.scalar(key_node, False))
             if k in out:
                 self.duplicate(node, key_node, k, path)
             out[k], n = self.child(value_node, depth, (*path, k), k in TEXT_KEYS)
@@ -212,7 +218,8 @@ class _Builder:
     def duplicate(self, node: MappingNode, key_node: ScalarNode, k: Any, path: tuple[Any, ...]
                   ) -> None:
         first = next(kn.start_mark.line + 1 for kn, _ in node.value
-                     if isinstance(kn, ScalarNode) and self.scalar(kn, False) == k)
+                     if isinstance(kn, ScalarNode)
+                     and (kn.value if path in NAME_MAPS else self.scalar(kn, False)) == k)
         self.duplicates.append(Problem(
             f"key '{k}' appears twice (first on line {first})", file=self.source,
             line=key_node.start_mark.line + 1, field=dotted((*path, k)), code="duplicate-key"))

@@ -56,7 +56,8 @@ FLAT_ROWS = [
 def xlsx_flat(path: Path, cells: dict[str, Any] | None = None, sheet: str = "plan",
               hidden_first: dict[str, Any] | None = None, merge: str | None = None,
               rows: list[list[Any]] | None = None, extra_rows: list[list[Any]] | None = None,
-              cached: dict[str, Any] | None = None) -> None:
+              cached: dict[str, Any] | None = None, formats: dict[str, str] | None = None,
+              sheets: dict[str, list[list[Any]]] | None = None) -> None:
     """A flat plan workbook (:data:`FLAT_ROWS`), with edits.
 
     ``cells``: ``{"N3": value}`` (a value starting with ``=`` is a formula, saved without
@@ -73,6 +74,12 @@ def xlsx_flat(path: Path, cells: dict[str, Any] | None = None, sheet: str = "pla
         ws.append(row)
     for ref, value in (cells or {}).items():
         ws[ref] = value
+    for ref, number_format in (formats or {}).items():
+        ws[ref].number_format = number_format
+    for name, sheet_rows in (sheets or {}).items():
+        more = wb.create_sheet(name)
+        for row in sheet_rows:
+            more.append(row)
     if merge:
         ws.merge_cells(merge)
     if hidden_first is not None:

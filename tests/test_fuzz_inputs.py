@@ -16,7 +16,8 @@ from okrkit.checkins import parse_checkins_csv, validate_checkins
 from okrkit.errors import OKRKitError
 from okrkit.models import KeyResultModel, ObjectiveModel, PlanModel
 from okrkit.plan import load_plan, parse_plan, read_plan
-from okrkit.tables import flat_to_plan, read_flat
+from okrkit.tables import flat_to_plan
+from okrkit.workbook import read_flat
 
 CORPUS = Path(__file__).parent / "corpus"
 BASE = yaml.safe_load((CORPUS / "base.yaml").read_text())

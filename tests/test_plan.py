@@ -340,7 +340,7 @@ def test_yaml_is_composed_once_by_libyaml(monkeypatch: pytest.MonkeyPatch) -> No
 def test_read_plan_reads_every_format_and_is_load_plan(tmp_path: Path) -> None:
     import okrkit
     from okrkit.plan import read_plan
-    from okrkit.tables import export_plan
+    from okrkit.workbook import export_plan
 
     assert okrkit.load_plan is read_plan
     plan = read_plan(BASE)
@@ -402,3 +402,20 @@ def test_duplicate_keys_compare_values_not_spelling() -> None:
     problems = _problems("period: 2026-Q1\nobjectives:\n  - id: A\n    title: T\n    1: x\n    01: y\n")
     assert [(p.code, p.line) for p in problems] == [("duplicate-key", 6)]
     assert "first on line 5" in problems[0].message
+
+
+def test_yaml_export_keeps_the_description_and_no_empty_key_results() -> None:
+    text = ("period: 2026-Q1\ndescription: The customer service quarter\nobjectives:\n"
+            "  - {id: CS-1, title: Transform customer service, level: business_unit}\n"
+            "  - id: BOT-1\n    title: Delight customers\n    parent: CS-1\n    key_results:\n"
+            "      - {id: BOT-1.1, title: Resolve 70% of inquiries, unit: '%', "
+            "direction: increase, baseline: 40, target: 70}\n")
+    plan = parse_plan(text)
+    assert plan.description == "The customer service quarter"
+    out = dump_plan(plan)
+    assert "key_results: []" not in out
+    data = __import__("yaml").safe_load(out)
+    assert data["description"] == "The customer service quarter"
+    assert "key_results" not in data["objectives"][0]
+    assert len(data["objectives"][1]["key_results"]) == 1
+    assert parse_plan(out).description == plan.description

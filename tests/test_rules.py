@@ -170,3 +170,15 @@ def test_conform_keeps_frames_apart() -> None:  # the frames the rules read are 
     rules.effective_checkins(_krs("A"), ck, Q1, dt.date(2026, 2, 1))
     pd.testing.assert_frame_equal(ck, before)
     assert list(conform(ck, "checkins").columns)[:3] == ["kr_id", "date", "value"]
+
+
+def test_totals_and_scores_without_any_key_result() -> None:
+    from okrkit.frames import Plan
+    from okrkit.scoring import score
+
+    obj = conform(pd.DataFrame({"objective_id": ["C", "B"], "parent_id": [None, "C"],
+                                "title": ["c", "b"], "weight": [1.0, 1.0]}), "objectives")
+    r = rules.RollUp(obj, [])
+    assert r.totals(np.zeros(0)).tolist() == [0.0, 0.0]
+    card = score(Plan(Q1, obj, conform(pd.DataFrame(), "key_results")), None, "2026-02-01")
+    assert card.objectives["status"].tolist() == ["Not Started", "Not Started"]

@@ -18,7 +18,7 @@ ToOption = Annotated[
 
 def team_destinations(plan: Any, team: str) -> list[str]:
     """Where the plan says a team's messages go (its ``teams:`` section), or ``[]``."""
-    teams = getattr(plan, "teams", None)
+    teams = getattr(plan, "headers", None)  # the team headers frame (okrkit.headers)
     if teams is None or not len(teams) or "destinations" not in teams:
         return []
     rows = teams[teams["team"] == team]
@@ -31,7 +31,7 @@ def team_destinations(plan: Any, team: str) -> list[str]:
 
 def owner_email(plan: Any, owner: str | None) -> str | None:
     """An owner's e-mail from the plan's ``people:`` mapping, or ``None``."""
-    people = getattr(plan, "people", None) or {}
+    people = getattr(plan, "emails", None) or {}  # Plan.people as name -> e-mail
     return people.get(owner) if owner else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def _plan_argument(
-    plan: str, db: str | None, team: str | None = None, *, checkins: bool = False
+    plan: str, db: str | None, *, checkins: bool = False
 ) -> tuple[Plan, pd.DataFrame | None]:
     """The plan a PLAN argument names: a file (any format, :func:`okrkit.plan.read_plan`)
     or, for anything else, a period in the store. For a stored plan, ``checkins=True``
@@ -28,12 +28,31 @@ def _plan_argument(
     from okrkit.plan import read_plan
 
     if names_a_file(plan):
-        return read_plan(plan).for_team(team), None
+        return read_plan(plan), None
     from okrkit.store import open_store
 
     with open_store(db) as store:
-        stored = store.load_plan(plan, team=team)
+        stored = store.load_plan(plan)
         return stored, store.checkins(period=stored.period.label) if checkins else None
+
+
+def _team_plan(full: Plan, team: str | None, named: str) -> Plan:
+    """One team's view of the plan (its objectives and their ancestors); a team that owns
+    no objective is an error naming the plan's teams."""
+    if team is None:
+        return full
+    if team not in full.teams:
+        fail(f"team '{team}' owns no objective in {named} (teams: "
+             f"{', '.join(full.teams) or 'none'})")
+    return full.for_team(team)
+
+
+def _as_of_notice(card: Any) -> None:
+    """Say so on stderr when ``--as-of`` lies before the period starts (it still scores)."""
+    period = card.period
+    if card.as_of < period.start:
+        echo(f"note: --as-of {card.as_of} is before {period.label} starts ({period.start}): "
+             "no check-in counts yet and nothing is expected; scores are 0", err=True)
 
 
 @app.command()
@@ -59,9 +78,14 @@ def score(
 
     if fmt not in ("table", "csv", "json"):
         fail(f"--format '{fmt}' is not one of table, csv, json")
-    loaded, stored = _plan_argument(plan, db, team, checkins=checkins is None)
-    ck = read_checkins(checkins, plan=loaded) if checkins is not None else stored
+    full, stored = _plan_argument(plan, db, checkins=checkins is None)
+    loaded = _team_plan(full, team, plan)
+    # every team's check-ins are valid rows of the plan; the team's view keeps its own
+    ck = read_checkins(checkins, plan=full) if checkins is not None else stored
+    if ck is not None and team is not None:
+        ck = ck[ck["kr_id"].isin(set(loaded.key_results["kr_id"]))].reset_index(drop=True)
     card = score_plan(loaded, ck, as_of=parse_date(as_of))
+    _as_of_notice(card)
     if fmt == "json":
         out = {
             "period": card.period.label,
@@ -86,15 +110,27 @@ def lint(
     plan: Annotated[
         str, typer.Argument(help="Plan file (YAML/CSV/XLSX) or a period in the store.")
     ],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table or json.")] = "table",
     db: DbOption = None,
 ) -> None:
-    """Check a plan against the OKR DO/DON'T list. Exit 1 if any error-level finding."""
+    """Check a plan against the OKR DO/DON'T list. Exit 1 if any error-level finding.
+
+    ``--format json`` prints a list of ``{code, severity, objective_id, kr_id, field,
+    message}``.
+    """
     from okrkit.console import print_findings
     from okrkit.linting import lint as lint_plan
 
+    if fmt not in ("table", "json"):
+        fail(f"--format '{fmt}' is not one of table, json")
     loaded, _ = _plan_argument(plan, db)
     findings = lint_plan(loaded)
-    print_findings(findings, source=plan)
+    if fmt == "json":
+        keys = ("code", "severity", "objective_id", "kr_id", "field", "message")
+        out = [{k: getattr(f, k) for k in keys} for f in findings]
+        echo(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        print_findings(findings, source=plan)
     if any(f.severity == "error" for f in findings):
         raise typer.Exit(1)
 
@@ -108,11 +144,15 @@ def import_(
     db: DbOption = None,
     author: Annotated[str | None, typer.Option(help="Recorded in the revision history.")] = None,
 ) -> None:
-    """Load plans and check-ins into the store; each file is one all-or-nothing transaction."""
+    """Load plans and check-ins into the store; each file is one all-or-nothing transaction.
+
+    A workbook (XLSX) exported with its ``checkins`` sheet imports both: the plan and the
+    check-ins are read and validated first, then the plan is saved and the check-ins added.
+    """
     from okrkit.checkins import read_checkin_records
     from okrkit.files import file_kind
-    from okrkit.plan import read_plan
     from okrkit.store import open_store
+    from okrkit.workbook import read_plan_and_checkins
 
     with open_store(db) as store:
         for path in paths:
@@ -123,15 +163,14 @@ def import_(
                 frame, lines = read_checkin_records(path)
                 n = store.add_checkins(frame, source=str(path), lines=lines)
                 echo(f"{path}: {n} check-ins added")
-            else:
-                plan = read_plan(path, known_ids=store.objective_ids())
-                rev = store.save_plan(
-                    plan, author=author, message=f"import {path.name}", force=True
-                )
-                echo(
-                    f"{path}: plan {plan.period} saved ({len(plan.objectives)} objectives, "
-                    f"{len(plan.key_results)} key results, revision {rev})"
-                )
+                continue
+            plan, checkins = read_plan_and_checkins(path, known_ids=store.objective_ids())
+            rev = store.save_plan(plan, author=author, message=f"import {path.name}", force=True)
+            echo(f"{path}: plan {plan.period} saved ({len(plan.objectives)} objectives, "
+                 f"{len(plan.key_results)} key results, revision {rev})")
+            if len(checkins):
+                n = store.add_checkins(checkins, source=f"{path} (sheet 'checkins')")
+                echo(f"{path}: {n} check-ins added from the checkins sheet")
 
 
 @app.command()
@@ -146,7 +185,7 @@ def export(
     """Export a period's plan from the store (YAML to stdout unless --out)."""
     from okrkit.plan import dump_plan
     from okrkit.store import open_store
-    from okrkit.tables import export_plan
+    from okrkit.workbook import export_plan
 
     if to not in ("yaml", "csv", "xlsx"):
         fail(f"--to '{to}' is not one of yaml, csv, xlsx")

@@ -158,7 +158,8 @@ def save(
         conn.execute(insert(objectives), rows)
     if len(krs):
         rows = _records(
-            krs.drop(columns="milestones").assign(period=label, position=range(len(krs)))
+            krs[[c for c in krs.columns if c in key_results.c]].assign(
+                period=label, position=range(len(krs)))
         )
         conn.execute(insert(key_results), rows)
     if ms:
@@ -220,7 +221,7 @@ def read_key_results(conn: Connection, label: str) -> pd.DataFrame:
         .order_by(milestones.c.kr_id, milestones.c.date)
     ):
         ms.setdefault(k, []).append((d, float(v)))
-    kr_cols = [c for c in KEY_RESULT_COLUMNS if c != "milestones"]
+    kr_cols = [c for c in KEY_RESULT_COLUMNS if c != "milestones" and c in key_results.c]
     krs = pd.DataFrame(
         conn.execute(
             select(*(key_results.c[c] for c in kr_cols))
