@@ -223,6 +223,7 @@ def to_html(nb: Any, title: str) -> str:
             cell["outputs"] = [
                 o for o in cell.get("outputs", [])
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+                and "pin" not in cell.get("metadata", {}).get("tags", [])  # nbval's pins
             ]
     body, _ = exporter.from_notebook_node(nb)
     return page(body, title)

@@ -17,8 +17,10 @@ pytest.register_assert_rewrite("store_fixtures", "servers")
 from okrkit.frames import conform  # noqa: E402
 from okrkit.plan import parse_plan  # noqa: E402
 
-# the store fixtures (SQLite and the PostgreSQL server started by .ci/run)
-pytest_plugins = ["store_fixtures", "servers"]
+# the store fixtures (SQLite and the PostgreSQL server started by .ci/run), local test
+# servers, and nbval over the notebooks with the expected outputs in tests/notebooks/
+# (tests/README.md)
+pytest_plugins = ["store_fixtures", "servers", "nbval_pins"]
 
 CV_SAMPLE = """period: 2025-Q4
 objectives:
