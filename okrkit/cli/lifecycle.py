@@ -12,6 +12,21 @@ from okrkit.cli.base import DbOption, app, echo, fail, handles_errors, parse_dat
 
 TeamOption = Annotated[str, typer.Option("--team", "-t", help="The team whose plan it is.")]
 PeriodOption = Annotated[str, typer.Option("--period", "-p", help="Period, e.g. 2026-Q1.")]
+AmendOption = Annotated[bool, typer.Option(
+    "--amend", help="Correct a completed (frozen) plan: recorded as an amendment; needs "
+    "--reason.")]
+ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why (with --amend).")]
+
+
+def amendment(amend: bool, reason: str | None) -> str | None:
+    """The amendment reason of ``--amend --reason TEXT`` (``None``: not an amendment);
+    either flag without the other is an error (exit 2)."""
+    text = (reason or "").strip()
+    if amend and not text:
+        fail("--amend needs --reason TEXT: why the completed plan is corrected")
+    if text and not amend:
+        fail("--reason is for --amend (a correction of a completed plan)")
+    return text or None
 
 
 def state_record(s: Any) -> dict[str, Any]:
