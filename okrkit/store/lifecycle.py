@@ -27,6 +27,7 @@ from sqlalchemy import Connection, and_, delete, insert, select, update
 
 from okrkit import lifecycle
 from okrkit.frames import conform, empty, is_blank
+from okrkit.headers import header_state
 from okrkit.lifecycle import DEFAULT_ROLES, Header, PlanState, SignOff
 from okrkit.store.checkins import utcnow
 from okrkit.store.schema import (
@@ -177,21 +178,6 @@ def headers(conn: Connection, period: str, teams: list[str]) -> pd.DataFrame:
     return conform(pd.DataFrame(rows), "headers") if rows else empty("headers")
 
 
-def _from_file(state: PlanState, row: dict[str, Any]) -> PlanState:
-    """``state`` with a plan file's header fields (project, sponsor, contributors, next
-    review, required roles)."""
-    contributors = row.get("contributors")
-    header = Header(project=None if is_blank(row.get("project")) else row["project"],
-                    owner=None if is_blank(row.get("sponsor")) else row["sponsor"],
-                    contributors=tuple(contributors) if isinstance(contributors, tuple | list)
-                    else (),
-                    next_review=_date(None if is_blank(row.get("next_review"))
-                                      else row["next_review"]))
-    roles = row.get("roles")
-    new = lifecycle.with_roles(state, roles if isinstance(roles, tuple | list) else None)
-    return replace(new, header=header)
-
-
 # ---------------------------------------------------------------------------- hooks
 
 
@@ -214,7 +200,7 @@ def on_save(conn: Connection, period: str, changed: set[str], header_rows: pd.Da
         row = rows.get(team)
         adopted = False
         if row is not None:
-            new = _from_file(stored, row)
+            new = header_state(row, stored)
             file_state = None if is_blank(row.get("state")) else str(row["state"])
             file_signed = tuple(row.get("signoffs") or ())
             if team not in have and file_state:
