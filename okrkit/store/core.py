@@ -377,11 +377,13 @@ class Store:
             return new
 
     def close_plan(self, period: str | Period, team: str, *, as_of: dt.date,
-                   force: bool = False, reason: str | None = None) -> Any:
+                   force: bool = False, reason: str | None = None,
+                   author: str | None = None) -> Any:
         """Complete ``team``'s plan and freeze its final scores (the retrospective's).
 
         Only after the period's end date, or with ``force`` and a reason
-        (:func:`okrkit.lifecycle.close`). Returns the completed state.
+        (:func:`okrkit.lifecycle.close`; an early close is recorded as an amendment by
+        ``author``, default the current user). Returns the completed state.
         """
         from okrkit import lifecycle
         from okrkit.scoring import score
@@ -396,7 +398,7 @@ class Store:
             checkins = _checkins.read(conn, period=label)
             card = score(plan, checkins, min(as_of, plan.period.end))
             if force and reason and as_of <= plan.period.end:
-                new = lifecycle.amend(new, f"closed early: {reason}", current_user(),
+                new = lifecycle.amend(new, f"closed early: {reason}", _author(author),
                                       at=_checkins.utcnow())
             _life.save(conn, new)
             _life.freeze(conn, new, card)

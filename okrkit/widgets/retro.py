@@ -161,7 +161,7 @@ class RetrospectiveApp(TeamApp):
         self.calibration_panel = widgets.HTML("")
         self.chart = widgets.HTML("")
         self.reviews_box = widgets.VBox([])
-        self.closing = ClosePanel(self.store, self.message)
+        self.closing = ClosePanel(self.store, self.message, self.author)
         self.save_button = widgets.Button(description="Save retrospective", layout=auto_width(),
                                           button_style="primary", icon="save")
         self.carry_button = widgets.Button(description="Carry unfinished KRs", layout=auto_width(),

@@ -25,8 +25,9 @@ class ClosePanel:
     before the period ends), ``reason`` (Text), ``close_button``, ``frozen_html`` (HTML:
     the frozen final scores), ``box``. ``message`` is the app's MessageBox."""
 
-    def __init__(self, store: Any, message: Any) -> None:
+    def __init__(self, store: Any, message: Any, author: str | None = None) -> None:
         self.store = store
+        self.author = author
         self.message = message
         self.period: str | None = None
         self.team: str | None = None
@@ -77,7 +78,8 @@ class ClosePanel:
         try:
             state = self.store.close_plan(self.period, self.team, as_of=day,
                                           force=self.force.value,
-                                          reason=self.reason.value.strip() or None)
+                                          reason=self.reason.value.strip() or None,
+                                          author=self.author)
         except OKRKitError as err:
             self.message.error(f"not closed: {err}")
             return None
