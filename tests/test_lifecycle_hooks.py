@@ -217,3 +217,15 @@ def test_close_refusals_through_the_cli(sample_url: str) -> None:
     assert code == 2 and "already" in err
     code, _, err = run("submit", "--period", P, "--team", "vision", *db)
     assert code == 2 and "only a draft is submitted" in err
+
+
+def test_close_every_team_leaves_the_completed_ones(sample_url: str) -> None:
+    db = ["--db", sample_url]
+    code, out, err = run("close", "--period", "2025-Q4", "--team", "vision", "--as-of",
+                         "2026-01-05", *db)
+    assert code == 0, err
+    code, out, err = run("close", "--period", "2025-Q4", "--as-of", "2026-01-05", *db)
+    assert code == 0 and "vision plan of 2025-Q4 is already completed" in out, err
+    with open_store(sample_url) as store:
+        states = store.plan_states("2025-Q4")
+    assert {s.state for s in states} == {"completed"}
