@@ -168,3 +168,17 @@ def test_an_edit_through_the_store_shows_in_the_report(sample_url, sample_store,
     r = gather(Q1, team, sample_url, "2026-02-13", with_forecast=False)
     assert soup(rv.lifecycle_section(r)).select_one("section.okr-lifecycle")[
         "data-state"] == "draft"
+
+
+def test_retrospective_save_while_active_says_it_is_a_change_after_approval(
+        sample_store) -> None:
+    _sign_all(sample_store, "vision")
+    app = RetrospectiveApp(store=sample_store, period=Q1, team="vision", author="Lee",
+                           as_of=dt.date(2026, 2, 13))
+    try:
+        next(iter(app.reviews.values())).lessons.value = "label data earlier"
+        assert app.save() is True
+        assert "recorded as a change after approval" in app.message.text
+        assert sample_store.plan_state(Q1, "vision").changes_after_approval == 1
+    finally:
+        app.close()

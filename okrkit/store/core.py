@@ -213,10 +213,12 @@ class Store:
 
     def save_reviews(
         self, frame: pd.DataFrame, period: str | Period, *, author: str | None = None
-    ) -> None:
-        """Add or replace the reviews of the objectives in ``frame`` (a new plan revision)."""
+    ) -> int:
+        """Add or replace the reviews of the objectives in ``frame`` (a new plan revision);
+        returns it, with the lifecycle's ``notes`` (:meth:`save_plan`)."""
         with self._write() as conn:
-            _saving.save_reviews(conn, frame, _label(period), author=_author(author), where=self.url)
+            return _saving.save_reviews(conn, frame, _label(period), author=_author(author),
+                                        where=self.url)
 
     def reviews(self, period: str | Period) -> pd.DataFrame:
         """The reviews of ``period`` (contract columns), in objective order."""

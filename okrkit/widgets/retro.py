@@ -266,13 +266,14 @@ class RetrospectiveApp(TeamApp):
             self.message.info("nothing to save: type lessons, actions or an override first")
             return False
         try:
-            self.store.save_reviews(frame, label, author=self.author)
+            rev = self.store.save_reviews(frame, label, author=self.author)
         except OKRKitError as err:
             self.message.error(f"nothing saved: {err}", getattr(err, "problems", []))
             return False
         n = len(frame)
         self._load_team()
-        self.message.ok(f"saved the retrospective of {n} objective{'s' * (n != 1)} ({label})")
+        self.message.ok(f"saved the retrospective of {n} objective{'s' * (n != 1)} ({label})"
+                        + "".join(f"; {note}" for note in getattr(rev, "notes", ())))
         return True
 
     def build_carry(self) -> Plan | None:
@@ -319,7 +320,8 @@ class RetrospectiveApp(TeamApp):
         except OKRKitError as err:
             self.message.error(f"carried plan not saved: {err}", getattr(err, "problems", []))
             return None
-        self.message.ok(f"carried plan saved as {label} revision {rev}")
+        self.message.ok(f"carried plan saved as {label} revision {rev}"
+                        + "".join(f"; {note}" for note in getattr(rev, "notes", ())))
         return rev
 
     def export_carry(self) -> str | None:
