@@ -229,3 +229,22 @@ def test_close_every_team_leaves_the_completed_ones(sample_url: str) -> None:
     with open_store(sample_url) as store:
         states = store.plan_states("2025-Q4")
     assert {s.state for s in states} == {"completed"}
+
+
+def test_a_file_state_does_not_override_the_store_state(store) -> None:
+    from okrkit.frames import conform
+    from okrkit.lifecycle import SignOff
+
+    store.save_plan(sample_plan(P))
+    store.update_plan_state(P, "vision", lifecycle.submit)
+    forged = conform(pd.DataFrame([{
+        "team": "vision", "roles": ("Executive Sponsor",), "state": "active",
+        "signoffs": (SignOff("Executive Sponsor", "Mallory", dt.datetime(2026, 1, 2)),)}]),
+        "headers")
+    plan = store.load_plan(P)
+    done = store.import_plan(plan.with_frames(headers=forged))
+    assert any("the store's state (in-review) is kept" in n for n in done.notes)
+    s = store.plan_state(P, "vision")
+    # the header change (the roles) is an edit of a plan in review: back to draft
+    assert s.state == "draft" and s.signoffs == () and s.required_roles == (
+        "Executive Sponsor",)

@@ -206,10 +206,11 @@ def on_save(conn: Connection, period: str, changed: set[str], header_rows: pd.Da
             if team not in have and file_state:
                 new = replace(new, state=file_state, signoffs=file_signed)
                 adopted = True
-            elif file_state and (file_state, file_signed) != (stored.state, stored.signoffs):
-                notes.append(f"the file says the {team} plan of {period} is {file_state}; the "
-                             f"store's state ({stored.state}) is kept: okrkit submit / "
-                             "approve / close change it")
+            elif file_state and (file_state, _who(file_signed)) != (stored.state,
+                                                                     _who(stored.signoffs)):
+                notes.append(f"the saved plan's header says the {team} plan of {period} is "
+                             f"{file_state}; the store's state ({stored.state}) is kept: "
+                             "okrkit submit / approve / close change it")
         if not adopted and (team in changed or new.header != stored.header
                             or new.required_roles != stored.required_roles):
             if stored.state == "completed":
@@ -227,6 +228,10 @@ def on_save(conn: Connection, period: str, changed: set[str], header_rows: pd.Da
     if amend_reason and not amended:
         notes.append("--amend: no completed plan was changed, so no amendment was recorded")
     return notes
+
+
+def _who(signed: tuple[SignOff, ...]) -> list[tuple[str, str]]:
+    return [(x.role, x.name) for x in signed]
 
 
 def on_checkins(conn: Connection, columns: dict[str, Any], *, amend_reason: str | None,
