@@ -248,3 +248,56 @@ def test_a_file_state_does_not_override_the_store_state(store) -> None:
     # the header change (the roles) is an edit of a plan in review: back to draft
     assert s.state == "draft" and s.signoffs == () and s.required_roles == (
         "Executive Sponsor",)
+
+
+def test_a_quarter_from_draft_to_closed_through_the_cli(store_url: str, tmp_path: Path
+                                                         ) -> None:
+    """The issue's "done when", on SQLite and PostgreSQL: four sign-offs, the quarter run,
+    closed, and after that nothing changes without an amendment and its reason."""
+    from okrkit.plan import dump_plan
+
+    db = ["--db", store_url]
+    path = tmp_path / "plan.yaml"
+    path.write_text(dump_plan(sample_plan(P)), encoding="utf-8")
+    code, _, err = run("import", path, *db)
+    assert code == 0, err
+    code, out, err = run("submit", "--period", P, "--team", "vision", *db)
+    assert code == 0 and "in review" in out, err
+    for role, who in zip(lifecycle.DEFAULT_ROLES, ["Ada", "Bo", "Cy", "Di"], strict=True):
+        code, out, err = run("approve", "--period", P, "--team", "vision", "--role", role,
+                             "--by", who, "--note", "ok", *db)
+        assert code == 0, err
+    assert "is active" in out
+    code, out, err = run("approve", "--period", P, "--team", "vision", "--role",
+                         "Business Owner", "--by", "Eve", *db)
+    assert code == 2 and "cannot sign off" in err
+    code, out, err = run("checkin", "VIS-1.1", "94", "--date", "2026-03-20", *db)
+    assert code == 0, err
+    code, _, err = run("close", "--period", P, "--team", "vision", "--as-of", "2026-03-30",
+                       *db)
+    assert code == 2 and "before the period ends" in err
+    code, out, err = run("close", "--period", P, "--team", "vision", "--as-of", "2026-04-01",
+                         *db)
+    assert code == 0 and "final scores frozen" in out, err
+    code, _, err = run("checkin", "VIS-1.1", "95", "--date", "2026-03-21", *db)
+    assert code == 2 and "vision plan of 2026-Q1 is completed and frozen" in err
+    code, _, err = run("import", path, "--replace", *db)  # the same file changes nothing
+    assert code == 0, err
+    edited = sample_plan(P)
+    obj = edited.objectives.copy()
+    obj.loc[obj["objective_id"] == "VIS-1", "title"] = "Launch defect detection (fixed)"
+    path.write_text(dump_plan(edited.with_frames(objectives=obj)), encoding="utf-8")
+    code, _, err = run("import", path, *db)
+    assert code == 2 and "cannot change the plan" in err and "Traceback" not in err
+    code, out, err = run("checkin", "VIS-1.1", "95", "--date", "2026-03-21", "--amend",
+                         "--reason", "late lab result", *db)
+    assert code == 0, err
+    code, out, err = run("plan-state", "--period", P, "--team", "vision", "--format", "json",
+                         *db)
+    (state,) = json.loads(out)
+    assert state["state"] == "completed" and len(state["signoffs"]) == 4
+    assert [a["reason"] for a in state["amendments"]] == ["late lab result"]
+    with open_store(store_url) as store:
+        assert store.load_plan(P).objectives.set_index("objective_id").loc[
+            "VIS-1", "title"] == "Launch defect detection"
+        assert len(store.frozen_scores(P, "vision")) == 3  # 2 KRs + 1 objective
