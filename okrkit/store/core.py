@@ -373,6 +373,7 @@ class Store:
 
         label = _label(period)
         with self._write() as conn:
+            _life.lock_period(conn, label)
             self._team_of(conn, label, team)
             new = change(_life.load(conn, label, team))
             _life.save(conn, new)
@@ -393,6 +394,7 @@ class Store:
 
         label = _label(period)
         with self._write() as conn:
+            _life.lock_period(conn, label)
             self._team_of(conn, label, team)
             plan = _plans.load(conn, label, self.url)
             new = lifecycle.close(_life.load(conn, label, team), period_end=plan.period.end,

@@ -154,6 +154,15 @@ def completed(conn: Connection) -> set[tuple[str, str]]:
             plan_states.c.state == "completed")).all()}
 
 
+def lock_period(conn: Connection, period: str) -> None:
+    """Lock the period's row (PostgreSQL) as a plan save does first, so that a transition
+    and a save of the same period run one after the other, each seeing the other's state."""
+    from okrkit.store.schema import periods
+
+    conn.execute(select(periods.c.revision).where(periods.c.period == period)
+                 .with_for_update())
+
+
 def stored_teams(conn: Connection, period: str) -> set[str]:
     """The teams of ``period`` that have a stored state row."""
     return set(conn.execute(select(plan_states.c.team).where(
