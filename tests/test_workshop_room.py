@@ -66,6 +66,8 @@ def test_two_sessions_vote_then_reveal_then_new_round(room, store):
     ben.reveal_button.click()
     assert ben.message.kind == "info", ben.message.text
     ana.refresh_votes()
+    assert ana.message.kind == "info"
+    assert ana.message.text == "round 1 of team 'vision' revealed: every vote below"
     rows = table_rows(ana.votes_panel.value, "table.okr-votes")
     assert rows == [{"objective": "VIS-1", "Ana": "0.90", "Ben": "0.30", "mean": "0.60",
                      "spread": "0.60(discuss: wide spread)"}]
@@ -78,6 +80,7 @@ def test_two_sessions_vote_then_reveal_then_new_round(room, store):
     # a new round clears the votes in every session; round 1 stays in the store
     ana.reset_votes_button.click()
     ben.refresh_votes()
+    assert ben.message.text == "round 2 of team 'vision' started: vote again"
     assert soup(ben.votes_panel.value).get_text() == (
         "Round 2 · hidden until Revealno votes yet")
     assert not ben.revealed and ben.votes == {}

@@ -9,13 +9,11 @@ forms and the lint and vote panels are :mod:`okrkit.widgets.workshop_forms`.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as widgets
 
-from okrkit import lifecycle
 from okrkit.config import current_user
 from okrkit.drafts import (
     CATEGORY_LABELS,
@@ -35,40 +33,32 @@ from okrkit.drafts import (
 from okrkit.errors import ConflictError, OKRKitError, Problem
 from okrkit.frames import Plan, is_blank
 from okrkit.htmlkit import alignment_tree_html, esc
-from okrkit.lifecycle import PlanState
 from okrkit.linting import Finding
 from okrkit.period import Period
 from okrkit.planning import merge_team_plan, period_objectives
-from okrkit.store.votes import Round
 from okrkit.widgets.common import (
     TeamApp,
-    auto_width,
     default_period,
     heading,
     period_dropdown,
 )
-from okrkit.widgets.ticker import Ticker
 from okrkit.widgets.workshop_forms import (
     NO_PARENT,
     ObjectiveForm,
-    ballots,
     field_problems_html,
     layout_width,
-    lifecycle_html,
     lint_panel_html,
     problem_line,
-    votes_html,
     with_value,
 )
+from okrkit.widgets.workshop_room import REFRESH_SECONDS, WorkshopRoom, save_note
 
-#: seconds between two reads of the votes while the app is open
-REFRESH_SECONDS = 5.0
 START_STORED = "stored"
 START_BLANK = "blank"
 START_TEMPLATE = "template"
 
 
-class PlanningWorkshopApp(TeamApp):
+class PlanningWorkshopApp(WorkshopRoom, TeamApp):
     """Plan one team's OKRs for a period: start, edit, lint live, align, vote, save.
 
     Parameters
@@ -113,9 +103,6 @@ class PlanningWorkshopApp(TeamApp):
         self.votes: dict[str, dict[str, float]] = {}
         self.revealed = False
         self.saved_revision: int | None = None
-        self.round: Round | None = None
-        self.plan_state: PlanState | None = None
-        self._votes_lock = threading.RLock()
         self._parent_options: list[tuple[str, str]] = []
 
         periods = self.store.periods()
@@ -152,27 +139,10 @@ class PlanningWorkshopApp(TeamApp):
         self.add_objective_button = widgets.Button(description="+ objective", icon="plus")
         self.lint_panel = widgets.HTML("")
         self.alignment = widgets.HTML("")
-        self.participant = widgets.Text(value=current_user() or "", description="Your name")
-        self.vote_sliders: dict[str, widgets.FloatSlider] = {}
-        self.vote_box = widgets.VBox([])
-        self.vote_button = widgets.Button(
-            description="Submit my votes", icon="check", layout=auto_width())
-        self.reveal_button = widgets.Button(description="Reveal", icon="eye")
-        self.reset_votes_button = widgets.Button(description="New round", icon="undo")
-        self.refresh_votes_button = widgets.Button(description="Refresh", icon="refresh")
-        self.votes_panel = widgets.HTML("")
-        self.lifecycle_panel = widgets.HTML("")
-        self.submit_button = widgets.Button(description="Submit for review", icon="paper-plane",
-                                            layout=auto_width())
+        self._build_room(refresh_seconds)
         # stable hooks for the browser tests and for styling
         for w, name in ((self.start, "okr-start"), (self.start_button, "okr-start-button"),
-                        (self.lint_panel, "okr-lint-panel"), (self.alignment, "okr-alignment"),
-                        (self.participant, "okr-participant"), (self.vote_button, "okr-vote"),
-                        (self.reveal_button, "okr-reveal"), (self.votes_panel, "okr-votes-panel"),
-                        (self.reset_votes_button, "okr-new-round"),
-                        (self.refresh_votes_button, "okr-refresh-votes"),
-                        (self.lifecycle_panel, "okr-lifecycle-panel"),
-                        (self.submit_button, "okr-submit-review")):
+                        (self.lint_panel, "okr-lint-panel"), (self.alignment, "okr-alignment")):
             w.add_class(name)
         self.author = widgets.Text(value=author or current_user() or "", description="Author")
         self.save_button = widgets.Button(description="Save plan", button_style="primary",
@@ -220,21 +190,9 @@ class PlanningWorkshopApp(TeamApp):
         self.add_objective_button.on_click(lambda _b: self.add_objective())
         self.save_button.on_click(lambda _b: self.save())
         self.export_button.on_click(lambda _b: self.export())
-        self.vote_button.on_click(lambda _b: self.submit_votes())
-        self.reveal_button.on_click(lambda _b: self.reveal())
-        self.reset_votes_button.on_click(lambda _b: self.reset_votes())
-        self.refresh_votes_button.on_click(lambda _b: self.refresh_votes())
-        self.submit_button.on_click(lambda _b: self.submit_for_review())
         self._load_templates()
         self._load_period()
-        self.ticker = Ticker(refresh_seconds, self._tick, "okrkit-workshop-votes") if (
-            refresh_seconds) else None
-
-    def close(self) -> None:
-        """Stop the periodic refresh, then close the widgets (and the store if owned)."""
-        if self.ticker is not None:
-            self.ticker.stop()
-        super().close()
+        self._start_ticker()
 
     # -- loading -----------------------------------------------------------------
 
@@ -453,128 +411,6 @@ class PlanningWorkshopApp(TeamApp):
         finally:
             self._busy = False
 
-    # -- votes (in the store: every session of the team's workshop sees them) ------
-
-    def _refresh_vote_sliders(self) -> None:
-        ids = [f.id.value.strip() for f in self.objectives if f.id.value.strip()]
-        if list(self.vote_sliders) != ids:
-            old = self.vote_sliders
-            self.vote_sliders = {
-                oid: old.get(oid) or widgets.FloatSlider(
-                    value=0.5, min=0.0, max=1.0, step=0.05, description=oid,
-                    readout_format=".2f")
-                for oid in ids
-            }
-            self.vote_box.children = list(self.vote_sliders.values())
-        self._show_votes()
-
-    def _show_votes(self) -> None:
-        html = votes_html(self.votes, self.revealed, list(self.vote_sliders),
-                          self.round.number if self.round is not None else None)
-        if self.votes_panel.value != html:  # a periodic refresh sends nothing new
-            self.votes_panel.value = html
-
-    def _stored_ids(self) -> list[str]:
-        """The team's objectives in the store (the ones a vote can be on)."""
-        if self.stored is None:
-            return []
-        obj = self.stored.objectives
-        return list(obj.loc[obj["team"] == self.team.value.strip(), "objective_id"])
-
-    def refresh_votes(self) -> None:
-        """Read the team's current round from the store: who voted (numbers once revealed)."""
-        with self._votes_lock:
-            period, team = self.period.value, self.team.value.strip()
-            if not period or not self._stored_ids():
-                self.votes, self.revealed, self.round = {}, False, None
-            else:
-                rnd = self.store.vote_round(period, team)
-                self.votes = ballots(self.store.votes(period, team, round_=rnd.number))
-                self.round, self.revealed = rnd, rnd.revealed
-            self._show_votes()
-
-    def _tick(self) -> bool:
-        """The periodic refresh; ``False`` (stop) once the app's widgets are closed."""
-        if getattr(self.widget, "comm", None) is None:
-            return False
-        self.refresh_votes()
-        return True
-
-    def submit_votes(self) -> None:
-        """Cast the participant's votes (one per stored objective) in the current round."""
-        if not self.vote_sliders:
-            self.message.error("there are no objectives to vote on yet")
-            return
-        stored = set(self._stored_ids())
-        ballot = {oid: s.value for oid, s in self.vote_sliders.items() if oid in stored}
-        unsaved = [oid for oid in self.vote_sliders if oid not in stored]
-        if not ballot:
-            self.message.error("vote not recorded: save the plan first (votes are on the "
-                               f"stored objectives; not saved yet: {', '.join(unsaved)})")
-            return
-        name = self.participant.value.strip()
-        try:
-            rnd = self.store.cast_vote(self.period.value, self.team.value.strip(), name, ballot)
-        except OKRKitError as err:
-            self.message.error("vote not recorded", getattr(err, "problems", None) or [str(err)])
-            return
-        self.refresh_votes()
-        left = f"; not voted on (not saved yet): {', '.join(unsaved)}" if unsaved else ""
-        shown = "shown to everyone: the round is revealed" if rnd.revealed else (
-            "hidden until Reveal")
-        self.message.ok(f"votes of {name} recorded in round {rnd.number} ({shown}){left}")
-
-    def reveal(self) -> None:
-        """Reveal the current round in every session: every vote, the mean and the spread."""
-        team = self.team.value.strip()
-        try:
-            rnd = self.store.reveal_votes(self.period.value, team)
-        except OKRKitError as err:
-            self.message.error(f"nothing revealed: {err}")
-            return
-        self.refresh_votes()
-        self.message.info(f"round {rnd.number} of team '{team}' revealed in every session")
-
-    def reset_votes(self) -> None:
-        """Start a new round: no votes, hidden (the earlier rounds stay, as forecasts)."""
-        team = self.team.value.strip()
-        try:
-            rnd = self.store.new_vote_round(self.period.value, team)
-        except OKRKitError as err:
-            self.message.error(f"no new round: {err}")
-            return
-        self.refresh_votes()
-        self.message.info(f"round {rnd.number} of team '{team}' started: vote again")
-
-    # -- the plan's lifecycle ------------------------------------------------------
-
-    def refresh_state(self, note: str | None = None) -> None:
-        """Show the plan's state, header and sign-offs (``note``: what a save did)."""
-        period, team = self.period.value, self.team.value.strip()
-        self.plan_state = None
-        if period and self._stored_ids():
-            try:
-                self.plan_state = self.store.plan_state(period, team)
-            except OKRKitError as err:
-                self.message.error(str(err))
-        self.lifecycle_panel.value = lifecycle_html(self.plan_state, team, period or "", note)
-        self.submit_button.disabled = (self.plan_state is None
-                                       or self.plan_state.state != "draft")
-
-    def submit_for_review(self) -> PlanState | None:
-        """Submit the team's saved plan for sign-off (draft → in-review)."""
-        team = self.team.value.strip()
-        try:
-            new = self.store.update_plan_state(self.period.value, team, lifecycle.submit)
-        except OKRKitError as err:
-            self.message.error(f"not submitted: {err}")
-            self.refresh_state()
-            return None
-        self.refresh_state()
-        self.message.ok(f"the {team} plan of {new.period} is in review: waiting for the "
-                        f"sign-offs of {', '.join(new.missing_roles)}")
-        return new
-
     # -- save / export -----------------------------------------------------------
 
     def _validated(self) -> Plan | None:
@@ -655,15 +491,6 @@ class PlanningWorkshopApp(TeamApp):
         self.export_preview.value = f"<pre class='okr-yaml'>{esc(text)}</pre>"
         self.message.ok(f"exported to {written}")
         return text
-
-
-def save_note(before: PlanState | None, after: PlanState | None) -> str | None:
-    """What a save did to the plan's state, in :func:`okrkit.lifecycle.edited`'s words
-    (``None`` when the store left the state as it was)."""
-    if before is None or after is None or (before.state, before.changes_after_approval) == (
-            after.state, after.changes_after_approval):
-        return None
-    return lifecycle.edited(before)[1]
 
 
 def _common_parent(stored: Plan | None, team: str) -> str:
