@@ -255,6 +255,7 @@ def test_lifecycle_panel_and_submit_for_review(room, store):
     assert panel.select_one(".okr-state")["data-state"] == "draft"
     assert panel.select_one("p.okr-missing-roles").get_text() == (
         "Sign-offs needed: " + ", ".join(lifecycle.DEFAULT_ROLES))
+    assert [td.get_text() for td in panel.select("table.okr-header td")] == ["—"] * 4
     assert not ana.submit_button.disabled
     ana.submit_button.click()
     assert ana.message.kind == "ok", ana.message.text
@@ -302,3 +303,23 @@ def test_save_note_says_what_the_save_did_to_the_state():
     after = PlanState(PERIOD, "vision", state="active", changes_after_approval=1)
     assert "change after approval" in save_note(active, after)
     assert save_note(review, review) is None and save_note(None, review) is None
+
+
+def test_lifecycle_html_shows_the_header_escaped():
+    import datetime as dt
+
+    from okrkit.lifecycle import Header, SignOff
+    from okrkit.widgets.workshop_forms import lifecycle_html
+
+    state = PlanState(PERIOD, "vision", state="active", changes_after_approval=2,
+                      header=Header("<b>Eyes</b>", "VP Ops", ("Ana", "Ben"),
+                                    dt.date(2026, 2, 15)),
+                      signoffs=(SignOff("Executive Sponsor", "Pat", dt.datetime(2026, 1, 6)),))
+    html = lifecycle_html(state, "vision", PERIOD, note="the plan <i>moved</i>")
+    page = soup(html)
+    assert "<b>Eyes</b>" not in html and page.select("b.okr-state")[0].get_text() == "active"
+    assert [td.get_text() for td in page.select("table.okr-header td")] == [
+        "<b>Eyes</b>", "VP Ops", "Ana, Ben", "2026-02-15"]
+    assert page.select_one("p.okr-lifecycle-note").get_text() == "the plan <i>moved</i>"
+    assert "2 changes after approval" in page.get_text()
+    assert page.select_one("p.okr-missing-roles") is None  # active: nothing is waited for

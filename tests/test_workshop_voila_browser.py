@@ -143,6 +143,15 @@ def test_two_participants_vote_and_the_facilitator_reveals(voila) -> None:
             assert first.locator("td").all_inner_texts()[:4] == ["BOT-1", "0.90", "0.30", "0.60"]
             ana.shot("workshop_votes_facilitator")
             ben.shot("workshop_votes_participant")
+            # the lifecycle panel: the facilitator submits the plan for review
+            ana.page.locator(".okr-submit-review").click()
+            ana.page.wait_for_selector(
+                ".okr-lifecycle-panel .okr-state[data-state='in-review']", timeout=60_000)
+            waiting = ana.page.locator(".okr-lifecycle-panel .okr-missing-roles").inner_text()
+            assert waiting == ("Waiting for: Executive Sponsor, Product Lead, Engineering Lead, "
+                               "Business Owner")
+            ana.page.locator(".okr-lifecycle-panel").scroll_into_view_if_needed()
+            ana.page.screenshot(path=str(ARTIFACTS / "workshop_lifecycle.png"))
             ana.assert_clean()
             ben.assert_clean()
             ana.close()
@@ -153,3 +162,4 @@ def test_two_participants_vote_and_the_facilitator_reveals(voila) -> None:
         votes = store.votes(PERIOD, TEAM)
         assert sorted(set(votes["participant"])) == ["Ana", "Ben"]
         assert store.vote_round(PERIOD, TEAM).revealed
+        assert store.plan_state(PERIOD, TEAM).state == "in-review"

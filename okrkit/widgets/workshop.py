@@ -181,7 +181,7 @@ class PlanningWorkshopApp(WorkshopRoom, TeamApp):
             self.export_preview,
             heading("5. Review and approval"),
             self.lifecycle_panel,
-            self.submit_button,
+            widgets.HBox([self.submit_button]),
         ])
         self.period.observe(self._on_period, names="value")
         self.team.observe(self._on_team, names="value")

@@ -94,7 +94,8 @@ def votes_html(votes: Mapping[str, Mapping[str, float]], revealed: bool,
                 "<b>Reveal</b>.</p>")
     ids = list(dict.fromkeys([*objective_ids, *(o for b in votes.values() for o in b)]))
     summary = vote_summary(votes).set_index("objective_id")
-    head = "".join(f"<th style='padding:2px 6px'>{esc(p)}</th>" for p in people)
+    th = "<th style='padding:2px 6px;text-align:left'>"
+    head = "".join(f"{th}{esc(p)}</th>" for p in people)
     body = []
     for oid in ids:
         cells = "".join(
@@ -111,7 +112,7 @@ def votes_html(votes: Mapping[str, Mapping[str, float]], revealed: bool,
                     f"<td style='padding:2px 6px'><b>{esc(mean)}</b></td>"
                     f"<td style='padding:2px 6px'>{esc(spread)}{flag}</td></tr>")
     return (f'{where}<table class="okr-votes" style="border-collapse:collapse"><thead><tr>'
-            f"<th>objective</th>{head}<th>mean</th><th>spread</th></tr></thead>"
+            f"{th}objective</th>{head}{th}mean</th>{th}spread</th></tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>")
 
 
@@ -133,7 +134,7 @@ def lifecycle_html(state: PlanState | None, team: str = "", period: str = "",
     colour = STATE_COLOURS.get(state.state, "#000")
     h = state.header
     header = [("Project", esc(h.project, DASH)), ("Owner / sponsor", esc(h.owner, DASH)),
-              ("Contributors", esc(", ".join(h.contributors), DASH)),
+              ("Contributors", esc(", ".join(h.contributors) or None, DASH)),
               ("Next review", esc(h.next_review, DASH))]
     rows = "".join(f"<tr><th style='text-align:left;padding:1px 8px 1px 0'>{k}</th>"
                    f"<td>{v}</td></tr>" for k, v in header)
