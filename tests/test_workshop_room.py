@@ -67,7 +67,8 @@ def test_two_sessions_vote_then_reveal_then_new_round(room, store):
     assert ben.message.kind == "info", ben.message.text
     ana.refresh_votes()
     assert ana.message.kind == "info"
-    assert ana.message.text == "round 1 of team 'vision' revealed: every vote below"
+    assert ana.message.text == ("round 1 of team 'vision' revealed in every session: every "
+                                "vote below")
     rows = table_rows(ana.votes_panel.value, "table.okr-votes")
     assert rows == [{"objective": "VIS-1", "Ana": "0.90", "Ben": "0.30", "mean": "0.60",
                      "spread": "0.60(discuss: wide spread)"}]

@@ -134,10 +134,7 @@ class WorkshopRoom:
                 self.votes = ballots(self.store.votes(period, team, round_=rnd.number))
                 before, self.round, self.revealed = self.round, rnd, rnd.revealed
                 if before is not None and before != rnd:  # another session moved the room on
-                    self.message.info(
-                        f"round {rnd.number} of team '{team}' revealed: every vote below"
-                        if rnd.revealed else
-                        f"round {rnd.number} of team '{team}' started: vote again")
+                    self.message.info(round_news(rnd))
             self._show_votes()
 
     def _tick(self) -> bool:
@@ -173,25 +170,21 @@ class WorkshopRoom:
 
     def reveal(self) -> None:
         """Reveal the current round in every session: every vote, the mean and the spread."""
-        team = self.team.value.strip()
-        try:
-            rnd = self.store.reveal_votes(self.period.value, team)
-        except OKRKitError as err:
-            self.message.error(f"nothing revealed: {err}")
-            return
-        self.refresh_votes()
-        self.message.info(f"round {rnd.number} of team '{team}' revealed in every session")
+        self._move_round(self.store.reveal_votes, "nothing revealed")
 
     def reset_votes(self) -> None:
         """Start a new round: no votes, hidden (the earlier rounds stay, as forecasts)."""
+        self._move_round(self.store.new_vote_round, "no new round")
+
+    def _move_round(self, move: Any, failed: str) -> None:
         team = self.team.value.strip()
         try:
-            rnd = self.store.new_vote_round(self.period.value, team)
+            rnd = move(self.period.value, team)
         except OKRKitError as err:
-            self.message.error(f"no new round: {err}")
+            self.message.error(f"{failed}: {err}")
             return
         self.refresh_votes()
-        self.message.info(f"round {rnd.number} of team '{team}' started: vote again")
+        self.message.info(round_news(rnd))
 
     # -- the plan's lifecycle ------------------------------------------------------
 
@@ -223,6 +216,13 @@ class WorkshopRoom:
         return new
 
 
+def round_news(rnd: Round) -> str:
+    """What every session is told when a round is revealed or a new one starts."""
+    return (f"round {rnd.number} of team '{rnd.team}' revealed in every session: every vote "
+            "below" if rnd.revealed else
+            f"round {rnd.number} of team '{rnd.team}' started: vote again")
+
+
 def save_note(before: PlanState | None, after: PlanState | None) -> str | None:
     """What a save did to the plan's state, in :func:`okrkit.lifecycle.edited`'s words
     (``None`` when the store left the state as it was)."""
@@ -232,4 +232,4 @@ def save_note(before: PlanState | None, after: PlanState | None) -> str | None:
     return lifecycle.edited(before)[1]
 
 
-__all__ = ["REFRESH_SECONDS", "WorkshopRoom", "save_note"]
+__all__ = ["REFRESH_SECONDS", "WorkshopRoom", "round_news", "save_note"]
