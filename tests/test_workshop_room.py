@@ -177,6 +177,7 @@ def test_the_later_save_is_refused_naming_the_revision_and_keeps_the_draft(room,
     assert ben.save() is None
     assert ben.message.kind == "error"
     assert f"revision {loaded + 1}, after revision {loaded}" in ben.message.text
+    assert "Your draft is kept here" in ben.message.text
     assert len(store.revisions(PERIOD)) == before
     # Ben's draft is kept as he typed it; the store holds Ana's
     assert ben.objectives[0].title.value == "Launch defect detection on line 2"

@@ -72,17 +72,25 @@ class PlanningWorkshopApp(WorkshopRoom, TeamApp):
         The team planning; default the first team of the period.
     store
         An open store (wins over ``db``; not closed by the app).
+    author
+        The author of the saved revision (default :func:`okrkit.config.current_user`).
+    refresh_seconds
+        How often the open app reads the votes and the round again (``None``: only on
+        Refresh and on the app's own actions).
 
     Widgets: ``period`` (Dropdown), ``team`` (Combobox), ``start`` (Dropdown: stored /
     blank / template), ``category``, ``template`` (Dropdowns), ``prefix``,
     ``template_parent`` (align the template under), ``template_owner``, ``start_button``;
     ``objectives`` (list of :class:`ObjectiveForm`), ``add_objective_button``;
-    ``lint_panel``, ``alignment`` (HTML); votes: ``participant`` (Text), ``vote_sliders``
-    (objective id -> FloatSlider), ``vote_button``, ``reveal_button``, ``votes_panel``;
+    ``lint_panel``, ``alignment`` (HTML); the votes and the lifecycle panel of
+    :class:`~okrkit.widgets.workshop_room.WorkshopRoom` (``participant``,
+    ``vote_sliders``, ``vote_button``, ``reveal_button``, ``reset_votes_button``,
+    ``refresh_votes_button``, ``votes_panel``, ``lifecycle_panel``, ``submit_button``);
     ``author`` (Text), ``save_button``, ``export_path`` (Text), ``export_button``,
     ``export_preview`` (HTML), ``message`` (MessageBox), ``widget``.
     State: ``stored`` (the period's stored plan or None), ``plan`` (validated draft or None),
-    ``problems``, ``findings``, ``votes``, ``revealed``, ``saved_revision``.
+    ``problems``, ``findings``, ``saved_revision``, and the room's ``votes``, ``revealed``,
+    ``round``, ``plan_state``.
     """
 
     def __init__(
@@ -100,8 +108,6 @@ class PlanningWorkshopApp(WorkshopRoom, TeamApp):
         self.problems: list[Problem] = []
         self.findings: list[Finding] = []
         self.objectives: list[ObjectiveForm] = []
-        self.votes: dict[str, dict[str, float]] = {}
-        self.revealed = False
         self.saved_revision: int | None = None
         self._parent_options: list[tuple[str, str]] = []
 
@@ -443,8 +449,9 @@ class PlanningWorkshopApp(WorkshopRoom, TeamApp):
             rev = self.store.save_plan(
                 merged, teams=team, author=self.author.value.strip() or None,
                 message=f"planning workshop: team {team}")
-        except ConflictError as err:
-            self.message.error(f"nothing saved: {err}")
+        except ConflictError as err:  # the draft stays in the form, as typed
+            self.message.error(f"nothing saved: {err}. Your draft is kept here: Export YAML "
+                               "keeps a copy; Start from the stored plan shows theirs.")
             return None
         except OKRKitError as err:
             self.message.error(f"nothing saved: {err}", getattr(err, "problems", []))
