@@ -215,6 +215,7 @@ class KRForm:
                                             layout=layout_width("90px"))
         self.problems = widgets.HTML("")
         self.title.add_class("okr-kr-title")
+        self.id.add_class("okr-kr-id")
         self.box = widgets.VBox([
             widgets.HBox([self.id, self.title, self.remove_button]),
             widgets.HBox([self.metric, self.unit, self.direction, self.baseline, self.target,
