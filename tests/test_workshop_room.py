@@ -325,3 +325,18 @@ def test_lifecycle_html_shows_the_header_escaped():
     assert page.select_one("p.okr-lifecycle-note").get_text() == "the plan <i>moved</i>"
     assert "2 changes after approval" in page.get_text()
     assert page.select_one("p.okr-missing-roles") is None  # active: nothing is waited for
+
+
+def test_a_store_that_fails_is_named_not_raised(room, monkeypatch):
+    from okrkit.errors import StoreError
+
+    ana, _ = room
+
+    def away(*_a, **_k):
+        raise StoreError("cannot reach the store at db.example: connection refused")
+
+    monkeypatch.setattr(ana.store, "vote_round", away)
+    ana.refresh_votes_button.click()
+    assert ana.message.kind == "error"
+    assert ana.message.text == ("votes not refreshed: cannot reach the store at db.example: "
+                                "connection refused")

@@ -130,8 +130,15 @@ class WorkshopRoom:
             if not period or not self._stored_ids():
                 self.votes, self.revealed, self.round = {}, False, None
             else:
-                rnd = self.store.vote_round(period, team)
-                self.votes = ballots(self.store.votes(period, team, round_=rnd.number))
+                try:
+                    rnd = self.store.vote_round(period, team)
+                    votes = ballots(self.store.votes(period, team, round_=rnd.number))
+                except OKRKitError as err:  # e.g. the store's server is away for a moment
+                    text = f"votes not refreshed: {err}"
+                    if self.message.text != text:
+                        self.message.error(text)
+                    return
+                self.votes = votes
                 before, self.round, self.revealed = self.round, rnd, rnd.revealed
                 if before is not None and before != rnd:  # another session moved the room on
                     self.message.info(round_news(rnd))
