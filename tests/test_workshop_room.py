@@ -340,3 +340,20 @@ def test_a_store_that_fails_is_named_not_raised(room, monkeypatch):
     assert ana.message.kind == "error"
     assert ana.message.text == ("votes not refreshed: cannot reach the store at db.example: "
                                 "connection refused")
+
+
+def test_a_save_while_in_review_goes_back_to_draft_and_says_so(room, store):
+    """The store's rule (lifecycle.edited on save) seen in the workshop: an edit in review
+    clears the sign-offs and sends the plan back to draft, and the message says so."""
+    ana, _ = room
+    ana.submit_button.click()
+    store.update_plan_state(PERIOD, "vision", lambda s: lifecycle.approve(
+        s, "Executive Sponsor", "Pat", at=s_time()))
+    assert store.plan_state(PERIOD, "vision").signoffs
+    ana.objectives[0].title.value = "Launch defect detection on every line"
+    assert ana.save() is not None, ana.message.text
+    state = store.plan_state(PERIOD, "vision")
+    assert (state.state, state.signoffs) == ("draft", ())
+    assert "draft" in ana.message.text and ana.message.kind == "ok"
+    assert soup(ana.lifecycle_panel.value).select_one(".okr-state")["data-state"] == "draft"
+    assert not ana.submit_button.disabled
