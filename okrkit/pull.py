@@ -108,7 +108,13 @@ def latest_pulled(checkins: pd.DataFrame) -> dict[str, dict[str, Any]]:
 
 
 def _sourced(store: Any, period: str, team: str | None) -> tuple[Period, pd.DataFrame]:
-    plan = store.load_plan(period, team)
+    plan = store.load_plan(period)
+    if team is not None:
+        teams = store.teams(period)
+        if team not in teams:
+            raise OKRKitError(f"no team '{team}' in {plan.period.label} (teams: "
+                              f"{', '.join(teams) or 'none'})")
+        plan = store.load_plan(period, team)
     krs = plan.key_results
     return plan.period, krs[[s is not None for s in krs["source"]]].reset_index(drop=True)
 
