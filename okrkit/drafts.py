@@ -115,6 +115,7 @@ def draft_from_plan(plan: Plan | None, team: str, period: str | None = None) -> 
                     # kept, not editable here: they survive a save unchanged
                     "due": k["due"],
                     "milestones": k["milestones"],
+                    "min": k["min"], "max": k["max"], "source": k["source"],
                 }
             )
         draft["objectives"].append(item)
@@ -256,6 +257,9 @@ def _model_data(draft: Mapping[str, Any]) -> dict[str, Any]:
                 kr["due"] = k["due"]
             if k.get("milestones"):
                 kr["milestones"] = dict(k["milestones"])
+            for f in ("min", "max", "source"):  # kept from the stored plan, or the editor's
+                if not is_blank(k.get(f)):
+                    kr[f] = k[f]
             krs.append(kr)
         item["key_results"] = krs
         objectives.append(item)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,6 +108,36 @@ def latest_pulled(checkins: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
+def default_base_dir() -> Path:
+    """The folder a file source is relative to when the plan file is not at hand: the
+    project's ``data/plans`` (where the plans live)."""
+    from okrkit.config import project_root
+
+    return project_root() / "data" / "plans"
+
+
+def default_as_of(period: Period, today: dt.date | None = None) -> dt.date:
+    """The day a pull is as of by default: today, kept inside the period."""
+    day = today or dt.date.today()
+    return min(max(day, period.start), period.end)
+
+
+def baseline_from_history(source: Source, kr: Mapping[str, Any], period: Period,
+                          base_dir: Path | None = None) -> tuple[dt.date, float] | None:
+    """The backfill of a missing baseline: the source's value as of the period start.
+
+    The source runs once with ``:as_of`` = the period start and ``:start`` far back, and
+    the latest row on or before the start is the baseline; ``None`` when it has none.
+    Raises :class:`~okrkit.sources.SourceError` as :func:`okrkit.sources.run` does.
+    """
+    before = Period(dt.date(1900, 1, 1), period.start, period.label)
+    got = run(source, kr, before, period.start, base_dir=base_dir)
+    if not len(got):
+        return None
+    last = got.iloc[-1]
+    return last["date"], float(last["value"])
+
+
 def _sourced(store: Any, period: str, team: str | None) -> tuple[Period, pd.DataFrame]:
     plan = store.load_plan(period)
     if team is not None:
@@ -151,7 +182,7 @@ def pull(store: Any, period: str, *, team: str | None = None, as_of: dt.date | N
         A period or team the store does not hold (bad input).
     """
     per, krs = _sourced(store, period, team)
-    day = as_of or min(dt.date.today(), per.end)
+    day = as_of or default_as_of(per)
     if not per.start <= day <= per.end:
         raise OKRKitError(f"as of {day} is outside the period {per.label} "
                           f"({per.start}..{per.end})")

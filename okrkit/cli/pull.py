@@ -32,12 +32,12 @@ def pull(
     value is a correction. A failing source is listed with its key result id and the
     reason, the others are still recorded, and the exit status is 1. Bad input exits 2.
     """
-    from okrkit.config import project_root
+    from okrkit.pull import default_base_dir
     from okrkit.pull import pull as run_pull
     from okrkit.store import open_store
 
     day = parse_date(as_of)
-    folder = base_dir if base_dir is not None else project_root() / "data" / "plans"
+    folder = base_dir if base_dir is not None else default_base_dir()
     with open_store(db) as store:
         result = run_pull(store, period, team=team, as_of=day, dry_run=dry_run,
                           base_dir=folder)

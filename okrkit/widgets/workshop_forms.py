@@ -126,7 +126,8 @@ class KRForm:
     ``weight`` (FloatText), ``owner``; ``remove_button``; ``problems`` (HTML)."""
 
     def __init__(self, kr: Mapping[str, Any]) -> None:
-        self.extra = {k: kr.get(k) for k in ("due", "milestones")}
+        # kept, not edited by these fields (the source: okrkit.widgets.source_editor)
+        self.extra = {k: kr.get(k) for k in ("due", "milestones", "min", "max", "source")}
         self.id = widgets.Text(value=str(kr.get("id") or ""), description="KR id",
                                layout=layout_width("170px"), style={"description_width": "45px"})
         self.title = widgets.Text(value=str(kr.get("title") or ""), placeholder="outcome",
