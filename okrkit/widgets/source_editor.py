@@ -107,21 +107,33 @@ class SourceEditor:
         return {"kr_id": data["id"], "title": data["title"], "unit": data["unit"],
                 "direction": data["direction"]}
 
-    # -- actions -------------------------------------------------------------------
-
-    def test(self) -> Any:
-        """Run the source once; shows and returns the value frame (``None`` on a problem)."""
+    def _ready(self) -> tuple[Any, Source, Period] | None:
+        """The key result's form, the typed source and the period; else shows why not."""
         form = self._form()
         if form is None:
             self.result.error(f"no key result '{self.kr_id.value.strip()}' in the draft")
             return None
         try:
             source = self.parsed()
-            if source is None:
-                self.result.error("type a source first")
-                return None
             period = self._period()
-            day = default_as_of(period)
+        except OKRKitError as err:
+            self.result.error(str(err))
+            return None
+        if source is None:
+            self.result.error("type a source first")
+            return None
+        return form, source, period
+
+    # -- actions -------------------------------------------------------------------
+
+    def test(self) -> Any:
+        """Run the source once; shows and returns the value frame (``None`` on a problem)."""
+        ready = self._ready()
+        if ready is None:
+            return None
+        form, source, period = ready
+        day = default_as_of(period)
+        try:
             got = run(source, self._kr(form), period, day, base_dir=self._base())
         except (SourceError, OKRKitError) as err:
             self.result.error(str(err))
@@ -152,17 +164,14 @@ class SourceEditor:
 
     def take_baseline(self) -> float | None:
         """Fill a missing baseline with the source's value as of the period start."""
-        form = self._form()
-        if form is None or not is_blank(form.baseline.value):
-            self.result.error("the baseline is already set" if form is not None else
-                              f"no key result '{self.kr_id.value.strip()}' in the draft")
+        ready = self._ready()
+        if ready is None:
+            return None
+        form, source, period = ready
+        if not is_blank(form.baseline.value):
+            self.result.error("the baseline is already set")
             return None
         try:
-            source = self.parsed()
-            if source is None:
-                self.result.error("type a source first")
-                return None
-            period = self._period()
             got = baseline_from_history(source, self._kr(form), period, self._base())
         except (SourceError, OKRKitError) as err:
             self.result.error(str(err))
