@@ -92,6 +92,12 @@ def provenance_of(text: Any) -> dict[str, Any] | None:
     return {k: data.get(k) for k in PROVENANCE_KEYS}
 
 
+def provenance_label(prov: Mapping[str, Any]) -> str:
+    """Where a pulled value came from, in words: ``sql 'support'``, ``file``."""
+    kind = str(prov.get("kind") or "?")
+    return f"{kind} '{prov['connection']}'" if prov.get("connection") else kind
+
+
 def latest_pulled(checkins: pd.DataFrame) -> dict[str, dict[str, Any]]:
     """Per key result, its latest effective pulled check-in: value, date and provenance.
 

@@ -242,3 +242,18 @@ def test_relative_sqlite_path_in_a_connections_file(tmp_path, monkeypatch) -> No
     monkeypatch.setenv("OKRKIT_CONNECTIONS", str(tmp_path / "conf" / "connections.yaml"))
     monkeypatch.delenv("OKRKIT_CONNECTION_WH", raising=False)
     assert connection_url("wh") == f"sqlite:///{tmp_path / 'wh.db'}"
+
+
+def test_score_shows_the_provenance_of_pulled_values(tmp_path, warehouse) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with open_store(url) as s:
+        s.save_plan(sourced_plan(**{"VIS-1.1": RATE}))
+        pull(s, "2026-Q1", as_of=AS_OF, now=dt.datetime(2026, 2, 13, 6, 15))
+        hash_ = provenance_of(s.checkins("2026-Q1", with_source=True)["source"].iloc[0])["hash"]
+    code, out = cli("score", "2026-Q1", "--as-of", "2026-02-13", "--db", url)
+    assert code == 0
+    lines = [ln for ln in out.splitlines() if "pulled" in ln]
+    assert lines == [f"VIS-1.1: pulled 75 on 2026-02-13 from sql 'support', fetched "
+                     f"2026-02-13T06:15:00 (hash {hash_})"]
+    code, out = cli("score", "2026-Q1", "--as-of", "2026-02-01", "--db", url)
+    assert code == 0 and "pulled" not in out  # not yet pulled as of then

@@ -30,7 +30,7 @@ from okrkit.errors import CheckinError, OKRKitError, Problem
 from okrkit.frames import STATUSES, Plan, empty
 from okrkit.htmlkit import amount, chart_html, esc, num, problems_html, status_html, table_html
 from okrkit.insights import recent_checkins, weekly_summary
-from okrkit.pull import latest_pulled
+from okrkit.pull import latest_pulled, provenance_label
 from okrkit.scoring import Scorecard, ScoringPolicy, score
 from okrkit.widgets.common import (
     TeamApp,
@@ -67,8 +67,7 @@ def pulled_html(pulled: Mapping[str, Any] | None, unit: Any = None) -> str:
     if not pulled:
         return ""
     u = f" {unit}" if isinstance(unit, str) and unit else ""
-    where = f"{pulled.get('kind')}" + (f" '{pulled['connection']}'" if pulled.get(
-        "connection") else "")
+    where = provenance_label(pulled)
     return (f'<div class="okr-pulled" style="font-size:90%;color:#1b5e20">pulled '
             f'<b class="okr-pulled-value">{esc(amount(pulled["value"]) + u)}</b> on '
             f"{esc(pulled['date'])} from <span class=\"okr-pulled-source\">{esc(where)}</span>, "
