@@ -147,11 +147,10 @@ def baseline_from_history(source: Source, kr: Mapping[str, Any], period: Period,
 def _sourced(store: Any, period: str, team: str | None) -> tuple[Period, pd.DataFrame]:
     plan = store.load_plan(period)
     if team is not None:
-        teams = store.teams(period)
-        if team not in teams:
+        if team not in plan.teams:
             raise OKRKitError(f"no team '{team}' in {plan.period.label} (teams: "
-                              f"{', '.join(teams) or 'none'})")
-        plan = store.load_plan(period, team)
+                              f"{', '.join(plan.teams) or 'none'})")
+        plan = plan.for_team(team)  # the team's own key results
     krs = plan.key_results
     return plan.period, krs[[s is not None for s in krs["source"]]].reset_index(drop=True)
 

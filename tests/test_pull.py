@@ -123,6 +123,13 @@ def test_pull_records_with_provenance_and_is_idempotent(store, warehouse) -> Non
     assert seen["VIS-1.1"]["value"] == 100.0 and seen["VIS-1.2"]["date"] == dt.date(2026, 2, 10)
 
 
+def test_team_pulls_only_its_own_key_results(store, warehouse) -> None:
+    store.save_plan(sourced_plan(**{"CO-1.1": RATE, "VIS-1.1": RATE, "DAT-1.1": RATE}))
+    result = pull(store, "2026-Q1", team="vision", as_of=AS_OF)
+    assert [p.kr_id for p in result.pulled] == ["VIS-1.1"]
+    assert store.checkins("2026-Q1")["kr_id"].tolist() == ["VIS-1.1"]
+
+
 def test_dry_run_records_nothing(store, warehouse) -> None:
     store.save_plan(sourced_plan(**{"VIS-1.1": RATE}))
     result = pull(store, "2026-Q1", as_of=AS_OF, dry_run=True)

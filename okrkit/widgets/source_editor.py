@@ -38,7 +38,7 @@ class SourceEditor:
         self.kr_id = widgets.Text(value="", description="KR id", placeholder="BOT-1.3",
                                   continuous_update=False)
         self.text = widgets.Textarea(
-            value="", placeholder="connection: support\nsql: SELECT ... WHERE day <= :as_of",
+            value="", description="source", placeholder="connection: support\nsql: SELECT ... WHERE day <= :as_of",
             layout=widgets.Layout(width="640px", height="90px"))
         self.test_button = widgets.Button(description="Test", icon="play")
         self.apply_button = widgets.Button(description="Apply to the draft", icon="check")
