@@ -264,3 +264,33 @@ def test_score_shows_the_provenance_of_pulled_values(tmp_path, warehouse) -> Non
                      f"2026-02-13T06:15:00 (hash {hash_})"]
     code, out = cli("score", "2026-Q1", "--as-of", "2026-02-01", "--db", url)
     assert code == 0 and "pulled" not in out  # not yet pulled as of then
+
+
+def test_python_and_duckdb_database_sources(tmp_path, monkeypatch) -> None:
+    import duckdb
+
+    monkeypatch.setenv("JUPYTERHUB_USER", "puller")
+    path = tmp_path / "cx.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE csat (day DATE, score DOUBLE)")
+    con.execute("INSERT INTO csat VALUES ('2026-01-10', 91.5), ('2026-02-10', 92.5)")
+    con.close()
+    monkeypatch.setenv("OKRKIT_CONNECTION_CX", f"duckdb:///{path}")
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    with open_store(url) as s:
+        s.save_plan(sourced_plan(**{
+            "VIS-1.1": {"connection": "cx", "sql": "SELECT day AS date, score AS value FROM csat "
+                                                   "WHERE day BETWEEN :start AND :as_of"},
+            "CO-1.1": {"python": "fixtures.metrics:history"},
+            "DAT-1.1": {"python": "fixtures.metrics:broken"}}))
+        result = pull(s, "2026-Q1", as_of=AS_OF)
+        got = s.checkins("2026-Q1", with_source=True)
+    assert [(f.kr_id, "warehouse said no" in f.reason) for f in result.failed] == [
+        ("DAT-1.1", True)]
+    by = {k: g["value"].tolist() for k, g in got.groupby("kr_id")}
+    assert by == {"CO-1.1": [2.0, 3.0], "VIS-1.1": [91.5, 92.5]}
+    kinds = {k: provenance_of(t)["kind"] for k, t in zip(got["kr_id"], got["source"],
+                                                          strict=True)}
+    assert kinds == {"CO-1.1": "python", "VIS-1.1": "sql"}
+    assert duckdb.connect(str(path), read_only=True).execute(
+        "SELECT count(*) FROM csat").fetchone()[0] == 2
