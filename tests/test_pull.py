@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fixtures.warehouses import duckdb_file
 from store_fixtures import fresh_pg_database, pg_base_url, sample_plan
 from typer.testing import CliRunner
 
@@ -271,11 +272,9 @@ def test_python_and_duckdb_database_sources(tmp_path, monkeypatch) -> None:
 
     monkeypatch.setenv("JUPYTERHUB_USER", "puller")
     path = tmp_path / "cx.duckdb"
-    con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE csat (day DATE, score DOUBLE)")
-    con.execute("INSERT INTO csat VALUES ('2026-01-10', 91.5), ('2026-02-10', 92.5)")
-    con.close()
-    monkeypatch.setenv("OKRKIT_CONNECTION_CX", f"duckdb:///{path}")
+    monkeypatch.setenv("OKRKIT_CONNECTION_CX", duckdb_file(
+        path, "CREATE TABLE csat (day DATE, score DOUBLE)",
+        "INSERT INTO csat VALUES ('2026-01-10', 91.5), ('2026-02-10', 92.5)"))
     url = f"sqlite:///{tmp_path / 's.db'}"
     with open_store(url) as s:
         s.save_plan(sourced_plan(**{
