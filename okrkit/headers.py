@@ -115,7 +115,7 @@ def headers_to_data(headers: pd.DataFrame) -> dict[str, dict[str, Any]]:
 def header_state(row: Mapping[str, Any], base: PlanState, *, with_state: bool = False
                  ) -> PlanState:
     """``base`` with one ``headers`` row's header fields (project, sponsor, contributors,
-    next review, required roles); ``with_state`` also takes its state and sign-offs."""
+    next review, required roles, destinations); ``with_state`` also takes its state and sign-offs."""
     from okrkit.lifecycle import Header, with_roles
 
     def text(col: str) -> Any:
@@ -128,7 +128,8 @@ def header_state(row: Mapping[str, Any], base: PlanState, *, with_state: bool = 
                     next_review=nr if nr is None or isinstance(nr, dt.date)
                     else dt.date.fromisoformat(str(nr)[:10]))
     roles = row.get("roles")
-    new = replace(with_roles(base, tuple(roles) if roles else None), header=header)
+    new = replace(with_roles(base, tuple(roles) if roles else None), header=header,
+                  destinations=tuple(row.get("destinations") or ()))
     if with_state and text("state"):
         new = replace(new, state=str(row["state"]), signoffs=tuple(row.get("signoffs") or ()))
     return new

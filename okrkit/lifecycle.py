@@ -70,6 +70,9 @@ class PlanState:
     signoffs: tuple[SignOff, ...] = ()
     changes_after_approval: int = 0
     amendments: tuple[tuple[dt.datetime, str, str | None], ...] = ()  # (at, reason, by)
+    #: where the team's digest and reminders go (webhook URLs, ``mailto:``): routing, not
+    #: the plan's content, so changing them is no edit (no transition, no amendment)
+    destinations: tuple[str, ...] = ()
 
     @property
     def missing_roles(self) -> tuple[str, ...]:

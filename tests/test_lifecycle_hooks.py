@@ -98,6 +98,38 @@ def test_a_completed_plan_refuses_saves_and_checkins_unless_amended(store) -> No
                                                    ("typo in title", "Cy")]
 
 
+DESTS = ("https://hooks.example.com/services/T0/B0/secret", "mailto:vision@example.com")
+
+
+def _routed(dests: tuple[str, ...] = DESTS):
+    from okrkit.frames import conform
+
+    return conform(pd.DataFrame([{"team": "vision", "destinations": dests}]), "headers")
+
+
+def test_destinations_are_stored_and_changing_them_is_no_edit(store) -> None:
+    store.save_plan(sample_plan(P).with_frames(headers=_routed()))
+    assert store.plan_state(P, "vision").destinations == DESTS
+    assert store.load_plan(P).headers.set_index("team").loc["vision", "destinations"] == DESTS
+    _active(store)
+    store.close_plan(P, "vision", as_of=dt.date(2026, 4, 2))
+    # a completed plan still takes new destinations: they route messages, not the plan
+    plan = store.load_plan(P)
+    rev = store.save_plan(plan.with_frames(headers=_routed(DESTS[1:])))
+    s = store.plan_state(P, "vision")
+    assert s.state == "completed" and s.destinations == DESTS[1:] and s.amendments == ()
+    assert not any("amend" in n for n in rev.notes)
+
+
+def test_digest_of_a_stored_plan_goes_to_its_stored_destinations(store_url: str) -> None:
+    with open_store(store_url) as store:
+        store.save_plan(sample_plan(P).with_frames(headers=_routed(DESTS[1:])))
+    code, out, err = run("digest", "--period", P, "--team", "vision", "--as-of",
+                         "2026-02-01", "--dry-run", "--db", store_url)
+    assert code == 0, err
+    assert "would send the vision digest to mailto:vision@example.com" in out
+
+
 def test_header_saved_with_the_plan_and_loaded_back(store) -> None:
     plan = sample_plan(P)
     headers = pd.DataFrame([{"team": "vision", "project": "Defect detection",
@@ -120,7 +152,7 @@ def test_header_saved_with_the_plan_and_loaded_back(store) -> None:
 def test_export_import_round_trip_keeps_header_state_and_signoffs(
         store_url: str, tmp_path: Path, fmt: str) -> None:
     with open_store(store_url) as store:
-        store.save_plan(sample_plan(P))
+        store.save_plan(sample_plan(P).with_frames(headers=_routed()))
         store.update_plan_state(P, "vision", lambda s: lifecycle.with_roles(
             s, ["Executive Sponsor", "Product Lead"]))
         _active_two = [("Executive Sponsor", "Pat"), ("Product Lead", "Bo")]
@@ -135,6 +167,7 @@ def test_export_import_round_trip_keeps_header_state_and_signoffs(
     again = read_plan(out).headers.set_index("team")
     assert again.loc["vision", "state"] == "active"
     assert [s.name for s in again.loc["vision", "signoffs"]] == ["Pat", "Bo"]
+    assert again.loc["vision", "destinations"] == DESTS
     other = f"sqlite:///{tmp_path / 'other.db'}"
     code, _, err = run("import", out, "--db", other)
     assert code == 0, err
@@ -145,6 +178,9 @@ def test_export_import_round_trip_keeps_header_state_and_signoffs(
         ("Executive Sponsor", "Pat", "go"), ("Product Lead", "Bo", "go")]
     assert s.signoffs[0].at == dt.datetime(2026, 1, 6, 9, 30)
     assert d.state == "in-review"
+    assert s.destinations == DESTS and d.destinations == ()
+    with open_store(other) as o:
+        assert o.load_plan(P).headers.set_index("team").loc["vision", "destinations"] == DESTS
     # importing the same file back into the first store changes nothing
     code, out_text, err = run("import", out, "--db", store_url)
     assert code == 0 and "back to draft" not in out_text, err

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from store_fixtures import LEDGER, checkin_frame, sample_plan
 
@@ -238,10 +239,13 @@ def test_every_table_round_trips_and_its_references_are_checked(store: Store,
     """Lifecycle states, sign-offs, amendments, frozen scores, votes and digests go through
     the same checks: the schema's keys, whichever table."""
     from okrkit import lifecycle
+    from okrkit.frames import conform
     from okrkit.store.checkins import utcnow
 
+    dests = ("https://hooks.example.com/x", "mailto:vision@example.com")
+    headers = conform(pd.DataFrame([{"team": "vision", "destinations": dests}]), "headers")
     with open_store(f"sqlite:///{tmp_path / 'src.db'}") as src:
-        src.save_plan(sample_plan())
+        src.save_plan(sample_plan().with_frames(headers=headers))
         src.update_plan_state("2026-Q1", "vision", lifecycle.submit)
         src.update_plan_state("2026-Q1", "vision", lambda s: lifecycle.approve(
             s, lifecycle.DEFAULT_ROLES[0], "ana", at=utcnow()))
@@ -255,6 +259,7 @@ def test_every_table_round_trips_and_its_references_are_checked(store: Store,
     records = [json.loads(x) for x in (tmp_path / "all.jsonl").read_text().splitlines()]
     assert store.restore(_write(tmp_path / "good.jsonl", records)) == counts
     assert store.votes("2026-Q1")["confidence"].tolist() == [0.7]
+    assert store.plan_state("2026-Q1", "vision").destinations == dests
     store.restore(_write(tmp_path / "good.jsonl", records), replace=True)  # again: replaced
     store.close()
     with open_store(f"sqlite:///{tmp_path / 'empty.db'}") as empty:
@@ -264,7 +269,12 @@ def test_every_table_round_trips_and_its_references_are_checked(store: Store,
                 ("votes", "confidence", "high", ["field 'confidence'", "is not a number"]),
                 ("plan_states", "team", "vision", ["a second plan_states row for 2026-Q1, "
                                                    "vision"]),
-                ("digests", "as_of", "yesterday", ["as_of 'yesterday' is not a date"])):
+                ("digests", "as_of", "yesterday", ["as_of 'yesterday' is not a date"]),
+                ("plan_states", "destinations", '["ftp://x"]',
+                 ["field 'destinations'", "'ftp://x' is not a destination"]),
+                ("plan_states", "roles", "Product Lead",
+                 ["field 'roles'", "roles must be a JSON list of text"])):
             bad, line = _edit(records, table, column, value)
-            at = line + 1 if table == "plan_states" else line  # the second row is the extra
+            extra = (table, column) == ("plan_states", "team")
+            at = line + 1 if extra else line  # the second row is the extra
             _refused(empty, _write(tmp_path / "bad.jsonl", bad), f"line {at}", *words)

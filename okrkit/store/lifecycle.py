@@ -9,8 +9,9 @@ every plan save and every check-in insert goes through (:func:`on_save`,
   active it counts a change after approval, completed it is refused unless an amendment
   reason is given (then :func:`okrkit.lifecycle.amend` records it);
 * new check-ins of a completed team's plan are refused the same way;
-* a plan file's team header (project, sponsor, contributors, next review, roles) is stored;
-  its state and sign-offs are taken only for a team the store has no state of yet (an
+* a plan file's team header (project, sponsor, contributors, next review, roles, and the
+  destinations of its messages) is stored; changing only the destinations is no edit (they
+  route the team's digest, they are not the plan), so it never needs an amendment; its state and sign-offs are taken only for a team the store has no state of yet (an
   export brought into another store); otherwise the store's own state wins.
 """
 
@@ -72,6 +73,7 @@ def load(conn: Connection, period: str, team: str) -> PlanState:
                        for s in signed),
         changes_after_approval=int(row["changes_after_approval"]),
         amendments=tuple((_time(a["amended_at"]), a["reason"], a["author"]) for a in amended),
+        destinations=tuple(json.loads(row["destinations"] or "[]")),
     )
 
 
@@ -88,6 +90,7 @@ def save(conn: Connection, state: PlanState, *, what: str | None = None) -> None
         "contributors": json.dumps(list(state.header.contributors)),
         "next_review": state.header.next_review, "roles": json.dumps(list(state.required_roles)),
         "changes_after_approval": state.changes_after_approval, "updated_at": utcnow(),
+        "destinations": json.dumps(list(state.destinations)) if state.destinations else None,
     }
     key = (plan_states.c.period == state.period) & (plan_states.c.team == state.team)
     if conn.execute(select(plan_states.c.state).where(key)).first() is None:
@@ -182,7 +185,8 @@ def headers(conn: Connection, period: str, teams: list[str]) -> pd.DataFrame:
         h = s.header
         rows.append({"team": team, "project": h.project, "sponsor": h.owner,
                      "contributors": h.contributors or None, "next_review": h.next_review,
-                     "roles": s.required_roles, "destinations": None, "state": s.state,
+                     "roles": s.required_roles, "destinations": s.destinations or None,
+                     "state": s.state,
                      "signoffs": s.signoffs or None})
     return conform(pd.DataFrame(rows), "headers") if rows else empty("headers")
 

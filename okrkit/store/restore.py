@@ -229,6 +229,7 @@ def read_backup(path: Path) -> Backup:
     _types(backup, problems)  # a value of the wrong kind becomes None for the rules below
     _references(backup, problems)
     _plans(backup, problems)
+    _plan_states(backup, problems)
     _checkins(backup, problems)
     problems.raise_if_any()
     return backup
@@ -376,6 +377,32 @@ def _sources(krs: pd.DataFrame, lines: list[int], label: str, problems: _Problem
                 parse_source(text)
             except ValueProblem as err:
                 problems.add(line, f"{label}: {err.message}", "source", err.code, kid)
+
+
+def _plan_states(backup: Backup, problems: _Problems) -> None:
+    """Each plan state's lists (JSON text of names); its destinations by the one rule of a
+    destination (:func:`okrkit.notify.parse_destination`)."""
+    from okrkit.notify import DestinationError, parse_destination
+
+    lines = backup.lines.get("plan_states", [])
+    for col in ("contributors", "roles", "destinations"):
+        for line, team, text in zip(lines, backup.column("plan_states", "team"),
+                                    backup.column("plan_states", col), strict=True):
+            if not isinstance(text, str):
+                continue
+            try:
+                items = json.loads(text)
+            except ValueError:
+                items = None
+            if not (isinstance(items, list) and all(isinstance(x, str) for x in items)):
+                problems.add(line, f"{col} must be a JSON list of text, not {text!r:.40}", col,
+                             "wrong-type", team)
+                continue
+            for item in items if col == "destinations" else ():
+                try:
+                    parse_destination(item)
+                except DestinationError as err:
+                    problems.add(line, str(err), col, "bad-destination", team)
 
 
 def _checkins(backup: Backup, problems: _Problems) -> None:

@@ -173,6 +173,7 @@ plan_states = Table(
     Column("roles", Text, nullable=False),  # JSON list
     Column("changes_after_approval", Integer, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    Column("destinations", Text),  # JSON list (webhook URLs, mailto:); NULL: none
     ForeignKeyConstraint(["period"], ["periods.period"], ondelete="CASCADE"),
 )
 
