@@ -337,3 +337,58 @@ def test_a_quarter_from_draft_to_closed_through_the_cli(store_url: str, tmp_path
         assert store.load_plan(P).objectives.set_index("objective_id").loc[
             "VIS-1", "title"] == "Launch defect detection"
         assert len(store.frozen_scores(P, "vision")) == 3  # 2 KRs + 1 objective
+
+
+def test_a_checkin_racing_close_waits_and_is_refused(store_url: str, monkeypatch) -> None:
+    """Two stores (two connections), two threads: a close holds the period's lock while it
+    freezes; a check-in started meanwhile waits for it, then sees the completed plan."""
+    import threading
+    import time
+
+    from okrkit.store import lifecycle as store_life
+
+    with open_store(store_url) as store:
+        store.save_plan(sample_plan(P))
+    freezing = threading.Event()
+    real_freeze = store_life.freeze
+
+    def slow_freeze(conn, state, card):
+        freezing.set()
+        time.sleep(1.0)  # the check-in below starts while the close is uncommitted
+        return real_freeze(conn, state, card)
+
+    monkeypatch.setattr(store_life, "freeze", slow_freeze)
+    outcome: dict[str, object] = {}
+
+    def close() -> None:
+        with open_store(store_url) as s:
+            s.close_plan(P, "vision", as_of=dt.date(2026, 4, 2))
+        outcome["closed_at"] = utcnow()
+
+    def checkin() -> None:
+        with open_store(store_url) as s:
+            try:
+                outcome["added"] = s.add_checkins(
+                    checkin_frame([("VIS-1.1", "2026-03-20", 93.0)]))
+            except LifecycleError as err:
+                outcome["refused"] = str(err)
+
+    closer = threading.Thread(target=close)
+    closer.start()
+    assert freezing.wait(30)
+    adder = threading.Thread(target=checkin)
+    adder.start()
+    closer.join(60)
+    adder.join(60)
+    assert "added" not in outcome, outcome
+    assert "completed and frozen" in str(outcome["refused"])
+    with open_store(store_url) as s:
+        assert len(s.checkins(P, effective=False)) == 0
+        assert s.plan_state(P, "vision").state == "completed"
+        # after the close an amendment still goes in, and no check-in is dated after the
+        # freeze without one
+        assert s.add_checkins(checkin_frame([("VIS-1.1", "2026-03-21", 94.0)]),
+                              amend_reason="late lab result") == 1
+        rows = s.checkins(P, effective=False)
+        assert all(r > outcome["closed_at"] for r in rows["recorded_at"])
+        assert [a[1] for a in s.plan_state(P, "vision").amendments] == ["late lab result"]

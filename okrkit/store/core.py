@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.engine import URL
@@ -307,11 +306,8 @@ class Store:
                                         checked_as=fields, future_dates=future_dates)
             from okrkit.store import lifecycle as _life
 
-            new = columns
-            if skip_recorded and _life.completed(conn):
-                keep = ~_checkins.already_recorded(conn, columns)
-                new = {c: np.asarray(v)[keep] for c, v in columns.items()}
-            _life.on_checkins(conn, new, amend_reason=amend_reason, author=_author(author))
+            _life.on_checkins(conn, columns, amend_reason=amend_reason, author=_author(author),
+                              skip_recorded=skip_recorded)
             return _checkins.insert_columns(conn, columns, skip_recorded=skip_recorded)
 
     def checkins(

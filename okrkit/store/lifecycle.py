@@ -157,13 +157,15 @@ def completed(conn: Connection) -> set[tuple[str, str]]:
             plan_states.c.state == "completed")).all()}
 
 
-def lock_period(conn: Connection, period: str) -> None:
-    """Lock the period's row (PostgreSQL) as a plan save does first, so that a transition
-    and a save of the same period run one after the other, each seeing the other's state."""
+def lock_period(conn: Connection, *period: str) -> None:
+    """Lock the periods' rows (PostgreSQL) as a plan save does first, so that a transition,
+    a save and a check-in of the same period run one after the other, each seeing the
+    other's state. Several periods are locked in the order of their labels (no deadlock);
+    SQLite's write transaction already runs alone."""
     from okrkit.store.schema import periods
 
-    conn.execute(select(periods.c.revision).where(periods.c.period == period)
-                 .with_for_update())
+    conn.execute(select(periods.c.revision).where(periods.c.period.in_(sorted(set(period))))
+                 .order_by(periods.c.period).with_for_update())
 
 
 def stored_teams(conn: Connection, period: str) -> set[str]:
@@ -248,16 +250,27 @@ def _who(signed: tuple[SignOff, ...]) -> list[tuple[str, str]]:
 
 
 def on_checkins(conn: Connection, columns: dict[str, Any], *, amend_reason: str | None,
-                author: str | None) -> list[str]:
+                author: str | None, skip_recorded: bool = False) -> list[str]:
     """Refuse new check-ins of a completed team's plan unless they are an amendment.
 
-    ``columns`` are the prepared rows (:func:`okrkit.store.checkins.prepare`; only those
-    to be inserted). With ``amend_reason`` each completed plan touched records one
-    amendment. Returns what to tell the user.
+    ``columns`` are the prepared rows (:func:`okrkit.store.checkins.prepare`); with
+    ``skip_recorded`` those the store already holds are not new (an import run again).
+    The rows' periods are locked first (:func:`lock_period`, as a close, a transition and
+    a save do), so a close that commits while the check-ins are added is seen: they are
+    refused, not slipped in after the freeze. With ``amend_reason`` each completed plan
+    touched records one amendment. Returns what to tell the user.
     """
-    frozen = completed(conn)
-    if not frozen or not len(columns["kr_id"]):
+    if not len(columns["kr_id"]):
         return []
+    lock_period(conn, *pd.unique(np.asarray(columns["period"], dtype=object)))
+    frozen = completed(conn)
+    if not frozen:
+        return []
+    if skip_recorded:
+        from okrkit.store.checkins import already_recorded
+
+        keep = ~already_recorded(conn, columns)
+        columns = {c: np.asarray(v)[keep] for c, v in columns.items()}
     periods = {p for p, _ in frozen}
     team_of = dict(((p, k), t) for p, k, t in conn.execute(
         select(key_results.c.period, key_results.c.kr_id, objectives.c.team)
