@@ -15,6 +15,9 @@ as check-ins through :meth:`okrkit.store.Store.add_checkins` (the one validator)
   correction: a new row; the old one stays in the audit trail.
 * **A failing source** is reported with its key result id and reason
   (:class:`Failure`); the other key results are still recorded.
+* **A completed plan is frozen**: a pull touching its key results is refused before any
+  source runs (:func:`okrkit.lifecycle.check_frozen`), unless ``amend_reason`` records
+  the new check-ins as an amendment (``okrkit pull --amend --reason TEXT``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import pandas as pd
 
 from okrkit.config import current_user
 from okrkit.errors import MissingDependencyError, OKRKitError
+from okrkit.lifecycle import LifecycleError
 from okrkit.period import Period
 from okrkit.sources import Source, SourceError, fingerprint, run
 
@@ -144,7 +148,9 @@ def baseline_from_history(source: Source, kr: Mapping[str, Any], period: Period,
     return last["date"], float(last["value"])
 
 
-def _sourced(store: Any, period: str, team: str | None) -> tuple[Period, pd.DataFrame]:
+def _sourced(store: Any, period: str, team: str | None
+             ) -> tuple[Period, pd.DataFrame, dict[str, str]]:
+    """The period, its (team's) key results with a source, and each one's team."""
     plan = store.load_plan(period)
     if team is not None:
         if team not in plan.teams:
@@ -152,7 +158,26 @@ def _sourced(store: Any, period: str, team: str | None) -> tuple[Period, pd.Data
                               f"{', '.join(plan.teams) or 'none'})")
         plan = plan.for_team(team)  # the team's own key results
     krs = plan.key_results
-    return plan.period, krs[[s is not None for s in krs["source"]]].reset_index(drop=True)
+    krs = krs[[s is not None for s in krs["source"]]].reset_index(drop=True)
+    obj = plan.objectives
+    owner = {o: t for o, t in zip(obj["objective_id"], obj["team"], strict=True)
+             if isinstance(t, str) and t}
+    teams = {k: owner[o] for k, o in zip(krs["kr_id"], krs["objective_id"], strict=True)
+             if o in owner}
+    return plan.period, krs, teams
+
+
+def _refuse_frozen(store: Any, label: str, teams: dict[str, str],
+                   amend_reason: str | None) -> None:
+    """Refuse the whole pull, before any source runs, when a sourced key result is of a
+    completed (frozen) plan and the pull is no amendment (:func:`okrkit.lifecycle.
+    check_frozen`: the rule ``okrkit checkin`` meets)."""
+    from okrkit.lifecycle import check_frozen
+
+    for team in sorted(set(teams.values())):
+        ids = [k for k, t in teams.items() if t == team]
+        check_frozen(store.plan_state(label, team),
+                     f"pull check-ins of {', '.join(ids)}", amend_reason=amend_reason)
 
 
 def _new_rows(got: pd.DataFrame, held: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -165,7 +190,7 @@ def _new_rows(got: pd.DataFrame, held: pd.DataFrame) -> tuple[pd.DataFrame, int]
 
 def pull(store: Any, period: str, *, team: str | None = None, as_of: dt.date | None = None,
          dry_run: bool = False, base_dir: Path | None = None,
-         now: dt.datetime | None = None) -> PullResult:
+         now: dt.datetime | None = None, amend_reason: str | None = None) -> PullResult:
     """Run every sourced key result of ``period`` (of ``team``) and record the values.
 
     Parameters
@@ -180,13 +205,21 @@ def pull(store: Any, period: str, *, team: str | None = None, as_of: dt.date | N
         The folder a file source's path is relative to (the plan files' folder).
     now
         The fetch time recorded in the provenance (default: now, UTC).
+    amend_reason
+        Why values are pulled into a completed (frozen) plan: each key result's new
+        check-ins are recorded as an amendment (:meth:`okrkit.store.Store.add_checkins`).
 
     Raises
     ------
+    LifecycleError
+        A sourced key result is of a completed plan and no ``amend_reason`` is given:
+        nothing is run or recorded (a dry run too). A close that commits during the pull
+        stops it there (what was recorded before the close stays).
     OKRKitError
         A period or team the store does not hold (bad input).
     """
-    per, krs = _sourced(store, period, team)
+    per, krs, teams = _sourced(store, period, team)
+    _refuse_frozen(store, per.label, teams, amend_reason)
     day = as_of or default_as_of(per)
     if not per.start <= day <= per.end:
         raise OKRKitError(f"as of {day} is outside the period {per.label} "
@@ -210,7 +243,10 @@ def pull(store: Any, period: str, *, team: str | None = None, as_of: dt.date | N
             frame = pd.DataFrame({"kr_id": kid, "date": rows["date"], "value": rows["value"],
                                   "note": source.note, "author": author})
             try:
-                store.add_checkins(frame, source=json.dumps(prov))
+                store.add_checkins(frame, source=json.dumps(prov), amend_reason=amend_reason,
+                                   author=author)
+            except LifecycleError:
+                raise  # a frozen plan stops the pull (exit 2), it is no failing source
             except OKRKitError as err:
                 result.failed.append(Failure(kid, _reason(err)))
                 continue

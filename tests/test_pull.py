@@ -293,3 +293,35 @@ def test_python_and_duckdb_database_sources(tmp_path, monkeypatch) -> None:
     assert kinds == {"CO-1.1": "python", "VIS-1.1": "sql"}
     assert duckdb.connect(str(path), read_only=True).execute(
         "SELECT count(*) FROM csat").fetchone()[0] == 2
+
+
+def test_pull_into_a_completed_plan_exits_2_unless_amended(store_url, warehouse) -> None:
+    with open_store(store_url) as s:
+        s.save_plan(sourced_plan(**{"VIS-1.1": RATE, "DAT-1.1": RATE}))
+        s.close_plan("2026-Q1", "vision", as_of=AS_OF, force=True, reason="team disbanded")
+
+    def cli(*args: str):
+        res = CliRunner().invoke(app, ["pull", "--period", "2026-Q1", "--as-of",
+                                       AS_OF.isoformat(), "--db", store_url, *args])
+        assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+        return res
+
+    for args in ((), ("--dry-run",)):
+        res = cli(*args)
+        assert res.exit_code == 2, res.output
+        assert ("cannot pull check-ins of VIS-1.1: the vision plan of 2026-Q1 is completed "
+                "and frozen; record a correction with --amend --reason TEXT") in res.stderr
+    res = cli("--amend")
+    assert res.exit_code == 2 and "--amend needs --reason" in res.stderr
+    with open_store(store_url) as s:
+        assert len(s.checkins("2026-Q1", effective=False)) == 0  # nothing, not even DAT-1.1
+    res = cli("--team", "data")  # the other team's plan is not completed
+    assert res.exit_code == 0, res.stderr
+    res = cli("--amend", "--reason", "late warehouse load")
+    assert res.exit_code == 0, res.stderr
+    with open_store(store_url) as s:
+        rows = s.checkins("2026-Q1", effective=False)
+        assert sorted(rows["kr_id"]) == ["DAT-1.1", "VIS-1.1"]
+        reasons = [a[1] for a in s.plan_state("2026-Q1", "vision").amendments]
+        assert reasons == ["closed early: team disbanded", "late warehouse load"]
+        assert s.plan_state("2026-Q1", "data").amendments == ()

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from okrkit.cli.base import DbOption, app, echo, handles_errors, parse_date
+from okrkit.cli.lifecycle import AmendOption, ReasonOption, amendment
 
 
 @app.command()
@@ -23,6 +24,8 @@ def pull(
     base_dir: Annotated[Path | None, typer.Option(
         "--base-dir", help="Folder file sources are relative to (default: data/plans of the "
                            "project).")] = None,
+    amend: AmendOption = False,
+    reason: ReasonOption = None,
     db: DbOption = None,
 ) -> None:
     """Record the value of every key result with a ``source`` as a check-in.
@@ -31,16 +34,19 @@ def pull(
     file, fetch time). Pulling again at the same ``--as-of`` adds nothing; a changed
     value is a correction. A failing source is listed with its key result id and the
     reason, the others are still recorded, and the exit status is 1. Bad input exits 2.
+    A key result of a completed (closed) plan takes pulled values only as an amendment:
+    --amend --reason TEXT (without it the pull exits 2 and runs nothing).
     """
     from okrkit.pull import default_base_dir
     from okrkit.pull import pull as run_pull
     from okrkit.store import open_store
 
+    amend_reason = amendment(amend, reason)
     day = parse_date(as_of)
     folder = base_dir if base_dir is not None else default_base_dir()
     with open_store(db) as store:
         result = run_pull(store, period, team=team, as_of=day, dry_run=dry_run,
-                          base_dir=folder)
+                          base_dir=folder, amend_reason=amend_reason)
     verb = "would record" if dry_run else "recorded"
     for p in result.pulled:
         where = p.provenance["connection"] or p.provenance["kind"]
