@@ -243,23 +243,74 @@ def backtest(
     )
 
 
+_REPLAYS: dict[tuple[Any, ...], tuple[Backtest, ...]] = {}
+_KEEP = 16  # replays kept in memory (each a few hundred rows per period)
+
+
+def _fingerprint(store: Any, upto: dt.date) -> tuple[Any, ...]:
+    """What a replay up to ``upto`` reads: every plan and check-in of the periods ending by
+    then (their own rows and, through the priors, the earlier ones)."""
+    parts: list[Any] = [str(store)]
+    for label in store.periods():
+        plan = store.load_plan(label)
+        if plan.period.end > upto:
+            continue
+        ck = store.checkins(period=label, effective=False)
+        parts.append((label, getattr(plan, "revision", None),
+                      int(pd.util.hash_pandas_object(plan.key_results.astype(str),
+                                                     index=False).sum()),
+                      int(pd.util.hash_pandas_object(ck.astype(str), index=False).sum())))
+    return tuple(parts)
+
+
+def replay(store: Any, periods: list[str], *, every: int = 7, seed: int = 0,
+           simulations: int = 1000, policy: ScoringPolicy | None = None,
+           history: bool = True) -> tuple[Backtest, ...]:
+    """:func:`backtest` of each of ``periods`` (closed ones) from a store, in order.
+
+    ``history``: the model learns its priors from the periods closed before each one
+    (:func:`okrkit.priors.store_priors`), as ``okrkit backtest`` does by default. A
+    replay is kept in memory while the store's rows it read are unchanged (a content
+    fingerprint), so apps and reports that show the same track record replay it once.
+    """
+    if not periods:
+        return ()
+    plans = {label: store.load_plan(label) for label in periods}
+    upto = max(p.period.end for p in plans.values())
+    key = (tuple(periods), int(every), int(seed), int(simulations), policy, history,
+           _fingerprint(store, upto))
+    if key in _REPLAYS:
+        return _REPLAYS[key]
+    runs = []
+    for label, plan in plans.items():
+        ck = store.checkins(period=label, effective=False)
+        prior = store_priors(store, plan.period) if history else None
+        runs.append(backtest(plan, ck, every=every, seed=seed, simulations=simulations,
+                             policy=policy, prior=prior))
+    if len(_REPLAYS) >= _KEEP:
+        _REPLAYS.pop(next(iter(_REPLAYS)))
+    _REPLAYS[key] = tuple(runs)
+    return _REPLAYS[key]
+
+
+def pooled(runs: tuple[Backtest, ...] | list[Backtest]) -> pd.DataFrame:
+    """The forecast lists of several replays in one frame, with their ``period``."""
+    frames = [r.forecasts.assign(period=r.period.label) for r in runs]
+    return (pd.concat(frames, ignore_index=True) if frames
+            else pd.DataFrame(columns=[*BACKTEST_COLUMNS, "period"]))
+
+
 def track_record(store: Any, periods: list[str], *, every: int = 7, seed: int = 0,
                  simulations: int = 1000, policy: ScoringPolicy | None = None
                  ) -> pd.DataFrame:
     """The forecasters' Brier scores pooled over ``periods`` (closed ones, from a store).
 
     Columns: ``forecaster, brier, n, periods`` — for the company report's "our forecast's
-    Brier score over the last N quarters" and the forecast panel.
+    Brier score over the last N quarters" and the forecast panel (:func:`replay`).
     """
-    frames = []
-    for label in periods:
-        plan = store.load_plan(label)
-        ck = store.checkins(period=label, effective=False)
-        frames.append(backtest(plan, ck, every=every, seed=seed, simulations=simulations,
-                               policy=policy, prior=store_priors(store, plan.period)).forecasts)
-    pooled = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=BACKTEST_COLUMNS)
-    return summarise(pooled).assign(periods=len(periods))
+    runs = replay(store, periods, every=every, seed=seed, simulations=simulations,
+                  policy=policy)
+    return summarise(pooled(runs)).assign(periods=len(periods))
 
 
 def track_record_text(summary: pd.DataFrame) -> str:
