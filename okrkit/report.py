@@ -492,7 +492,8 @@ def _index_data(period: str, db: str, as_of: str | None) -> Any:
     """What the index shows (scores, owners, risks): gathered while the reports render."""
     from okrkit.reportdata import gather
 
-    return gather(period, None, db, as_of, with_forecast=False, with_weekly=False)
+    return gather(period, None, db, as_of, with_forecast=False, with_weekly=False,
+                  with_confidence=False)
 
 
 def print_reports(run: ReportRun, *, paper: str = "A4") -> Any:
