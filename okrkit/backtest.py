@@ -249,16 +249,16 @@ _KEEP = 16  # replays kept in memory (each a few hundred rows per period)
 
 def _fingerprint(store: Any, upto: dt.date) -> tuple[Any, ...]:
     """What a replay up to ``upto`` reads: every plan and check-in of the periods ending by
-    then (their own rows and, through the priors, the earlier ones)."""
-    parts: list[Any] = [str(store)]
+    then (their own rows and, through the priors, the earlier ones). Content only: two
+    stores with the same rows (copies of the sample) share a replay."""
+    parts: list[Any] = []
     for label in store.periods():
         plan = store.load_plan(label)
         if plan.period.end > upto:
             continue
         ck = store.checkins(period=label, effective=False)
-        parts.append((label, getattr(plan, "revision", None),
-                      int(pd.util.hash_pandas_object(plan.key_results.astype(str),
-                                                     index=False).sum()),
+        parts.append((label, *(int(pd.util.hash_pandas_object(f.astype(str), index=False)
+                                   .sum()) for f in (plan.objectives, plan.key_results)),
                       int(pd.util.hash_pandas_object(ck.astype(str), index=False).sum())))
     return tuple(parts)
 

@@ -45,6 +45,52 @@ DECOMPOSITION = {"n": "forecasts", "brier": "Brier score", "reliability": "relia
 
 
 @dataclass(frozen=True)
+class TrackRecord:
+    """The forecast's track record over ``periods`` (closed quarters): ``summary``
+    (pooled: ``forecaster, brier, n, periods``) and ``per_period`` (``period, forecaster,
+    brier, n``) of :func:`okrkit.backtest.replay`."""
+
+    periods: tuple[str, ...]
+    summary: pd.DataFrame
+    per_period: pd.DataFrame
+
+    @property
+    def span(self) -> str:
+        return _span(self.periods)
+
+
+def _span(periods: tuple[str, ...]) -> str:
+    if not periods:
+        return "no closed quarter yet"
+    if len(periods) == 1:
+        return periods[0]
+    return f"{periods[0]}..{periods[-1]} ({len(periods)} quarters)"
+
+
+def _history(store: Any, upto: Period | str, as_of: dt.date | None, last: int) -> list[str]:
+    known = [store.load_plan(label).period for label in store.periods()]
+    target = upto if isinstance(upto, Period) else Period.parse(str(upto))
+    target = next((k for k in known if k.label == target.label), target)
+    return history_periods(known, target, as_of, last)
+
+
+def gather_track_record(store: Any, upto: Period | str, as_of: dt.date | None = None, *,
+                        policy: ScoringPolicy | None = None, last: int = HISTORY,
+                        every: int = 7, seed: int = 0, simulations: int = 1000
+                        ) -> TrackRecord:
+    """The forecast's track record over the last ``last`` closed quarters up to ``upto``
+    (replayed every ``every`` days, ``simulations`` runs, ``seed``: ``okrkit backtest``'s
+    defaults)."""
+    periods = _history(store, upto, as_of, last)
+    runs = replay(store, periods, every=every, seed=seed, simulations=simulations,
+                  policy=policy)
+    long = pooled(runs)
+    return TrackRecord(periods=tuple(periods),
+                       summary=summarise(long).assign(periods=len(periods)),
+                       per_period=summarise(long, by=("period",)))
+
+
+@dataclass(frozen=True)
 class ConfidenceView:
     """The calibration and track record one screen shows (see the module docstring).
 
@@ -53,8 +99,7 @@ class ConfidenceView:
     ``(all)`` row; ``row`` the subject's row (the team's, or ``(all)``); ``reliability``
     the subject's :func:`~okrkit.confidence.reliability_table`; ``trend`` the subject's
     Brier score per quarter; ``sandbagging`` / ``ratchet_flags`` the flagged teams.
-    ``track`` (pooled: ``forecaster, brier, n, periods``) and ``track_per_period``
-    (``period, forecaster, brier, n``) are ``None`` unless the track record was asked for.
+    ``track`` is the forecast's :class:`TrackRecord` (``None`` unless asked for).
     """
 
     periods: tuple[str, ...]
@@ -66,8 +111,7 @@ class ConfidenceView:
     trend: pd.DataFrame
     sandbagging: pd.DataFrame
     ratchet_flags: pd.DataFrame
-    track: pd.DataFrame | None = None
-    track_per_period: pd.DataFrame | None = None
+    track: TrackRecord | None = None
 
     @property
     def subject(self) -> str:
@@ -75,11 +119,7 @@ class ConfidenceView:
 
     @property
     def span(self) -> str:
-        if not self.periods:
-            return "no closed quarter yet"
-        if len(self.periods) == 1:
-            return self.periods[0]
-        return f"{self.periods[0]}..{self.periods[-1]} ({len(self.periods)} quarters)"
+        return _span(self.periods)
 
 
 def gather_confidence(store: Any, upto: Period | str, as_of: dt.date | None = None,
@@ -94,10 +134,7 @@ def gather_confidence(store: Any, upto: Period | str, as_of: dt.date | None = No
     forecast's track record.
     """
     p = policy or ScoringPolicy()
-    known = [store.load_plan(label).period for label in store.periods()]
-    target = upto if isinstance(upto, Period) else Period.parse(str(upto))
-    target = next((k for k in known if k.label == target.label), target)
-    periods = history_periods(known, target, as_of, last)
+    periods = _history(store, upto, as_of, last)
     rep = calibration_report(store, periods, "team", policy=p, team=team)
     f = rep.forecasts
     groups = rep.groups if len(f) else calibration_table(f, "team")
@@ -107,19 +144,14 @@ def gather_confidence(store: Any, upto: Period | str, as_of: dt.date | None = No
     rel = (reliability_table(f["confidence"], f["outcome"]) if len(f)
            else pd.DataFrame(columns=["bin", "n", "mean_confidence", "share_green"]))
     trend = _subject_trend(f, rep.trend, team, periods)
-    tr = per = None
-    if track:
-        runs = replay(store, periods, every=every, seed=seed, simulations=simulations,
-                      policy=p)
-        long = pooled(runs)
-        tr = summarise(long).assign(periods=len(periods))
-        per = summarise(long, by=("period",))
+    tr = (gather_track_record(store, upto, as_of, policy=p, last=last, every=every,
+                              seed=seed, simulations=simulations) if track else None)
     return ConfidenceView(
         periods=tuple(periods), team=team, policy=p, groups=groups, row=row_d,
         reliability=rel, trend=trend,
         sandbagging=rep.sandbagging[rep.sandbagging["flagged"]].reset_index(drop=True),
         ratchet_flags=rep.ratchet_flags[rep.ratchet_flags["flagged"]].reset_index(drop=True),
-        track=tr, track_per_period=per)
+        track=tr)
 
 
 def _subject_trend(f: pd.DataFrame, trend: pd.DataFrame, team: str | None,
@@ -232,20 +264,22 @@ def _flags_html(view: ConfidenceView) -> str:
     return f'<ul class="okr-flags">{"".join(items)}</ul>'
 
 
-def track_record_html(view: ConfidenceView, *, chart: bool = True) -> str:
+def track_record_html(track: TrackRecord | None, *, chart: bool = True) -> str:
     """The forecast's track record in words, every quarter it lost, and (``chart``) the
     Brier score per quarter and forecaster."""
     from okrkit.calibration_charts import track_record_chart
 
-    if view.track is None or view.track_per_period is None:
+    if track is None:
         return ""
-    if not len(view.track):
+    if not len(track.summary):
         return ('<div class="okr-track-record"><p class="okr-track-summary">No closed '
                 "quarter to measure the forecast on yet.</p></div>")
-    parts = [f'<p class="okr-track-summary"><b>{esc(track_record_text(view.track))}</b></p>',
-             f'<p class="meta">Replayed {esc(view.span)} at cut-offs every week: at each, '
-             "every forecaster saw only the check-ins known by then.</p>"]
-    losses = model_losses(view.track, view.track_per_period)
+    parts = [f'<p class="okr-track-summary"><b>{esc(track_record_text(track.summary))}</b>'
+             "</p>",
+             f'<p class="meta">Replayed {esc(track.span)} at weekly cut-offs: at each, every '
+             "forecaster gave each key result's P(ends green) from only the check-ins known "
+             "by then (okrkit backtest).</p>"]
+    losses = model_losses(track.summary, track.per_period)
     if losses:
         parts.append('<p class="okr-model-lost">Where the forecast lost:</p><ul '
                      'class="okr-model-losses">'
@@ -254,10 +288,10 @@ def track_record_html(view: ConfidenceView, *, chart: bool = True) -> str:
         parts.append('<p class="okr-model-won">The forecast beat people\'s confidence and '
                      "linear pacing in every one of these quarters.</p>")
     if chart:
-        per = view.track_per_period
+        per = track.per_period
         parts.append(chart_html(lambda _c: track_record_chart(per)))
     return f'<div class="okr-track-record">{"".join(parts)}</div>'
 
 
-__all__ = ["ConfidenceView", "confidence_html", "gather_confidence", "model_losses",
-           "track_record_html"]
+__all__ = ["ConfidenceView", "TrackRecord", "confidence_html", "gather_confidence",
+           "gather_track_record", "model_losses", "track_record_html"]

@@ -218,7 +218,7 @@ def confidence(view: Any) -> str:
               for t in view.trend.itertuples()]
     if view.track is not None:
         lines += [f"track record {t.forecaster}: Brier {score(t.brier)} over {int(t.n)}"
-                  for t in view.track.itertuples()]
+                  for t in view.track.summary.itertuples()]
     return "\n".join(lines)
 
 

@@ -270,7 +270,7 @@ def confidence_section(r: ReportData) -> str:
         return _section(title, _muted("Not gathered for this report."))
     body = confidence_html(r.confidence, inline=False)
     if r.is_company:
-        body += "<h3>The forecast's track record</h3>" + track_record_html(r.confidence)
+        body += "<h3>The forecast's track record</h3>" + track_record_html(r.confidence.track)
     return _section(title, body)
 
 
