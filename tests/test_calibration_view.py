@@ -177,3 +177,80 @@ def test_replay_cache_follows_the_stored_rows(sample_store):
                                recorded_at=None, note="late correction")
     sample_store.add_checkins(late.drop(columns=[c for c in ("id",) if c in late]))
     assert bt.replay(sample_store, ["2025-Q1"], simulations=50) is not runs
+
+
+# -- the screens: reports, the retrospective, the what-if forecast panel ---------------
+
+
+def test_company_report_section_has_calibration_per_team_and_the_track_record(
+        sample_url, company):
+    from okrkit import reportview as rv
+    from okrkit.reportdata import gather
+
+    report = gather("2026-Q1", "company", sample_url, AS_OF.isoformat())
+    assert report.confidence.periods == company.periods
+    page = soup(rv.confidence_section(report))
+    assert page.select_one("h2").get_text() == ("How well we know ourselves: confidence "
+                                                "calibration")
+    assert [h.get_text() for h in page.select("h3")] == ["Per team",
+                                                       "The forecast's track record"]
+    teams = table_rows(str(page), "table.okr-team-calibration")
+    assert [r["team"] for r in teams] == [g for g in company.groups["group"] if g != "(all)"]
+    assert page.select_one("p.okr-track-summary").get_text(strip=True) == \
+        bt.track_record_text(company.track.summary)
+    assert len(page.select("figure.okr-chart svg")) == 2  # reliability, track record
+
+
+def test_team_report_section_is_the_teams_own(sample_url, cli_calibration):
+    from okrkit import reportview as rv
+    from okrkit.reportdata import gather
+
+    report = gather("2026-Q1", "vision", sample_url, AS_OF.isoformat())
+    page = soup(rv.confidence_section(report))
+    cli_row = next(g for g in cli_calibration["groups"] if g["group"] == "vision")
+    assert page.select_one("p.okr-confidence-summary").get_text(strip=True) == \
+        calibration_summary_text(cli_row, subject="Team vision")
+    assert page.select_one("table.okr-team-calibration") is None
+    assert page.select_one(".okr-track-record") is None  # the company report's
+    assert page.select_one("figure.okr-chart svg") is not None
+
+
+def test_retrospective_shows_the_teams_calibration(sample_store, cli_calibration):
+    from okrkit.widgets.retro import RetrospectiveApp
+
+    app = RetrospectiveApp(store=sample_store, period="2025-Q4", team="vision",
+                           author="tester")
+    try:
+        assert app.confidence.periods == ("2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4")
+        page = soup(app.confidence_panel.value)
+        cli_row = next(g for g in cli_calibration["groups"] if g["group"] == "vision")
+        assert page.select_one("p.okr-confidence-summary").get_text(strip=True) == \
+            calibration_summary_text(cli_row, subject="Team vision")
+        dec = table_rows(str(page), "table.okr-decomposition")[0]
+        assert dec["Brier score"] == f"{cli_row['brier']:.3f}"
+        assert page.select_one("figure.okr-chart svg") is not None
+        assert app.confidence_panel in app.widget.children
+        app.team.value = "platform"  # another team: its own figures
+        cli_platform = next(g for g in cli_calibration["groups"] if g["group"] == "platform")
+        assert app.confidence.row["n"] == cli_platform["n"]
+        assert soup(app.confidence_panel.value).select_one(
+            "p.okr-confidence-summary").get_text(strip=True).startswith("Team platform:")
+    finally:
+        app.close()
+
+
+def test_what_if_forecast_panel_shows_the_track_record(sample_store, company):
+    from okrkit.widgets.whatif_app import WhatIfApp
+
+    app = WhatIfApp(store=sample_store, period="2026-Q1", team="vision", as_of=AS_OF)
+    try:
+        pd.testing.assert_frame_equal(app.track.summary, company.track.summary)
+        page = soup(app.forecast_panel.value)
+        assert page.select_one("p.okr-track-summary").get_text(strip=True) == \
+            bt.track_record_text(company.track.summary)
+        losses = [li.get_text() for li in page.select("ul.okr-model-losses li")]
+        assert losses == model_losses(company.track.summary, company.track.per_period)
+        app.forecast_button.click()  # the scenario's forecast keeps the track record
+        assert soup(app.forecast_panel.value).select_one("p.okr-track-summary") is not None
+    finally:
+        app.close()
