@@ -231,7 +231,7 @@ class RetrospectiveApp(TeamApp):
         self.calibration_panel.value = calibration_html(self.cal, self.policy, titles=titles)
         krs, policy = self.krs, self.policy
         self.chart.value = chart_html(lambda c: c.kr_progress_chart(krs, policy))
-        self._show_confidence(label, team)
+        self._show_confidence(team)
         stored = self.plan.reviews.set_index("objective_id")
         self.reviews = {}
         for o in self.team_objectives.to_dict("records"):
@@ -240,8 +240,8 @@ class RetrospectiveApp(TeamApp):
             self.reviews[oid] = ReviewForm(o, review)
         self.reviews_box.children = [f.box for f in self.reviews.values()]
 
-    def _show_confidence(self, label: str, team: str) -> None:
-        """The team's confidence calibration over the last closed quarters up to ``label``."""
+    def _show_confidence(self, team: str) -> None:
+        """The team's confidence calibration over the last closed quarters up to the period."""
         assert self.plan is not None
         self.confidence = gather_confidence(self.store, self.plan.period,
                                             as_date(self.as_of), team, policy=self.policy)
