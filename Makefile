@@ -66,6 +66,8 @@ workshop: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_scoring.py
 	$(PY) benchmarks/bench_store.py
+	$(PY) benchmarks/bench_end_to_end.py
+	$(PY) benchmarks/bench_plan_load.py
 	$(PY) benchmarks/bench_whatif.py
 	$(PY) benchmarks/bench_reports.py
 	$(PY) benchmarks/bench_single_report.py

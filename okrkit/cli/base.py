@@ -8,6 +8,7 @@ can never drive the terminal.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Callable
@@ -102,6 +103,53 @@ def jsonable(v: Any) -> Any:
     return v
 
 
+def _json_column(values: Any) -> list[Any]:
+    """One column's values as JSON values (:func:`jsonable`'s rules, a column at a time)."""
+    kind = getattr(values, "dtype", None)
+    kind = kind.kind if kind is not None else "O"
+    items = values.tolist() if hasattr(values, "tolist") else list(values)
+    if kind == "f":
+        return [None if v != v or v in (math.inf, -math.inf) else round(v, 6) for v in items]
+    if kind in "iub":
+        return items
+    return [jsonable(v) for v in items]
+
+
+def _values(column: Any) -> Any:
+    if column.dtype.kind in "Mm":  # Timestamps/Timedeltas, as to_dict gives them
+        return column.astype(object).to_numpy()
+    return column.to_numpy()
+
+
 def records(frame: Any) -> list[dict[str, Any]]:
-    return [{k: jsonable(v) for k, v in r.items()} for r in frame.to_dict("records")]
+    """A frame's rows as JSON-ready dicts (column by column: a 20k-row scorecard in ~0.1 s)."""
+    names = [str(c) for c in frame.columns]
+    columns = [_json_column(_values(frame[c])) for c in frame.columns]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def dump_json(data: Any) -> str:
+    """``data`` as JSON text: indented, but each row of a list of records on one line.
+
+    ``json.dumps(indent=2)`` runs the pure-Python encoder (C only without ``indent``): 3 s for
+    a 20k-row scorecard. Here each record is encoded by the C encoder and the layout around
+    them is indented, so a large scorecard prints in a fraction of that and still reads
+    (and diffs) a row per line.
+    """
+    def enc(v: Any) -> str:
+        return json.dumps(v, ensure_ascii=False, allow_nan=False)
+
+    def block(v: Any, pad: str) -> str:
+        inner = pad + "  "
+        if isinstance(v, dict) and v and any(isinstance(x, dict | list) and x
+                                             for x in v.values()):
+            body = ",\n".join(f"{inner}{enc(str(k))}: {block(x, inner)}" for k, x in v.items())
+            return "{\n" + body + "\n" + pad + "}"
+        if isinstance(v, list) and v:
+            body = ",\n".join(inner + block(x, inner) if isinstance(x, list) else inner + enc(x)
+                               for x in v)
+            return "[\n" + body + "\n" + pad + "]"
+        return enc(v)
+
+    return block(data, "")
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from okrkit.cli.base import DbOption, app, echo, fail, handles_errors, jsonable, parse_date, records
+from okrkit.cli.base import (
+    DbOption,
+    app,
+    dump_json,
+    echo,
+    fail,
+    handles_errors,
+    jsonable,
+    parse_date,
+    records,
+)
 from okrkit.frames import Plan
 
 if TYPE_CHECKING:
@@ -93,7 +102,7 @@ def score(
             "key_results": records(card.key_results),
             "objectives": records(card.objectives),
         }
-        echo(json.dumps(out, indent=2, ensure_ascii=False))
+        echo(dump_json(out))
     elif fmt == "csv":
         frame = card.objectives if level.startswith("obj") else card.key_results
         frame.to_csv(sys.stdout, index=False, lineterminator="\n")
@@ -127,7 +136,7 @@ def lint(
     if fmt == "json":
         keys = ("code", "severity", "objective_id", "kr_id", "field", "message")
         out = [{k: getattr(f, k) for k in keys} for f in findings]
-        echo(json.dumps(out, indent=2, ensure_ascii=False))
+        echo(dump_json(out))
     else:
         print_findings(findings, source=plan)
     if any(f.severity == "error" for f in findings):
