@@ -243,6 +243,43 @@ def backtest(
     )
 
 
+class ReadOnce:
+    """A store seen through a memo: each plan and check-in frame is read once.
+
+    A replay reads every earlier period for the priors of each one; a screen reads the
+    same periods for calibration and for the track record. Wrap the store once for such
+    a burst of reads (not for long: it never sees later writes).
+    """
+
+    def __init__(self, store: Any) -> None:
+        self.store = store.store if isinstance(store, ReadOnce) else store
+        self._memo: dict[tuple[Any, ...], Any] = {}
+
+    def _get(self, key: tuple[Any, ...], read: Any) -> Any:
+        if key not in self._memo:
+            self._memo[key] = read()
+        return self._memo[key]
+
+    def __str__(self) -> str:
+        return str(self.store)
+
+    def periods(self) -> list[str]:
+        return list(self._get(("periods",), self.store.periods))
+
+    def teams(self, period: str) -> list[str]:
+        return list(self._get(("teams", str(period)), lambda: self.store.teams(period)))
+
+    def load_plan(self, period: str, team: str | None = None) -> Plan:
+        plan = self._get(("plan", str(period)), lambda: self.store.load_plan(period))
+        return plan.for_team(team)
+
+    def checkins(self, period: str | None = None, team: str | None = None, *,
+                 effective: bool = True) -> pd.DataFrame:
+        return self._get(("checkins", period, team, effective),
+                         lambda: self.store.checkins(period=period, team=team,
+                                                     effective=effective))
+
+
 _REPLAYS: dict[tuple[Any, ...], tuple[Backtest, ...]] = {}
 _KEEP = 16  # replays kept in memory (each a few hundred rows per period)
 
@@ -275,6 +312,7 @@ def replay(store: Any, periods: list[str], *, every: int = 7, seed: int = 0,
     """
     if not periods:
         return ()
+    store = ReadOnce(store) if not isinstance(store, ReadOnce) else store
     plans = {label: store.load_plan(label) for label in periods}
     upto = max(p.period.end for p in plans.values())
     key = (tuple(periods), int(every), int(seed), int(simulations), policy, history,

@@ -22,7 +22,14 @@ from typing import Any
 
 import pandas as pd
 
-from okrkit.backtest import FORECASTERS, pooled, replay, summarise, track_record_text
+from okrkit.backtest import (
+    FORECASTERS,
+    ReadOnce,
+    pooled,
+    replay,
+    summarise,
+    track_record_text,
+)
 from okrkit.confidence import (
     ALL,
     calibration_summary_text,
@@ -134,6 +141,7 @@ def gather_confidence(store: Any, upto: Period | str, as_of: dt.date | None = No
     forecast's track record.
     """
     p = policy or ScoringPolicy()
+    store = ReadOnce(store)  # calibration and track record read the same periods
     periods = _history(store, upto, as_of, last)
     rep = calibration_report(store, periods, "team", policy=p, team=team)
     f = rep.forecasts
