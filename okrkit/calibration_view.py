@@ -243,19 +243,35 @@ def confidence_html(view: ConfidenceView, *, inline: bool = True) -> str:
         items = " · ".join(f"{esc(r.period)} {_num(r.brier)}" for r in view.trend.itertuples())
         parts.append(f'<p class="okr-confidence-trend">Brier score per quarter: {items}</p>')
     if view.team is None:
-        teams = view.groups[view.groups["group"] != ALL]
-        parts.append("<h3>Per team</h3>" + table_html(
-            teams, TEAM_TABLE,
-            formats={"n": str, "mean_confidence": lambda v: _num(v, 2),
-                     "share_green": _pct, "brier": _num, "brier_first_half": _num,
-                     "brier_second_half": _num},
-            numeric=set(TEAM_TABLE) - {"group", "verdict"},
-            css_class="okr-table okr-team-calibration", inline=inline))
-        parts.append(_flags_html(view))
+        parts.append("<h3>Per team</h3>" + _teams_html(view, inline) + _flags_html(view))
     rel, policy = view.reliability, view.policy
     parts.append(chart_html(lambda _c: reliability_chart(
         rel, policy, title=f"{view.subject}: confidence against outcome")))
+    parts.append('<p class="meta">Each point is a tenth of confidence (its size: how many '
+                 "forecasts). Below the dashed diagonal the confidences were too high "
+                 "(over-confident); above it, too low (under-confident).</p>")
     return f'<div class="okr-confidence">{"".join(parts)}</div>'
+
+
+def summary_html(view: ConfidenceView) -> str:
+    """The short form for the reports' index page: the words, the table per team, the
+    flags and the track record in words (no charts: the company report has them)."""
+    if not int(view.row.get("n") or 0):
+        return confidence_html(view, inline=False)
+    words = calibration_summary_text(view.row, subject=view.subject)
+    return (f'<div class="okr-confidence"><p class="meta">Confidences scored over '
+            f'{esc(view.span)}.</p><p class="okr-confidence-summary">{esc(words)}</p>'
+            + _teams_html(view, inline=False) + _flags_html(view) + "</div>" + track_record_html(view.track, chart=False))
+
+
+def _teams_html(view: ConfidenceView, inline: bool) -> str:
+    teams = view.groups[view.groups["group"] != ALL]
+    return table_html(
+        teams, TEAM_TABLE,
+        formats={"n": str, "mean_confidence": lambda v: _num(v, 2), "share_green": _pct,
+                 "brier": _num, "brier_first_half": _num, "brier_second_half": _num},
+        numeric=set(TEAM_TABLE) - {"group", "verdict"},
+        css_class="okr-table okr-team-calibration", inline=inline)
 
 
 def _flags_html(view: ConfidenceView) -> str:
@@ -302,4 +318,4 @@ def track_record_html(track: TrackRecord | None, *, chart: bool = True) -> str:
 
 
 __all__ = ["ConfidenceView", "TrackRecord", "confidence_html", "gather_confidence",
-           "gather_track_record", "model_losses", "track_record_html"]
+           "gather_track_record", "model_losses", "summary_html", "track_record_html"]

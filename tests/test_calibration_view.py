@@ -254,3 +254,24 @@ def test_what_if_forecast_panel_shows_the_track_record(sample_store, company):
         assert soup(app.forecast_panel.value).select_one("p.okr-track-summary") is not None
     finally:
         app.close()
+
+
+def test_the_index_page_has_calibration_per_team_and_the_track_record(sample_url, company,
+                                                                      tmp_path):
+    from okrkit.report import _index_data, write_index
+
+    data = _index_data("2026-Q1", sample_url, AS_OF.isoformat())
+    assert data.confidence.track is not None
+    out = write_index("2026-Q1", [], tmp_path, sample_url, None, data=data)
+    page = soup(out.read_text(encoding="utf-8"))
+    h2 = [h.get_text() for h in page.select("h2")]
+    assert h2 == ["How well we know ourselves"]
+    teams = {r["team"]: r for r in table_rows(str(page), "table.okr-team-calibration")}
+    g = company.groups.set_index("group")
+    assert {t: r["Brier score"] for t, r in teams.items()} == {
+        t: f"{g.at[t, 'brier']:.3f}" for t in g.index if t != "(all)"}
+    assert page.select_one("p.okr-track-summary").get_text(strip=True) == \
+        bt.track_record_text(company.track.summary)
+    assert [li.get_text() for li in page.select("ul.okr-model-losses li")] == \
+        model_losses(company.track.summary, company.track.per_period)
+
