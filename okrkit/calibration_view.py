@@ -51,15 +51,23 @@ DECOMPOSITION = {"n": "forecasts", "brier": "Brier score", "reliability": "relia
                  "resolution": "resolution", "uncertainty": "uncertainty"}
 
 
+# The forecast the apps and reports show (reportdata.gather, the what-if panel) runs
+# without the priors learned from earlier quarters; the track record judges that forecast,
+# not a better one people do not see. Turn this on when they pass store_priors.
+SHOWN_WITH_HISTORY = False
+
+
 @dataclass(frozen=True)
 class TrackRecord:
     """The forecast's track record over ``periods`` (closed quarters): ``summary``
     (pooled: ``forecaster, brier, n, periods``) and ``per_period`` (``period, forecaster,
-    brier, n``) of :func:`okrkit.backtest.replay`."""
+    brier, n``) of :func:`okrkit.backtest.replay`. ``history``: whether the model judged
+    learned priors from the quarters before each one (``okrkit backtest --history``)."""
 
     periods: tuple[str, ...]
     summary: pd.DataFrame
     per_period: pd.DataFrame
+    history: bool = SHOWN_WITH_HISTORY
 
     @property
     def span(self) -> str:
@@ -83,18 +91,19 @@ def _history(store: Any, upto: Period | str, as_of: dt.date | None, last: int) -
 
 def gather_track_record(store: Any, upto: Period | str, as_of: dt.date | None = None, *,
                         policy: ScoringPolicy | None = None, last: int = HISTORY,
-                        every: int = 7, seed: int = 0, simulations: int = 1000
-                        ) -> TrackRecord:
+                        every: int = 7, seed: int = 0, simulations: int = 1000,
+                        history: bool = SHOWN_WITH_HISTORY) -> TrackRecord:
     """The forecast's track record over the last ``last`` closed quarters up to ``upto``
     (replayed every ``every`` days, ``simulations`` runs, ``seed``: ``okrkit backtest``'s
-    defaults)."""
+    defaults; ``history``: the model learns priors from earlier quarters, see
+    :data:`SHOWN_WITH_HISTORY`)."""
     periods = _history(store, upto, as_of, last)
     runs = replay(store, periods, every=every, seed=seed, simulations=simulations,
-                  policy=policy)
+                  policy=policy, history=history)
     long = pooled(runs)
     return TrackRecord(periods=tuple(periods),
                        summary=summarise(long).assign(periods=len(periods)),
-                       per_period=summarise(long, by=("period",)))
+                       per_period=summarise(long, by=("period",)), history=history)
 
 
 @dataclass(frozen=True)
@@ -274,6 +283,13 @@ def _teams_html(view: ConfidenceView, inline: bool) -> str:
         css_class="okr-table okr-team-calibration", inline=inline)
 
 
+def _command(track: TrackRecord) -> str:
+    if track.history:
+        return "okrkit backtest; the forecast learns from earlier quarters"
+    return ("okrkit backtest --no-history: the forecast as shown here, without what "
+            "earlier quarters teach it")
+
+
 def _flags_html(view: ConfidenceView) -> str:
     items = []
     for r in view.sandbagging.itertuples():
@@ -302,7 +318,7 @@ def track_record_html(track: TrackRecord | None, *, chart: bool = True) -> str:
              "</p>",
              f'<p class="meta">Replayed {esc(track.span)} at weekly cut-offs: at each, every '
              "forecaster gave each key result's P(ends green) from only the check-ins known "
-             "by then (okrkit backtest).</p>"]
+             f"by then ({_command(track)}).</p>"]
     losses = model_losses(track.summary, track.per_period)
     if losses:
         parts.append('<p class="okr-model-lost">Where the forecast lost:</p><ul '
