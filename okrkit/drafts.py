@@ -39,6 +39,8 @@ from okrkit.period import Period
 
 SOURCE = "workshop form"
 _LOC = re.compile(r"^objectives\[(\d+)\](?:\.key_results\[(\d+)\])?(?:\.(.+))?$")
+# key result fields the workshop does not edit but keeps, so a save leaves them unchanged
+KEPT_KR_FIELDS = ("due", "milestones", "min", "max", "source")
 CATEGORY_LABELS = {
     "project-type": "project type",
     "stakeholder": "stakeholder",
@@ -60,6 +62,18 @@ def num_text(v: Any) -> str:
     except (TypeError, ValueError):
         return str(v)
     return str(int(f)) if f.is_integer() and abs(f) < 1e15 else repr(f)
+
+
+def kept_fields(kr: Mapping[str, Any]) -> dict[str, Any]:
+    """The :data:`KEPT_KR_FIELDS` a key result has (milestones as a mapping; blanks left
+    out, so they read as missing)."""
+    out: dict[str, Any] = {}
+    for f in KEPT_KR_FIELDS:
+        v = kr.get(f)
+        if is_blank(v) or (f == "milestones" and not v):
+            continue
+        out[f] = dict(v) if f == "milestones" else v
+    return out
 
 
 def blank_objective(oid: str, team: str | None = None) -> dict[str, Any]:
@@ -113,8 +127,7 @@ def draft_from_plan(plan: Plan | None, team: str, period: str | None = None) -> 
                     "weight": 1.0 if is_blank(k["weight"]) else float(k["weight"]),
                     "owner": k["owner"] or "",
                     # kept, not editable here: they survive a save unchanged
-                    "due": k["due"],
-                    "milestones": k["milestones"],
+                    **kept_fields(k),
                 }
             )
         draft["objectives"].append(item)
@@ -252,10 +265,7 @@ def _model_data(draft: Mapping[str, Any]) -> dict[str, Any]:
                 v = k.get(f)
                 if not is_blank(v):
                     kr[f] = v.strip() if isinstance(v, str) else v
-            if k.get("due") is not None:
-                kr["due"] = k["due"]
-            if k.get("milestones"):
-                kr["milestones"] = dict(k["milestones"])
+            kr.update(kept_fields(k))
             krs.append(kr)
         item["key_results"] = krs
         objectives.append(item)

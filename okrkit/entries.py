@@ -5,8 +5,8 @@ ipywidgets, so scripts and tests use them directly.
 
 * :func:`entries_to_checkins` — the rows typed in the form as a raw check-in frame;
 * :func:`check_entries` — the one check-in validator
-  (:func:`okrkit.checkins.validate_checkins`) and the reported-status rule
-  (:func:`okrkit.rules.status_conflicts`): the contract frame, or the problems;
+  (:func:`okrkit.checkins.validate_checkins`, which applies the reported-status rule
+  :func:`okrkit.rules.status_conflicts` itself): the contract frame, or the problems;
 * :func:`preview_card` / :func:`preview` — the scores the team would have with the
   entries saved. The entries are not recorded yet (no ``recorded_at``), so by the rule
   of :func:`okrkit.rules.effective_checkins` each one wins over a check-in already
@@ -20,7 +20,6 @@ from typing import Any
 
 import pandas as pd
 
-from okrkit import rules
 from okrkit.checkins import validate_checkins
 from okrkit.errors import CheckinError, Problem
 from okrkit.frames import CHECKIN_COLUMNS, Plan, conform, empty, is_blank
@@ -84,14 +83,7 @@ def check_entries(plan: Plan, frame: pd.DataFrame) -> tuple[pd.DataFrame | None,
         parsed = validate_checkins(frame, plan=plan)
     except CheckinError as err:
         return None, list(err.problems)
-    # The reported-status rule (okrkit.rules.status_conflicts): until the check-in
-    # validator applies it itself, it is applied here, once.
-    krs = plan.key_results.drop_duplicates("kr_id").set_index("kr_id").reindex(parsed["kr_id"])
-    why = rules.status_conflicts(krs["direction"], krs["baseline"], krs["target"],
-                                 parsed["value"], parsed["status"], krs["unit"])
-    problems = [Problem(msg, row=i + 1, field="status", id=kr)
-                for i, (kr, msg) in enumerate(zip(parsed["kr_id"], why, strict=True)) if msg]
-    return (None, problems) if problems else (parsed, [])
+    return parsed, []
 
 
 def valid_entries(plan: Plan, frame: pd.DataFrame) -> pd.DataFrame:

@@ -112,6 +112,28 @@ def headers_to_data(headers: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return out
 
 
+def header_state(row: Mapping[str, Any], base: PlanState, *, with_state: bool = False
+                 ) -> PlanState:
+    """``base`` with one ``headers`` row's header fields (project, sponsor, contributors,
+    next review, required roles); ``with_state`` also takes its state and sign-offs."""
+    from okrkit.lifecycle import Header, with_roles
+
+    def text(col: str) -> Any:
+        v = row.get(col)
+        return None if is_blank(v) else v
+
+    nr = text("next_review")
+    header = Header(project=text("project"), owner=text("sponsor"),
+                    contributors=tuple(row.get("contributors") or ()),
+                    next_review=nr if nr is None or isinstance(nr, dt.date)
+                    else dt.date.fromisoformat(str(nr)[:10]))
+    roles = row.get("roles")
+    new = replace(with_roles(base, tuple(roles) if roles else None), header=header)
+    if with_state and text("state"):
+        new = replace(new, state=str(row["state"]), signoffs=tuple(row.get("signoffs") or ()))
+    return new
+
+
 def _signoff_data(s: SignOff) -> dict[str, Any]:
     item: dict[str, Any] = {"role": s.role, "name": s.name, "at": s.at}
     if s.note is not None:

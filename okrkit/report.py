@@ -514,8 +514,9 @@ def print_reports(run: ReportRun, *, paper: str = "A4") -> Any:
 
 def write_index(period: str, results: list[ReportResult], out_dir: Path, db: str,
                 as_of: str | None, *, data: Any = None) -> Path:
-    """``index.html``: every report of the run with its team's score and band (``data``:
-    the company's :class:`~okrkit.reportdata.ReportData`, gathered if not given)."""
+    """``index.html``: every report of the run with its team's score and band, whether its
+    plan is active and who signed it (``data``: the company's
+    :class:`~okrkit.reportdata.ReportData`, gathered if not given)."""
     import pandas as pd
 
     from okrkit.htmlkit import badge, esc, table_html
@@ -523,6 +524,9 @@ def write_index(period: str, results: list[ReportResult], out_dir: Path, db: str
 
     data = data if data is not None else _index_data(period, db, as_of)
     scores = data.teams.set_index("team")
+    from okrkit.lifecycle_view import plan_states, signed_by, state_badge
+
+    states = {s.team: s for s in plan_states(data.plan)}
     rows = []
     for r in sorted(results, key=lambda r: (r.job.team is not None, r.job.label)):
         if r.job.team is None:
@@ -536,14 +540,18 @@ def write_index(period: str, results: list[ReportResult], out_dir: Path, db: str
         name = esc("Company roll-up" if r.job.team is None else r.job.team)
         link = (f'<a href="{esc(r.job.out.name)}">{name}</a>' if r.ok
                 else f'{name} <b class="status-at-risk">failed</b>: {esc(r.error)}')
+        st = states.get(r.job.team) if r.job.team is not None else None
         rows.append({"report": link, "owner": owner, "score": badge(s, b, data.policy),
-                     "risk": risk, "stale": stale})
+                     "risk": risk, "stale": stale,
+                     "plan": state_badge(st.state) if st else "",
+                     "signed": (signed_by(st) or "nobody yet") if st else ""})
     table = table_html(
         pd.DataFrame(rows), {"report": "report", "owner": "owner", "score": "score",
-                             "risk": "KRs at risk", "stale": "stale KRs"},
+                             "risk": "KRs at risk", "stale": "stale KRs", "plan": "plan",
+                             "signed": "signed by"},
         formats={"risk": lambda v: "" if v is None else str(v),
                  "stale": lambda v: "" if v is None else str(v)},
-        markup={"report", "score"}, numeric={"risk", "stale"}, inline=False)
+        markup={"report", "score", "plan"}, numeric={"risk", "stale"}, inline=False)
     body = (f'{CSS}<div class="okr"><h1>OKR reports {esc(period)}</h1>'
             f'<p class="meta">as of {data.as_of:%d %b %Y} · overall score '
             f"{badge(data.overall, policy=data.policy)}</p>{table}"

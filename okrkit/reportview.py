@@ -81,7 +81,8 @@ def _muted(text: str) -> str:
 
 
 def header_html(r: ReportData) -> str:
-    """Title, period, as-of date, owner, the overall score and the status counts."""
+    """Title, period, as-of date, owner, the overall score and the status counts, then
+    :func:`lifecycle_section` (the plan's header, state and sign-offs)."""
     p = r.period
     state = ("final scores: the period has ended" if r.card.closed
              else f"{p.elapsed_share(r.as_of):.0%} of the period elapsed")
@@ -92,7 +93,23 @@ def header_html(r: ReportData) -> str:
         f'<p><span class="big">{num(r.overall)}</span>{badge(r.overall, policy=r.policy)} '
         f"overall score · {len(r.objectives)} objectives · {len(r.key_results)} key results"
         f" · {status_line(r.key_results['status'], status_html)}</p></div>"
+        + lifecycle_section(r)
     )
+
+
+# -- the plans' lifecycle (okrkit.lifecycle_view) ---------------------------------------
+
+
+def lifecycle_section(r: ReportData) -> str:
+    """The plan's header, state and sign-offs: the team's plan, or (company report) per
+    team whether its plan is active and who signed it."""
+    from okrkit.lifecycle_view import lifecycle_html, plan_states, states_table_html
+
+    if r.is_company:
+        body = states_table_html(plan_states(r.plan))
+    else:
+        body = "".join(lifecycle_html(s) for s in plan_states(r.plan, [str(r.team)]))
+    return _section("Plan state and sign-offs", body, printed=True)
 
 
 def _target_text(k: dict[str, Any]) -> str:

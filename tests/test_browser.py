@@ -259,12 +259,15 @@ def test_planning_workshop_from_template_to_the_store(notebook: Page, lab: dict)
     p.locator(".okr-start select").select_option(label="a template")
     p.locator("button.okr-start-button").click()
     p.wait_for_selector(".okr-objective-title input", timeout=60_000)
-    first_kr = p.locator(".okr-kr-title input").nth(2)  # the template's third key result
-    kr_id = "LAB-1.3"
-    p.wait_for_function(f"() => document.querySelector('.okr-lint-panel').innerText"
-                        f".includes('{kr_id}')", timeout=30_000)
+    p.wait_for_function("() => document.querySelector('.okr-lint-panel').innerText"
+                        ".includes('[activity]')", timeout=30_000)
     lint_before = _lint_text(p)
-    assert "activity" in lint_before
+    # the template's key result that reads like an activity: edit that one
+    found = re.search(r"\[activity\] \S+ · (LAB-[\d.]+):", lint_before)
+    assert found, lint_before
+    kr_id = found.group(1)
+    ids = p.locator(".okr-kr-id input").evaluate_all("els => els.map(e => e.value)")
+    first_kr = p.locator(".okr-kr-title input").nth(ids.index(kr_id))
     notebook.shot("workshop-template")
 
     title = p.locator(".okr-objective-title input").first

@@ -84,13 +84,16 @@ def test_two_people_editing_one_plan(store_url: str, backend: str) -> None:
         alice.save_plan(sample_plan())
         a, b = alice.load_plan("2026-Q1"), bob.load_plan("2026-Q1")
         alice.save_plan(a.with_frames(objectives=a.objectives.assign(owner="Alice")))
-        with pytest.raises(ConflictError, match="revision 2, you loaded 1"):
+        with pytest.raises(ConflictError, match="changed by someone else in revision 2, after revision 1 that you loaded"):
             bob.save_plan(b.with_frames(objectives=b.objectives.assign(owner="Bob")))
         assert set(bob.load_plan("2026-Q1").objectives["owner"]) == {"Alice"}
         LEDGER[f"plan conflicts detected ({backend})"] += 1
 
-        # both save at the same instant from the same revision: exactly one wins
+        # both change the same objectives at the same instant from the same revision:
+        # exactly one wins (a stale copy that changes nothing is not a conflict)
         a, b = alice.load_plan("2026-Q1"), bob.load_plan("2026-Q1")
+        a = a.with_frames(objectives=a.objectives.assign(owner="Alice again"))
+        b = b.with_frames(objectives=b.objectives.assign(owner="Bob again"))
         barrier = threading.Barrier(2)
         results: dict[str, object] = {}
 
@@ -111,6 +114,8 @@ def test_two_people_editing_one_plan(store_url: str, backend: str) -> None:
             t.join(60)
         outcomes = sorted(type(v).__name__ for v in results.values())
         assert outcomes == ["ConflictError", "int"]
+        winner = "Alice again" if isinstance(results["alice"], int) else "Bob again"
+        assert set(alice.load_plan("2026-Q1").objectives["owner"]) == {winner}
         assert alice.load_plan("2026-Q1").revision == 3
         assert len(alice.revisions("2026-Q1")) == 3
         LEDGER[f"plan conflicts detected ({backend})"] += 1

@@ -113,7 +113,7 @@ def test_two_teams_saving_the_same_period_do_not_conflict(store: Store) -> None:
     ceo = fresh.with_frames(objectives=obj.assign(owner=obj["owner"].mask(obj["team"].isna(),
                                                                           "CEO")))
     store.save_plan(ceo, teams=[None])
-    with pytest.raises(ConflictError, match=r"the objectives without a team was changed by "
+    with pytest.raises(ConflictError, match=r"the objectives without a team were changed by "
                                             r"someone else in revision 4"):
         store.save_plan(vision, teams=[None])
     store.save_plan(vision, teams=["data"], force=True)

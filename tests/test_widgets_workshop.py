@@ -28,7 +28,8 @@ def store(sample_store):
 
 @pytest.fixture
 def app(store):
-    a = PlanningWorkshopApp(store=store, period=PERIOD, team="chatbot", author="tester")
+    a = PlanningWorkshopApp(store=store, period=PERIOD, team="chatbot", author="tester",
+                            refresh_seconds=None)
     yield a
     a.close()
 
@@ -206,19 +207,20 @@ def test_blank_start_and_new_team(store):
         a.close()
 
 
-def test_votes_in_the_app_stay_hidden_until_reveal(app):
+def test_votes_in_the_app_stay_hidden_until_reveal(app, store):
+    """Votes go to the store (tests/test_workshop_room.py: two sessions, SQLite and PG)."""
     assert list(app.vote_sliders) == ["BOT-1", "BOT-2", "BOT-3"]
     app.participant.value = "Ann"
     app.vote_sliders["BOT-1"].value = 0.9
     app.vote_button.click()
-    assert app.participant.value == "" and app.vote_sliders["BOT-1"].value == 0.5
-    app.participant.value = "Bob"
-    app.vote_sliders["BOT-1"].value = 0.3
-    app.vote_button.click()
+    assert app.message.kind == "ok", app.message.text
+    store.cast_vote(PERIOD, "chatbot", "Bob", {"BOT-1": 0.3, "BOT-2": 0.5, "BOT-3": 0.5})
+    app.refresh_votes_button.click()
     assert "0.90" not in app.votes_panel.value and "2 participants" in app.votes_panel.value
     app.reveal_button.click()
     assert "0.90" in app.votes_panel.value and "0.30" in app.votes_panel.value
     assert "0.60" in app.votes_panel.value  # the mean
+    app.participant.value = ""
     app.vote_button.click()  # no name: refused
     assert app.message.kind == "error"
 

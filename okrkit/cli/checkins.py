@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from okrkit.cli.base import DbOption, app, echo, handles_errors
+from okrkit.cli.lifecycle import AmendOption, ReasonOption, amendment
 
 
 @app.command()
@@ -24,6 +25,8 @@ def checkin(
     blockers: Annotated[str | None, typer.Option()] = None,
     achievements: Annotated[str | None, typer.Option()] = None,
     author: Annotated[str | None, typer.Option()] = None,
+    amend: AmendOption = False,
+    reason: ReasonOption = None,
     db: DbOption = None,
 ) -> None:
     """Record one check-in (append-only: a correction is a new check-in).
@@ -31,6 +34,8 @@ def checkin(
     The store checks it once, with the one check-in validator and the stored key result
     (a ``Complete`` needs the target reached, a ``%`` value a ``%`` unit). A ``--date``
     after today is taken on purpose, with a warning (a file's later dates are refused).
+    A key result of a completed (closed) plan takes a check-in only as an amendment:
+    --amend --reason TEXT.
     """
     import pandas as pd
 
@@ -38,6 +43,7 @@ def checkin(
     from okrkit.period import as_date as as_date_or_none
     from okrkit.store import open_store
 
+    amend_reason = amendment(amend, reason)
     day = date or dt.date.today().isoformat()
     record = {
         "kr_id": kr_id,
@@ -53,8 +59,10 @@ def checkin(
     with open_store(db) as store:
         # a date given on purpose may be after today (then a warning); a file's may not
         store.add_checkins(pd.DataFrame([record], dtype=object), source="command line",
-                           future_dates=date is not None)
-    echo(f"check-in recorded: {kr_id.strip()} = {value.strip()} on {day.strip()}")
+                           future_dates=date is not None, amend_reason=amend_reason,
+                           author=record["author"])
+    done = " (recorded as an amendment)" if amend_reason else ""
+    echo(f"check-in recorded: {kr_id.strip()} = {value.strip()} on {day.strip()}{done}")
     later = as_date_or_none(day)
     if later is not None and later > dt.date.today():
         echo(f"warning: {later} is after today ({dt.date.today()}): this check-in counts from "

@@ -12,6 +12,21 @@ from okrkit.cli.base import DbOption, app, echo, fail, handles_errors, parse_dat
 
 TeamOption = Annotated[str, typer.Option("--team", "-t", help="The team whose plan it is.")]
 PeriodOption = Annotated[str, typer.Option("--period", "-p", help="Period, e.g. 2026-Q1.")]
+AmendOption = Annotated[bool, typer.Option(
+    "--amend", help="Correct a completed (frozen) plan: recorded as an amendment; needs "
+    "--reason.")]
+ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why (with --amend).")]
+
+
+def amendment(amend: bool, reason: str | None) -> str | None:
+    """The amendment reason of ``--amend --reason TEXT`` (``None``: not an amendment);
+    either flag without the other is an error (exit 2)."""
+    text = (reason or "").strip()
+    if amend and not text:
+        fail("--amend needs --reason TEXT: why the completed plan is corrected")
+    if text and not amend:
+        fail("--reason is for --amend (a correction of a completed plan)")
+    return text or None
 
 
 def state_record(s: Any) -> dict[str, Any]:
@@ -122,13 +137,25 @@ def close(
     """Complete the plans of a period and freeze the final scores the retrospective showed.
 
     A period can be closed only after its end date, or with --force and a --reason. After
-    that, plan edits and new check-ins are refused unless they are amendments with a reason.
+    that, plan edits and new check-ins are refused unless they are amendments with a reason
+    (--amend --reason TEXT on import and checkin). Without --team, teams already completed
+    are left as they are.
     """
     from okrkit.store import open_store
 
     day = parse_date(as_of) or dt.date.today()
     with open_store(db) as store:
-        teams = team or store.teams(period)
+        known = store.teams(period)
+        unknown = [t for t in team or () if t not in known]
+        if unknown:  # before anything is closed
+            fail(f"no team {', '.join(repr(t) for t in unknown)} in {period} (teams: "
+                 f"{', '.join(known)})")
+        teams = team or known
+        if not team:  # every team: those already completed stay as they are
+            done = {s.team for s in store.plan_states(period) if s.state == "completed"}
+            for t in sorted(done):
+                echo(f"the {t} plan of {period} is already completed")
+            teams = [t for t in teams if t not in done]
         for t in teams:
             s = store.close_plan(period, t, as_of=day, force=force, reason=reason)
             frozen = store.frozen_scores(period, t)

@@ -19,6 +19,7 @@ from okrkit.cli.base import (
     parse_date,
     records,
 )
+from okrkit.cli.lifecycle import AmendOption, ReasonOption, amendment
 from okrkit.frames import Plan
 
 if TYPE_CHECKING:
@@ -156,6 +157,8 @@ def import_(
         "it holds).")] = False,
     prune: Annotated[bool, typer.Option(
         "--prune", help="Allow removing key results that have check-ins.")] = False,
+    amend: AmendOption = False,
+    reason: ReasonOption = None,
 ) -> None:
     """Load plans and check-ins into the store; each file is one all-or-nothing transaction.
 
@@ -164,25 +167,34 @@ def import_(
     Every file is read and checked before the store is opened, so a bad file changes
     nothing and creates no store. A workbook (XLSX) exported with its ``checkins`` sheet
     imports both: the plan is saved, then the sheet's check-ins are added.
+
+    A completed (closed) team's plan is frozen: changing it, or adding its check-ins, is
+    refused unless --amend --reason TEXT records the correction as an amendment.
     """
     from okrkit.store import created_or_nothing
 
+    amend_reason = amendment(amend, reason)
     loaded = _read_import_files(paths, db)
     with created_or_nothing(db) as store:
         for path, item in loaded:
             if isinstance(item[0], Plan):
                 plan, sheet = item
                 done = store.import_plan(plan, replace=replace, prune=prune, author=author,
-                                         message=f"import {path.name}")
+                                         message=f"import {path.name}",
+                                         amend_reason=amend_reason)
                 echo(f"{path}: {_imported(done)}")
+                for note in done.notes:
+                    echo(f"{path}: {note}")
                 if len(sheet):
                     n = store.add_checkins(sheet, source=f"{path} (sheet 'checkins')",
-                                           skip_recorded=True)
+                                           skip_recorded=True, amend_reason=amend_reason,
+                                           author=author)
                     echo(f"{path}: {n} check-ins added from the checkins sheet, "
                          f"{len(sheet) - n} already recorded")
             else:
                 frame, lines = item
-                n = store.add_checkins(frame, source=str(path), lines=lines, skip_recorded=True)
+                n = store.add_checkins(frame, source=str(path), lines=lines, skip_recorded=True,
+                                       amend_reason=amend_reason, author=author)
                 echo(f"{path}: {n} check-ins added, {len(frame) - n} already recorded")
 
 

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.engine import URL
@@ -89,6 +90,7 @@ class Store:
         force: bool = False,
         teams: str | Iterable[str | None] | None = None,
         prune: bool = True,
+        amend_reason: str | None = None,
     ) -> int:
         """Save ``plan`` as the new state of its period; returns the new revision.
 
@@ -108,6 +110,16 @@ class Store:
             state stays in the history).
         prune
             ``False`` refuses to remove key results that have check-ins.
+        amend_reason
+            Why a completed (frozen) team's plan is changed: the change is then recorded
+            as an amendment (:func:`okrkit.lifecycle.amend`) instead of refused.
+
+        Returns
+        -------
+        int
+            The new revision (:class:`okrkit.store.saving.Revision`); its ``notes`` say
+            what the plan's lifecycle made of the save (a plan in review went back to
+            draft, a change after approval, an amendment).
 
         Raises
         ------
@@ -122,11 +134,15 @@ class Store:
             (:mod:`okrkit.store.limits`), a key result id also in an overlapping period,
             the merge's cross-team checks, key results with check-ins removed without
             ``prune``.
+        LifecycleError
+            A team the save changes has a completed plan and no ``amend_reason`` is given
+            (:mod:`okrkit.store.lifecycle`).
         """
         chosen = None if teams is None else [teams] if isinstance(teams, str) else list(teams)
         with self._write() as conn:
             return _saving.save(conn, plan, author=_author(author), message=message,
-                               force=force, teams=chosen, prune=prune, where=self.url)
+                               force=force, teams=chosen, prune=prune, where=self.url,
+                               amend_reason=amend_reason)
 
     def import_plan(
         self,
@@ -136,17 +152,20 @@ class Store:
         prune: bool = False,
         author: str | None = None,
         message: str | None = None,
+        amend_reason: str | None = None,
     ) -> PlanImport:
         """Import a plan file's plan: it replaces the teams it holds (one transaction).
 
         Other teams of the period keep their objectives; ``replace=True`` makes the file
         the whole period. A key result that has check-ins and is missing afterwards is
-        refused unless ``prune``. See :mod:`okrkit.store.imports`.
+        refused unless ``prune``. See :mod:`okrkit.store.imports`. The plan's lifecycle
+        applies as in :meth:`save_plan` (``amend_reason``; ``PlanImport.notes``); the file's
+        team headers are stored, and its states and sign-offs for teams new to the store.
         """
         with self._write() as conn:
             return _imports.import_plan(conn, plan, replace=replace, prune=prune,
                                         author=_author(author), message=message,
-                                        where=self.url)
+                                        where=self.url, amend_reason=amend_reason)
 
     def load_plan(self, period: str | Period, team: str | None = None) -> Plan:
         """The stored plan of ``period`` (``Plan.revision`` set), optionally one team's view."""
@@ -194,10 +213,12 @@ class Store:
 
     def save_reviews(
         self, frame: pd.DataFrame, period: str | Period, *, author: str | None = None
-    ) -> None:
-        """Add or replace the reviews of the objectives in ``frame`` (a new plan revision)."""
+    ) -> int:
+        """Add or replace the reviews of the objectives in ``frame`` (a new plan revision);
+        returns it, with the lifecycle's ``notes`` (:meth:`save_plan`)."""
         with self._write() as conn:
-            _saving.save_reviews(conn, frame, _label(period), author=_author(author), where=self.url)
+            return _saving.save_reviews(conn, frame, _label(period), author=_author(author),
+                                        where=self.url)
 
     def reviews(self, period: str | Period) -> pd.DataFrame:
         """The reviews of ``period`` (contract columns), in objective order."""
@@ -243,6 +264,8 @@ class Store:
         lines: Sequence[int] | Callable[[], Sequence[int] | None] | None = None,
         skip_recorded: bool = False,
         future_dates: bool = False,
+        amend_reason: str | None = None,
+        author: str | None = None,
     ) -> int:
         """Append check-ins (one transaction, all or nothing); returns the rows added.
 
@@ -262,9 +285,15 @@ class Store:
         future_dates
             Accept a check-in dated after today (``okrkit checkin --date`` on purpose);
             by default it is refused as a typo.
+        amend_reason
+            Why check-ins are added to a completed (frozen) team's plan: recorded as an
+            amendment by ``author`` (default: the current user); without it they are
+            refused (:func:`okrkit.store.lifecycle.on_checkins`).
 
         Raises
         ------
+        LifecycleError
+            A row is of a completed team's plan and no ``amend_reason`` is given.
         CheckinError
             Listing every bad row: ``row`` is 1-based in ``frame``. The file ``line`` is
             named instead when ``lines`` (one line number per row, or a function giving
@@ -276,6 +305,13 @@ class Store:
         with self._write() as conn:
             columns = _checkins.prepare(conn, frame, source=source, lines=lines,
                                         checked_as=fields, future_dates=future_dates)
+            from okrkit.store import lifecycle as _life
+
+            new = columns
+            if skip_recorded and _life.completed(conn):
+                keep = ~_checkins.already_recorded(conn, columns)
+                new = {c: np.asarray(v)[keep] for c, v in columns.items()}
+            _life.on_checkins(conn, new, amend_reason=amend_reason, author=_author(author))
             return _checkins.insert_columns(conn, columns, skip_recorded=skip_recorded)
 
     def checkins(
@@ -337,17 +373,20 @@ class Store:
 
         label = _label(period)
         with self._write() as conn:
+            _life.lock_period(conn, label)
             self._team_of(conn, label, team)
             new = change(_life.load(conn, label, team))
             _life.save(conn, new)
             return new
 
     def close_plan(self, period: str | Period, team: str, *, as_of: dt.date,
-                   force: bool = False, reason: str | None = None) -> Any:
+                   force: bool = False, reason: str | None = None,
+                   author: str | None = None) -> Any:
         """Complete ``team``'s plan and freeze its final scores (the retrospective's).
 
         Only after the period's end date, or with ``force`` and a reason
-        (:func:`okrkit.lifecycle.close`). Returns the completed state.
+        (:func:`okrkit.lifecycle.close`; an early close is recorded as an amendment by
+        ``author``, default the current user). Returns the completed state.
         """
         from okrkit import lifecycle
         from okrkit.scoring import score
@@ -355,6 +394,7 @@ class Store:
 
         label = _label(period)
         with self._write() as conn:
+            _life.lock_period(conn, label)
             self._team_of(conn, label, team)
             plan = _plans.load(conn, label, self.url)
             new = lifecycle.close(_life.load(conn, label, team), period_end=plan.period.end,
@@ -362,7 +402,7 @@ class Store:
             checkins = _checkins.read(conn, period=label)
             card = score(plan, checkins, min(as_of, plan.period.end))
             if force and reason and as_of <= plan.period.end:
-                new = lifecycle.amend(new, f"closed early: {reason}", current_user(),
+                new = lifecycle.amend(new, f"closed early: {reason}", _author(author),
                                       at=_checkins.utcnow())
             _life.save(conn, new)
             _life.freeze(conn, new, card)

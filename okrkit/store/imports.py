@@ -48,6 +48,7 @@ class PlanImport:
     removed_key_results: list[str]
     objectives: int
     key_results: int
+    notes: tuple[str, ...] = ()
 
 
 def held_teams(stored: Plan, incoming: Plan) -> tuple[set[str], list[str]]:
@@ -70,7 +71,8 @@ def held_teams(stored: Plan, incoming: Plan) -> tuple[set[str], list[str]]:
 
 
 def import_plan(conn: Connection, plan: Plan, *, replace: bool, prune: bool,
-                author: str | None, message: str | None, where: str) -> PlanImport:
+                author: str | None, message: str | None, where: str,
+                amend_reason: str | None = None) -> PlanImport:
     """Import a plan file's plan (caller's transaction); see the module docstring."""
     label = plan.period.label
     exists = conn.execute(select(periods.c.period).where(periods.c.period == label)
@@ -81,7 +83,7 @@ def import_plan(conn: Connection, plan: Plan, *, replace: bool, prune: bool,
         teams, kept = held_teams(_plans.load(conn, label, where), plan)
     saved = _saving.save_plan(conn, plan, author=author, message=message, force=True,
                              teams=None if teams is None else {t or None for t in teams},
-                             prune=prune, where=where)
+                             prune=prune, where=where, amend_reason=amend_reason)
     before, after = saved.before, saved.after
     gone_obj = gone_kr = []
     if before is not None:
@@ -90,4 +92,5 @@ def import_plan(conn: Connection, plan: Plan, *, replace: bool, prune: bool,
         gone_kr = sorted(set(before.key_results["kr_id"]) - set(after.key_results["kr_id"]))
     part = plan if teams is None else _saving.only_teams(plan, teams)
     return PlanImport(label, saved.revision, None if teams is None else sorted(teams), kept,
-                      gone_obj, gone_kr, len(part.objectives), len(part.key_results))
+                      gone_obj, gone_kr, len(part.objectives), len(part.key_results),
+                      saved.notes)

@@ -84,6 +84,9 @@ def load(conn: Connection, label: str, where: str) -> Plan:
         columns=OBJECTIVE_COLUMNS,
     )
     extra = {"description": p.description} if "description" in _PLAN_FIELDS else {}
+    from okrkit.store.lifecycle import headers
+
+    owners = list(dict.fromkeys(t for t in obj["team"] if isinstance(t, str) and t))
     return Plan(
         period=Period.parse(label, p.start_date, p.end_date),
         objectives=conform(obj, "objectives"),
@@ -91,6 +94,7 @@ def load(conn: Connection, label: str, where: str) -> Plan:
         reviews=read_reviews(conn, label),
         cadence_days=int(p.cadence_days),
         revision=int(p.revision),
+        headers=headers(conn, label, owners),
         **extra,
     )
 

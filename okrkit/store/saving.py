@@ -23,6 +23,7 @@ from okrkit import structure
 from okrkit.errors import ConflictError, PlanError, Problem
 from okrkit.frames import REVIEW_COLUMNS, Plan, conform
 from okrkit.rules import override_problems
+from okrkit.store import lifecycle as _life
 from okrkit.store import limits
 from okrkit.store import teams as _teams
 from okrkit.store.checkins import utcnow
@@ -103,22 +104,37 @@ class Saved:
     revision: int
     before: Plan | None
     after: Plan
+    notes: tuple[str, ...] = ()
+
+
+class Revision(int):
+    """A saved plan's new revision (an ``int``) with what the lifecycle says of the save
+    (``notes``: e.g. the plan went back to draft; :func:`okrkit.store.lifecycle.on_save`)."""
+
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, saved: Saved) -> Revision:
+        out = cls(saved.revision)
+        out.notes = saved.notes
+        return out
 
 
 def save(conn: Connection, plan: Plan, *, author: str | None, message: str | None,
          force: bool, teams: Iterable[Any] | None = None, prune: bool = True,
-         where: str = "the store") -> int:
+         where: str = "the store", amend_reason: str | None = None) -> Revision:
     """Save ``plan`` (or, with ``teams``, those teams of it) in the caller's transaction.
 
-    Returns the new revision; see :func:`save_plan` for the rules.
+    Returns the new revision (with the lifecycle's notes); see :func:`save_plan`.
     """
-    return save_plan(conn, plan, author=author, message=message, force=force, teams=teams,
-                     prune=prune, where=where).revision
+    return Revision.of(save_plan(conn, plan, author=author, message=message, force=force,
+                                 teams=teams, prune=prune, where=where,
+                                 amend_reason=amend_reason))
 
 
 def save_plan(conn: Connection, plan: Plan, *, author: str | None, message: str | None,
               force: bool, teams: Iterable[Any] | None = None, prune: bool = True,
-              where: str = "the store") -> Saved:
+              where: str = "the store", amend_reason: str | None = None) -> Saved:
     """Save a period's plan (caller's transaction); the revision check is per team.
 
     ``teams=None`` saves ``plan`` as the whole period; a team changed by someone else
@@ -128,6 +144,10 @@ def save_plan(conn: Connection, plan: Plan, *, author: str | None, message: str 
     period as it is now (:func:`okrkit.planning.merge_team_plan`); refused when one of
     them changed after ``plan.revision``. ``force`` skips the revision check (an import).
     Key results the save removes that have check-ins are refused unless ``prune``.
+    Each team the save changes goes through the plan's lifecycle
+    (:func:`okrkit.store.lifecycle.on_save`: back to draft from review, a change after
+    approval, refused once completed unless ``amend_reason``); the plan's team headers
+    are stored with the states.
     """
     label = plan.period.label
     keys = None if teams is None else {_teams.key(t) for t in teams}
@@ -145,16 +165,20 @@ def save_plan(conn: Connection, plan: Plan, *, author: str | None, message: str 
         set(before.key_results["kr_id"]) - set(krs["kr_id"]))
     if removed and not prune:
         _refuse_removal(conn, label, removed, plan.source)
+    old_parts = {} if before is None else _teams.parts(before)
+    new_parts = _teams.parts(after)
+    changed = _teams.stale_teams(old_parts, new_parts)
     new = _write_period(conn, after, row is not None, current)
+    header_rows = plan.headers if keys is None else plan.headers[
+        [_teams.key(t) in keys for t in plan.headers["team"]]]
+    notes = _life.on_save(conn, label, changed, header_rows, amend_reason=amend_reason,
+                          author=author, what=message or f"plan revision {new}")
     _write_frames(conn, label, obj, krs, rev, ms)
     conn.execute(insert(plan_revisions).values(
         period=label, revision=new, saved_at=utcnow(), author=author, message=message,
         plan_yaml=plan_text(after)))
-    old_parts = {} if before is None else _teams.parts(before)
-    new_parts = _teams.parts(after)
-    _teams.record(conn, label, known, _teams.stale_teams(old_parts, new_parts),
-                  new_parts, current, new)
-    return Saved(new, before, after)
+    _teams.record(conn, label, known, changed, new_parts, current, new)
+    return Saved(new, before, after, tuple(notes))
 
 
 def _optimistic(plan: Plan, before: Plan, current: int, known: dict[str, int],

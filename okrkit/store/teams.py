@@ -97,7 +97,8 @@ def refuse_stale(label: str, loaded: int, current: int, revisions: Mapping[str, 
     for team in sorted(teams):
         at = changed_since(revisions, team, current)
         if at > loaded:
-            msg = (f"plan for {label}: {shown(team)} was changed by someone else in revision "
+            verb = "were" if not team else "was"
+            msg = (f"plan for {label}: {shown(team)} {verb} changed by someone else in revision "
                    f"{at}, after revision {loaded} that you loaded (the store is at revision "
                    f"{current}): reload and re-apply your edits")
             raise ConflictError(msg)

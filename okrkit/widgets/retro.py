@@ -40,6 +40,7 @@ from okrkit.widgets.common import (
     period_dropdown,
     team_dropdown,
 )
+from okrkit.widgets.retro_close import ClosePanel
 
 KR_TABLE = {"kr_id": "KR", "title": "key result", "unit": "unit", "baseline": "baseline",
             "target": "target", "value": "final value", "score": "score", "band": "band",
@@ -125,7 +126,8 @@ class RetrospectiveApp(TeamApp):
     confidences forecast its outcomes over the last closed quarters); ``reviews`` (objective id ->
     :class:`ReviewForm`), ``save_button``; ``carry_button`` (build the carried draft),
     ``carry_preview`` (HTML, the YAML), ``carry_save_button``, ``carry_path`` (Text),
-    ``carry_export_button``; ``message`` (MessageBox), ``widget``.
+    ``carry_export_button``; ``closing`` (:class:`~okrkit.widgets.retro_close.ClosePanel`:
+    the plan's state and the Close period button); ``message`` (MessageBox), ``widget``.
     State: ``plan`` (team view), ``card``, ``krs``, ``team_objectives``, ``cal``,
     ``confidence`` (:class:`~okrkit.calibration_view.ConfidenceView`), ``carried`` (Plan
     or None).
@@ -164,6 +166,7 @@ class RetrospectiveApp(TeamApp):
         self.chart = widgets.HTML("")
         self.confidence_panel = widgets.HTML("")
         self.reviews_box = widgets.VBox([])
+        self.closing = ClosePanel(self.store, self.message, self.author)
         self.save_button = widgets.Button(description="Save retrospective", layout=auto_width(),
                                           button_style="primary", icon="save")
         self.carry_button = widgets.Button(description="Carry unfinished KRs", layout=auto_width(),
@@ -194,6 +197,9 @@ class RetrospectiveApp(TeamApp):
             self.carry_button,
             widgets.HBox([self.carry_save_button, self.carry_path, self.carry_export_button]),
             self.carry_preview,
+            # -- the plan's lifecycle: close the period (okrkit.widgets.retro_close) --
+            heading("Close the period"),
+            self.closing.box,
         ])
         self.period.observe(self._on_period, names="value")
         self.team.observe(self._on_team, names="value")
@@ -239,6 +245,7 @@ class RetrospectiveApp(TeamApp):
             review = stored.loc[oid].to_dict() if oid in stored.index else None
             self.reviews[oid] = ReviewForm(o, review)
         self.reviews_box.children = [f.box for f in self.reviews.values()]
+        self.closing.show(label, team, self.as_of)
 
     def _show_confidence(self, team: str) -> None:
         """The team's confidence calibration over the last closed quarters up to the period."""
@@ -274,13 +281,14 @@ class RetrospectiveApp(TeamApp):
             self.message.info("nothing to save: type lessons, actions or an override first")
             return False
         try:
-            self.store.save_reviews(frame, label, author=self.author)
+            rev = self.store.save_reviews(frame, label, author=self.author)
         except OKRKitError as err:
             self.message.error(f"nothing saved: {err}", getattr(err, "problems", []))
             return False
         n = len(frame)
         self._load_team()
-        self.message.ok(f"saved the retrospective of {n} objective{'s' * (n != 1)} ({label})")
+        self.message.ok(f"saved the retrospective of {n} objective{'s' * (n != 1)} ({label})"
+                        + "".join(f"; {note}" for note in getattr(rev, "notes", ())))
         return True
 
     def build_carry(self) -> Plan | None:
@@ -327,7 +335,8 @@ class RetrospectiveApp(TeamApp):
         except OKRKitError as err:
             self.message.error(f"carried plan not saved: {err}", getattr(err, "problems", []))
             return None
-        self.message.ok(f"carried plan saved as {label} revision {rev}")
+        self.message.ok(f"carried plan saved as {label} revision {rev}"
+                        + "".join(f"; {note}" for note in getattr(rev, "notes", ())))
         return rev
 
     def export_carry(self) -> str | None:

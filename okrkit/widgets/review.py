@@ -31,6 +31,7 @@ from okrkit.insights import (
     team_status,
     weekly_scores,
 )
+from okrkit.lifecycle_view import ATTENTION_COLUMNS, attention, plan_states
 from okrkit.period import Period
 from okrkit.scoring import CALIBRATION_COLUMNS, Scorecard, ScoringPolicy, resolve_as_of, score
 from okrkit.widgets.common import (
@@ -68,9 +69,11 @@ class MonthlyReviewApp(App):
     :data:`ALL_TEAMS` for everyone), ``message``, ``headline``, ``weeks_chart`` (SVG:
     objective scores week by week), ``status_table`` (key results per status and team),
     ``at_risk_table``, ``stale_table``, ``change_table``, ``team_change_table``,
-    ``calibration_table``, ``calibration_chart`` (SVG), ``widget``.
+    ``calibration_table``, ``calibration_chart`` (SVG), ``plans_table`` (the plans not yet
+    active and those whose next review date has passed), ``widget``.
     State after :meth:`refresh`: ``plan``, ``checkins``, ``card``, ``weekly``, ``status``,
-    ``at_risk``, ``stale``, ``change``, ``team_change``, ``calibration`` (DataFrames).
+    ``at_risk``, ``stale``, ``change``, ``team_change``, ``calibration``, ``plans``
+    (:func:`okrkit.lifecycle_view.attention`) (DataFrames).
     """
 
     def __init__(
@@ -114,11 +117,16 @@ class MonthlyReviewApp(App):
         self.calibration_table = widgets.HTML("")
         self.calibration_chart = widgets.HTML("")
         self.headline = widgets.HTML("")
+        # -- the plans' lifecycle (okrkit.lifecycle_view) --
+        self.plans = pd.DataFrame(columns=ATTENTION_COLUMNS)
+        self.plans_table = widgets.HTML("")
         self.widget = widgets.VBox(
             [
                 widgets.HBox([self.period, self.as_of, self.team]),
                 self.message,
                 self.headline,
+                heading("Plans not yet active, and reviews overdue"),
+                self.plans_table,
                 heading("Objective scores week by week"),
                 self.weeks_chart,
                 heading("Key results by status and team"),
@@ -189,6 +197,7 @@ class MonthlyReviewApp(App):
                                                 simulations=SIMULATIONS, seed=0,
                                                 policy=self.policy)
         self.calibration = card.calibration("team", forecast=run)
+        self.plans = attention(plan_states(self.plan), day)
         if not card.period.contains(day):
             self.message.info(f"{day} is outside {card.period} ({card.period.start}.."
                               f"{card.period.end})")
@@ -209,6 +218,10 @@ class MonthlyReviewApp(App):
                 f"<p><b>{esc(card.period)}</b> as of {esc(card.as_of)} — overall score "
                 f"<b>{esc(num(card.overall))}</b>; {len(card.key_results)} key results "
                 f"({counts}), {n_risk} at risk, {n_stale} stale.</p>")
+        self.plans_table.value = table_html(
+            self.plans, {"team": "team", "state": "plan", "next_review": "next review",
+                         "why": "why"},
+            empty="every plan is active and no review is overdue")
         weekly = self.weekly
         self.weeks_chart.value = chart_html(lambda c: c.score_weeks(weekly, card.policy))
         names = [c for c in self.status.columns if c not in ("team", "key_results")]

@@ -35,10 +35,9 @@ from okrkit.frames import Plan, is_blank
 from okrkit.htmlkit import alignment_tree_html, esc
 from okrkit.linting import Finding
 from okrkit.period import Period
-from okrkit.planning import add_votes, merge_team_plan, period_objectives
+from okrkit.planning import merge_team_plan, period_objectives
 from okrkit.widgets.common import (
     TeamApp,
-    auto_width,
     default_period,
     heading,
     period_dropdown,
@@ -50,16 +49,16 @@ from okrkit.widgets.workshop_forms import (
     layout_width,
     lint_panel_html,
     problem_line,
-    votes_html,
     with_value,
 )
+from okrkit.widgets.workshop_room import REFRESH_SECONDS, WorkshopRoom, save_note
 
 START_STORED = "stored"
 START_BLANK = "blank"
 START_TEMPLATE = "template"
 
 
-class PlanningWorkshopApp(TeamApp):
+class PlanningWorkshopApp(WorkshopRoom, TeamApp):
     """Plan one team's OKRs for a period: start, edit, lint live, align, vote, save.
 
     Parameters
@@ -73,17 +72,25 @@ class PlanningWorkshopApp(TeamApp):
         The team planning; default the first team of the period.
     store
         An open store (wins over ``db``; not closed by the app).
+    author
+        The author of the saved revision (default :func:`okrkit.config.current_user`).
+    refresh_seconds
+        How often the open app reads the votes and the round again (``None``: only on
+        Refresh and on the app's own actions).
 
     Widgets: ``period`` (Dropdown), ``team`` (Combobox), ``start`` (Dropdown: stored /
     blank / template), ``category``, ``template`` (Dropdowns), ``prefix``,
     ``template_parent`` (align the template under), ``template_owner``, ``start_button``;
     ``objectives`` (list of :class:`ObjectiveForm`), ``add_objective_button``;
-    ``lint_panel``, ``alignment`` (HTML); votes: ``participant`` (Text), ``vote_sliders``
-    (objective id -> FloatSlider), ``vote_button``, ``reveal_button``, ``votes_panel``;
+    ``lint_panel``, ``alignment`` (HTML); the votes and the lifecycle panel of
+    :class:`~okrkit.widgets.workshop_room.WorkshopRoom` (``participant``,
+    ``vote_sliders``, ``vote_button``, ``reveal_button``, ``reset_votes_button``,
+    ``refresh_votes_button``, ``votes_panel``, ``lifecycle_panel``, ``submit_button``);
     ``author`` (Text), ``save_button``, ``export_path`` (Text), ``export_button``,
     ``export_preview`` (HTML), ``message`` (MessageBox), ``widget``.
     State: ``stored`` (the period's stored plan or None), ``plan`` (validated draft or None),
-    ``problems``, ``findings``, ``votes``, ``revealed``, ``saved_revision``.
+    ``problems``, ``findings``, ``saved_revision``, and the room's ``votes``, ``revealed``,
+    ``round``, ``plan_state``.
     """
 
     def __init__(
@@ -93,6 +100,7 @@ class PlanningWorkshopApp(TeamApp):
         team: str | None = None,
         store: Any = None,
         author: str | None = None,
+        refresh_seconds: float | None = REFRESH_SECONDS,
     ) -> None:
         self._start(store, db)
         self.stored: Plan | None = None
@@ -100,8 +108,6 @@ class PlanningWorkshopApp(TeamApp):
         self.problems: list[Problem] = []
         self.findings: list[Finding] = []
         self.objectives: list[ObjectiveForm] = []
-        self.votes: dict[str, dict[str, float]] = {}
-        self.revealed = False
         self.saved_revision: int | None = None
         self._parent_options: list[tuple[str, str]] = []
 
@@ -139,14 +145,7 @@ class PlanningWorkshopApp(TeamApp):
         self.add_objective_button = widgets.Button(description="+ objective", icon="plus")
         self.lint_panel = widgets.HTML("")
         self.alignment = widgets.HTML("")
-        self.participant = widgets.Text(value="", description="Your name")
-        self.vote_sliders: dict[str, widgets.FloatSlider] = {}
-        self.vote_box = widgets.VBox([])
-        self.vote_button = widgets.Button(
-            description="Submit my votes", icon="check", layout=auto_width())
-        self.reveal_button = widgets.Button(description="Reveal", icon="eye")
-        self.reset_votes_button = widgets.Button(description="Reset votes")
-        self.votes_panel = widgets.HTML("")
+        self._build_room(refresh_seconds)
         # stable hooks for the browser tests and for styling
         for w, name in ((self.start, "okr-start"), (self.start_button, "okr-start-button"),
                         (self.lint_panel, "okr-lint-panel"), (self.alignment, "okr-alignment")):
@@ -178,13 +177,17 @@ class PlanningWorkshopApp(TeamApp):
             heading("3. Confidence votes (private until revealed)"),
             self.participant,
             self.vote_box,
-            widgets.HBox([self.vote_button, self.reveal_button, self.reset_votes_button]),
+            widgets.HBox([self.vote_button, self.reveal_button, self.reset_votes_button,
+                          self.refresh_votes_button]),
             self.votes_panel,
             heading("4. Save or export"),
             widgets.HBox([self.author, self.save_button]),
             widgets.HBox([self.export_path, self.export_button]),
             self.message,
             self.export_preview,
+            heading("5. Review and approval"),
+            self.lifecycle_panel,
+            widgets.HBox([self.submit_button]),
         ])
         self.period.observe(self._on_period, names="value")
         self.team.observe(self._on_team, names="value")
@@ -193,11 +196,9 @@ class PlanningWorkshopApp(TeamApp):
         self.add_objective_button.on_click(lambda _b: self.add_objective())
         self.save_button.on_click(lambda _b: self.save())
         self.export_button.on_click(lambda _b: self.export())
-        self.vote_button.on_click(lambda _b: self.submit_votes())
-        self.reveal_button.on_click(lambda _b: self.reveal())
-        self.reset_votes_button.on_click(lambda _b: self.reset_votes())
         self._load_templates()
         self._load_period()
+        self._start_ticker()
 
     # -- loading -----------------------------------------------------------------
 
@@ -237,8 +238,14 @@ class PlanningWorkshopApp(TeamApp):
         self.template_parent.options = [("— none —", NO_PARENT), *self._parent_options]
         self.template_parent.value = common if common in {
             v for _, v in self.template_parent.options} else NO_PARENT
-        self.votes, self.revealed = {}, False
+        self.votes, self.revealed, self.round = {}, False, None
         self.set_draft(draft_from_plan(self.stored, team, self.period.value))
+        self.refresh_votes()
+        mine = self.votes.get(self.participant.value.strip(), {})
+        for oid, x in mine.items():  # your own ballot of the round, to adjust
+            if oid in self.vote_sliders:
+                self.vote_sliders[oid].value = x
+        self.refresh_state()
 
     def _team_prefix(self, team: str) -> str:
         """The id prefix the team used in this period, else in the latest period it has."""
@@ -410,49 +417,6 @@ class PlanningWorkshopApp(TeamApp):
         finally:
             self._busy = False
 
-    # -- votes -------------------------------------------------------------------
-
-    def _refresh_vote_sliders(self) -> None:
-        ids = [f.id.value.strip() for f in self.objectives if f.id.value.strip()]
-        if list(self.vote_sliders) == ids:
-            self.votes_panel.value = votes_html(self.votes, self.revealed, ids)
-            return
-        old = self.vote_sliders
-        self.vote_sliders = {
-            oid: old.get(oid) or widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05,
-                                                     description=oid, readout_format=".2f")
-            for oid in ids
-        }
-        self.vote_box.children = list(self.vote_sliders.values())
-        self.votes_panel.value = votes_html(self.votes, self.revealed, ids)
-
-    def submit_votes(self) -> None:
-        """Record the participant's votes, then reset the sliders for the next person."""
-        ballot = {oid: s.value for oid, s in self.vote_sliders.items()}
-        if not ballot:
-            self.message.error("there are no objectives to vote on yet")
-            return
-        votes, problems = add_votes(self.votes, self.participant.value, ballot)
-        if problems:
-            self.message.error("vote not recorded", problems)
-            return
-        self.votes = votes
-        name = self.participant.value.strip()
-        self.participant.value = ""
-        for s in self.vote_sliders.values():
-            s.value = 0.5
-        self.votes_panel.value = votes_html(self.votes, self.revealed, list(self.vote_sliders))
-        self.message.ok(f"votes of {name} recorded (hidden until Reveal)")
-
-    def reveal(self) -> None:
-        """Show every vote with the mean and spread per objective."""
-        self.revealed = True
-        self.votes_panel.value = votes_html(self.votes, True, list(self.vote_sliders))
-
-    def reset_votes(self) -> None:
-        self.votes, self.revealed = {}, False
-        self.votes_panel.value = votes_html(self.votes, False)
-
     # -- save / export -----------------------------------------------------------
 
     def _validated(self) -> Plan | None:
@@ -485,8 +449,9 @@ class PlanningWorkshopApp(TeamApp):
             rev = self.store.save_plan(
                 merged, teams=team, author=self.author.value.strip() or None,
                 message=f"planning workshop: team {team}")
-        except ConflictError as err:
-            self.message.error(f"nothing saved: {err}")
+        except ConflictError as err:  # the draft stays in the form, as typed
+            self.message.error(f"nothing saved: {err}. Your draft is kept here: Export YAML "
+                               "keeps a copy; Start from the stored plan shows theirs.")
             return None
         except OKRKitError as err:
             self.message.error(f"nothing saved: {err}", getattr(err, "problems", []))
@@ -502,8 +467,15 @@ class PlanningWorkshopApp(TeamApp):
                 self._busy = False
         self.stored = self.store.load_plan(label)
         self._parent_options = self._other_options()
+        before = self.plan_state
+        self.refresh_state()
+        note = save_note(before, self.plan_state)
+        if note:
+            self.refresh_state(note)
+        self.refresh_votes()
         self.message.ok(f"saved {label} revision {rev}: {len(plan.objectives)} objectives, "
-                        f"{len(plan.key_results)} key results of team '{team}'")
+                        f"{len(plan.key_results)} key results of team '{team}'"
+                        + (f". {note}" if note else ""))
         return rev
 
     def export(self) -> str | None:
@@ -537,4 +509,4 @@ def _common_parent(stored: Plan | None, team: str) -> str:
     return str(outside.mode().iloc[0]) if len(outside) else NO_PARENT
 
 
-__all__ = ["PlanningWorkshopApp"]
+__all__ = ["REFRESH_SECONDS", "PlanningWorkshopApp", "save_note"]

@@ -12,11 +12,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import ipywidgets as widgets
+import pandas as pd
 
-from okrkit.drafts import locate, num_text
+from okrkit.drafts import kept_fields, locate, num_text
 from okrkit.errors import Problem
 from okrkit.frames import DIRECTIONS, KINDS, LEVELS
 from okrkit.htmlkit import DASH, esc, num, problems_html, text_html
+from okrkit.lifecycle import PlanState
 from okrkit.linting import Finding
 from okrkit.planning import vote_summary
 
@@ -67,20 +69,33 @@ def problem_line(problem: Problem) -> str:
     return f"{field}: {problem.message}" if field else problem.message
 
 
+def ballots(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """The votes frame of one round (:meth:`okrkit.store.Store.votes`) as participant ->
+    {objective id -> confidence}, the shape :func:`votes_html` shows."""
+    out: dict[str, dict[str, float]] = {}
+    for r in frame.to_dict("records"):
+        out.setdefault(str(r["participant"]), {})[str(r["objective_id"])] = float(r["confidence"])
+    return out
+
+
 def votes_html(votes: Mapping[str, Mapping[str, float]], revealed: bool,
-               objective_ids: Iterable[str] = ()) -> str:
+               objective_ids: Iterable[str] = (), round_number: int | None = None) -> str:
     """Hidden: who has voted, no numbers. Revealed: every vote with mean and spread."""
     people = sorted(votes)
+    where = (f'<p class="okr-vote-round"><b>Round {round_number}</b> · '
+             f'{"revealed" if revealed else "hidden until Reveal"}</p>'
+             if round_number is not None else "")
     if not people:
-        return "<p><i>no votes yet</i></p>"
+        return f"{where}<p><i>no votes yet</i></p>"
     if not revealed:
         names = ", ".join(esc(p) for p in people)
-        return (f'<p class="okr-votes-hidden">{len(people)} participant'
+        return (f'{where}<p class="okr-votes-hidden">{len(people)} participant'
                 f'{"s" * (len(people) != 1)} voted ({names}); votes stay hidden until '
                 "<b>Reveal</b>.</p>")
     ids = list(dict.fromkeys([*objective_ids, *(o for b in votes.values() for o in b)]))
     summary = vote_summary(votes).set_index("objective_id")
-    head = "".join(f"<th style='padding:2px 6px'>{esc(p)}</th>" for p in people)
+    th = "<th style='padding:2px 6px;text-align:left'>"
+    head = "".join(f"{th}{esc(p)}</th>" for p in people)
     body = []
     for oid in ids:
         cells = "".join(
@@ -96,9 +111,55 @@ def votes_html(votes: Mapping[str, Mapping[str, float]], revealed: bool,
         body.append(f"<tr><td style='padding:2px 6px'><code>{esc(oid)}</code></td>{cells}"
                     f"<td style='padding:2px 6px'><b>{esc(mean)}</b></td>"
                     f"<td style='padding:2px 6px'>{esc(spread)}{flag}</td></tr>")
-    return ('<table class="okr-votes" style="border-collapse:collapse"><thead><tr>'
-            f"<th>objective</th>{head}<th>mean</th><th>spread</th></tr></thead>"
+    return (f'{where}<table class="okr-votes" style="border-collapse:collapse"><thead><tr>'
+            f"{th}objective</th>{head}{th}mean</th>{th}spread</th></tr></thead>"
             f"<tbody>{''.join(body)}</tbody></table>")
+
+
+STATE_COLOURS = {"draft": "#616161", "in-review": "#e65100", "active": "#1b5e20",
+                 "completed": "#0d47a1"}
+
+
+def lifecycle_html(state: PlanState | None, team: str = "", period: str = "",
+                   note: str | None = None) -> str:
+    """The plan's state, header, sign-offs and missing roles (escaped).
+
+    ``state`` ``None``: the team has no plan in the store yet. ``note`` is what the last
+    save did to the state (:func:`okrkit.lifecycle.edited`'s message).
+    """
+    if state is None:
+        return (f'<div class="okr-lifecycle"><span class="okr-state" data-state="unsaved">'
+                f"not saved yet</span>: the {esc(team) or 'team'}'s plan of {esc(period)} "
+                "becomes a draft when it is saved.</div>")
+    colour = STATE_COLOURS.get(state.state, "#000")
+    h = state.header
+    header = [("Project", esc(h.project, DASH)), ("Owner / sponsor", esc(h.owner, DASH)),
+              ("Contributors", esc(", ".join(h.contributors) or None, DASH)),
+              ("Next review", esc(h.next_review, DASH))]
+    rows = "".join(f"<tr><th style='text-align:left;padding:1px 8px 1px 0'>{k}</th>"
+                   f"<td>{v}</td></tr>" for k, v in header)
+    signed = "".join(
+        f"<tr><td style='padding:1px 6px'>{esc(s.role)}</td><td style='padding:1px 6px'>"
+        f"{esc(s.name)}</td><td style='padding:1px 6px'>{esc(s.at.strftime('%Y-%m-%d %H:%M'))}"
+        f"</td><td style='padding:1px 6px'>{text_html(s.note)}</td></tr>"
+        for s in state.signoffs)
+    signoffs = (f'<table class="okr-signoffs"><thead><tr><th>role</th><th>name</th><th>at</th>'
+                f"<th>note</th></tr></thead><tbody>{signed}</tbody></table>" if signed
+                else "<p><i>no sign-offs yet</i></p>")
+    missing = state.missing_roles
+    waiting = (f'<p class="okr-missing-roles">Waiting for: {esc(", ".join(missing))}</p>'
+               if missing and state.state == "in-review" else
+               f'<p class="okr-missing-roles">Sign-offs needed: {esc(", ".join(missing))}</p>'
+               if missing and state.state == "draft" else "")
+    after = (f"<p>{state.changes_after_approval} change"
+             f"{'s' * (state.changes_after_approval != 1)} after approval</p>"
+             if state.changes_after_approval else "")
+    told = (f'<p class="okr-lifecycle-note" style="color:#e65100">{text_html(note)}</p>'
+            if note else "")
+    return (f'<div class="okr-lifecycle"><p>State: <b class="okr-state" '
+            f'data-state="{esc(state.state)}" style="color:{colour}">{esc(state.state)}</b></p>'
+            f"{told}<table class='okr-header'>{rows}</table>{signoffs}{waiting}{after}</div>")
+
 
 def field_problems_html(lines: list[str]) -> str:
     """Problems shown under one field (escaped)."""
@@ -126,7 +187,7 @@ class KRForm:
     ``weight`` (FloatText), ``owner``; ``remove_button``; ``problems`` (HTML)."""
 
     def __init__(self, kr: Mapping[str, Any]) -> None:
-        self.extra = {k: kr.get(k) for k in ("due", "milestones")}
+        self.extra = kept_fields(kr)  # not edited here: kept for the save
         self.id = widgets.Text(value=str(kr.get("id") or ""), description="KR id",
                                layout=layout_width("170px"), style={"description_width": "45px"})
         self.title = widgets.Text(value=str(kr.get("title") or ""), placeholder="outcome",
@@ -154,6 +215,7 @@ class KRForm:
                                             layout=layout_width("90px"))
         self.problems = widgets.HTML("")
         self.title.add_class("okr-kr-title")
+        self.id.add_class("okr-kr-id")
         self.box = widgets.VBox([
             widgets.HBox([self.id, self.title, self.remove_button]),
             widgets.HBox([self.metric, self.unit, self.direction, self.baseline, self.target,
