@@ -1,5 +1,6 @@
 # OKR Workbench — every target does its own set-up on a fresh machine.
-#   make demo     set up, load the sample into the embedded store, print the sample scorecard,
+#   make demo     set up, load the sample into the embedded store, pull its sourced key
+#                 results from the sample warehouse, print the sample scorecard,
 #                 render the sample quarter's HTML reports and print the path of index.html
 #   make reports  the reports only (the sample is loaded first if the store lacks it)
 #   make test     set up (Python packages, Debian chromium + postgresql + npm, the proxy of
@@ -43,6 +44,7 @@ system:
 
 demo: $(STAMP)
 	$(OKRKIT) sample
+	$(OKRKIT) pull --period $(SAMPLE_PERIOD) --as-of $(SAMPLE_AS_OF)
 	$(OKRKIT) score $(SAMPLE_PERIOD) --as-of $(SAMPLE_AS_OF)
 	$(OKRKIT) calibration --all --as-of $(SAMPLE_AS_OF)
 	$(OKRKIT) report --period $(SAMPLE_PERIOD) --all-teams --as-of $(SAMPLE_AS_OF) --out reports/$(SAMPLE_PERIOD)

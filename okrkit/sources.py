@@ -16,8 +16,9 @@ Options: ``timeout_s`` (default 30) and ``note`` (recorded with each pulled chec
 * **Connections** name a database; the URL (any SQLAlchemy URL: SQLite, PostgreSQL, or
   DuckDB through duckdb-engine) comes from ``$OKRKIT_CONNECTION_<NAME>`` (the name upper
   case, every other character ``_``) or from the connections file — ``$OKRKIT_CONNECTIONS``,
-  else ``connections.yaml`` in the project folder, a mapping ``{name: url}`` kept out of git
-  (it holds passwords). Messages never show a password.
+  else ``connections.yaml`` in the project folder (else ``data/connections.yaml``, the
+  sample's), a mapping ``{name: url}`` kept out of git
+  when it holds passwords; a relative SQLite or DuckDB path in it is relative to the file. Messages never show a password.
 * **Queries** get ``:start``, ``:end`` and ``:as_of`` as bound parameters (never text
   pasted into the SQL). One row with one column is the value as of ``as_of``; rows with
   ``date`` and ``value`` columns are a history: one check-in per date inside the period,
@@ -35,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib
+import json
 import math
 import os
 import re
@@ -123,6 +125,10 @@ class Source:
             out["note"] = self.note
         return out
 
+    def to_json(self) -> str:
+        """The plan mapping as JSON text: how a flat table and the store hold a source."""
+        return json.dumps(self.to_mapping(), ensure_ascii=False)
+
 
 # ---------------------------------------------------------------------------- connections
 
@@ -137,11 +143,16 @@ def env_name(connection: str) -> str:
 
 
 def connections_file() -> Path:
-    """Where named connections live: ``$OKRKIT_CONNECTIONS``, else ``connections.yaml``."""
+    """Where named connections live: ``$OKRKIT_CONNECTIONS``, else ``connections.yaml`` in
+    the project folder, else the sample's ``data/connections.yaml`` when only that exists."""
     from okrkit.config import project_root
 
     env = os.environ.get("OKRKIT_CONNECTIONS", "").strip()
-    return Path(env) if env else project_root() / "connections.yaml"
+    if env:
+        return Path(env)
+    root = project_root()
+    own, sample = root / "connections.yaml", root / "data" / "connections.yaml"
+    return sample if not own.is_file() and sample.is_file() else own
 
 
 def connection_url(connection: str) -> str:
@@ -158,9 +169,26 @@ def connection_url(connection: str) -> str:
         except (yaml.YAMLError, UnicodeDecodeError) as err:
             raise SourceError(f"connections file {path} is not valid YAML: {err}") from err
         if isinstance(data, Mapping) and isinstance(data.get(connection), str):
-            return str(data[connection])
+            return _relative_to(str(data[connection]), path.parent)
     raise SourceError(f"connection '{connection}' is not configured: set ${env_name(connection)} "
                       f"or add it to {path}")
+
+
+def _relative_to(url: str, folder: Path) -> str:
+    """A file database URL of the connections file (SQLite, DuckDB) made absolute:
+    a relative path is relative to the connections file's folder."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # not a URL: the engine will say so (masked)
+        return url
+    database = parsed.database or ""
+    if parsed.get_backend_name() not in ("sqlite", "duckdb") or database in ("", ":memory:") \
+            or Path(database).is_absolute():
+        return url
+    return parsed.set(database=str((folder / database).resolve())).render_as_string(
+        hide_password=False)
 
 
 def masked(url: str) -> str:

@@ -36,7 +36,6 @@ survives). Control characters are written as visible escapes (``\\x1b``), never 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -203,8 +202,7 @@ def _kr_cells(k: Mapping[str, Any]) -> dict[str, Any]:
         "due": k["due"].isoformat() if k["due"] else None,
         "milestones": "; ".join(f"{d.isoformat()}={_exact(v)}" for d, v in k["milestones"])
         if k["milestones"] else None,
-        "source": json.dumps(source.to_mapping(), ensure_ascii=False)
-        if source is not None else None,
+        "source": source.to_json() if source is not None else None,
     }
 
 

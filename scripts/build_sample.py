@@ -264,6 +264,21 @@ def plan_2025_q4() -> dict[str, Any]:
             "cadence_days": 14, "objectives": objectives}
 
 
+# the sample's sourced key results read data/warehouse/support.db (scripts/build_warehouse.py)
+# through the connection "support" of data/connections.yaml: okrkit pull records them
+RESOLVED_SOURCE = {
+    "connection": "support",
+    "sql": "SELECT round(100.0 * sum(resolved) / sum(conversations), 1) FROM daily_support "
+           "WHERE day > date(:as_of, '-7 days') AND day <= :as_of",
+    "note": "7-day resolution rate from the support warehouse"}
+VOLUME_SOURCE = {
+    "connection": "support",
+    "sql": "SELECT d.day AS date, (SELECT sum(w.conversations) FROM daily_support w "
+           "WHERE w.day > date(d.day, '-30 days') AND w.day <= d.day) AS value "
+           "FROM daily_support d WHERE strftime('%w', d.day) = '5' "
+           "AND d.day BETWEEN :start AND :as_of"}
+
+
 def plan_2026_q1() -> dict[str, Any]:
     T = "2026-Q1"
     objectives = top(T) + caio(T) + [
@@ -272,9 +287,9 @@ def plan_2026_q1() -> dict[str, Any]:
                 kr("BOT-1.1", "Achieve 90% CSAT for chatbot interactions", "%", "increase",
                    65, 90, milestones={"2026-01-31": 72, "2026-02-28": 80, "2026-03-31": 90}),
                 kr("BOT-1.2", "Handle 10,000+ customer conversations per month",
-                   "conversations", "increase", 2600, 10000),
+                   "conversations", "increase", 2600, 10000, source=VOLUME_SOURCE),
                 kr("BOT-1.3", "Resolve 70% of inquiries without human escalation", "%",
-                   "increase", 40, 70),
+                   "increase", 40, 70, source=RESOLVED_SOURCE),
                 kr("BOT-1.4", "Reduce average handling time from 8 minutes to 2 minutes", "min",
                    "decrease", 8, 2),
             ]),

@@ -95,7 +95,8 @@ PINNED = {
     "2025-Q4": ("ce21b160c7c0b9d73bc846f7fdbc64931fb7d37764ebc3b258bf017b667deead",
                 "a830b2fe330d3325404ee6d3388b8957cc7982507d2fbccb8581eba57cc436bc"),
     "2026-Q1": ("5244c49d3d72c6435c5d309675115663a911e771811e948adc6e60816a12572d",
-                "b2936eb4a551306386af63d37fe434678b2a31bfad3b19caef60d8d7068d882a"),
+                # the plan gained the sources of BOT-1.2 and BOT-1.3 (issue 12); numbers unchanged
+                "e7f85609fdc2af008534647f73606500cb0bdc6bd9dce0cca1cbd9816d935a7b"),
 }
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fixtures.warehouses import duckdb_file
 from store_fixtures import fresh_pg_database, pg_base_url
 
 from okrkit.period import Period
@@ -93,11 +94,9 @@ def test_duckdb_database_read_only(tmp_path, monkeypatch) -> None:
     import duckdb
 
     path = tmp_path / "wh.duckdb"
-    con = duckdb.connect(str(path))
-    con.execute("CREATE TABLE csat (day DATE, score DOUBLE)")
-    con.execute("INSERT INTO csat VALUES ('2026-01-10', 71), ('2026-02-10', 78)")
-    con.close()
-    monkeypatch.setenv("OKRKIT_CONNECTION_CX", f"duckdb:///{path}")
+    monkeypatch.setenv("OKRKIT_CONNECTION_CX", duckdb_file(
+        path, "CREATE TABLE csat (day DATE, score DOUBLE)",
+        "INSERT INTO csat VALUES ('2026-01-10', 71), ('2026-02-10', 78)"))
     got = run(Source.parse({"connection": "cx", "sql": "SELECT day AS date, score AS value "
                                                       "FROM csat WHERE day <= :as_of"}),
               KR, Q1, AS_OF)

@@ -335,3 +335,46 @@ def test_notebooks_are_thin_and_without_outputs(name, team, app_class):
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
             assert "def " not in cell.source
+
+
+# -- key results that measure themselves ------------------------------------------
+
+
+def test_a_pulled_value_is_shown_with_its_provenance_and_prefilled(store, monkeypatch):
+    import sqlite3
+
+    from okrkit.pull import pull
+
+    monkeypatch.setenv("OKRKIT_CONNECTIONS", str(REPO / "data" / "connections.yaml"))
+    fetched = dt.datetime(2026, 2, 13, 6, 15)
+    result = pull(store, PERIOD, as_of=dt.date(2026, 2, 13), now=fetched)
+    assert not result.failed
+    con = sqlite3.connect(f"file:{REPO / 'data' / 'warehouse' / 'support.db'}?mode=ro", uri=True)
+    want = con.execute("SELECT round(100.0 * sum(resolved) / sum(conversations), 1) FROM "
+                       "daily_support WHERE day > '2026-02-06' AND day <= '2026-02-13'"
+                       ).fetchone()[0]
+    con.close()
+    a = CheckinApp(store=store, period=PERIOD, team="chatbot", as_of=AS_OF, author="tester")
+    try:
+        row = a.rows["BOT-1.3"]
+        assert row.value.value == f"{want:g}"  # the value the team confirms or corrects
+        tree = soup(row.pulled.value)
+        assert tree.select_one(".okr-pulled-value").get_text() == f"{want:g} %"
+        assert tree.select_one(".okr-pulled-source").get_text() == "sql 'support'"
+        assert tree.select_one(".okr-pulled-at").get_text() == "2026-02-13T06:15:00"
+        assert row.pulled in row.box.children
+        plain = a.rows["BOT-1.1"]  # no source: nothing pulled, nothing prefilled
+        assert plain.value.value == "" and plain.pulled not in plain.box.children
+        # confirm it with a confidence and a note: one more check-in of that value
+        before = count(store)
+        row.confidence.value = 0.8
+        row.note.value = "checked against the dashboard"
+        a.rows["BOT-1.2"].value.value = ""  # the other sourced KR is not confirmed today
+        assert a.save() == 1
+        assert count(store) == before + 1
+        latest = store.checkins(PERIOD)
+        mine = latest[latest["kr_id"] == "BOT-1.3"].iloc[-1]
+        assert mine["value"] == want and mine["confidence"] == 0.8
+        assert mine["note"] == "checked against the dashboard"
+    finally:
+        a.close()

@@ -1,7 +1,7 @@
 """The ``okrkit`` command line (typer).
 
 Verbs: ``score``, ``lint``, ``import``, ``export``, ``checkin``, ``report``, ``backup``,
-``restore``, ``lab``, ``workshop``, ``calibration``, ``backtest``. Bad input prints one clear message naming the file,
+``restore``, ``lab``, ``workshop``, ``calibration``, ``backtest``, ``pull``. Bad input prints one clear message naming the file,
 line or row and field to stderr and exits with status 2 — never a traceback.
 
 ``okrkit score --format json`` prints one JSON object, stable across versions::
@@ -34,6 +34,7 @@ from okrkit.cli import (  # noqa: F401  (register verbs)
     lifecycle,
     notify,
     plans,
+    pull,
     reports,
     store,
 )

@@ -42,7 +42,9 @@ def _plan_argument(
 
     with open_store(db) as store:
         stored = store.load_plan(plan)
-        return stored, store.checkins(period=stored.period.label) if checkins else None
+        # with the source column: the provenance of pulled values (okrkit.pull)
+        return stored, store.checkins(period=stored.period.label,
+                                      with_source=True) if checkins else None
 
 
 def _team_plan(full: Plan, team: str | None, named: str) -> Plan:
@@ -83,6 +85,7 @@ def score(
 ) -> None:
     """Score a plan: progress, score, band, expected pace and status per KR and objective."""
     from okrkit.checkins import read_checkins
+    from okrkit.pull import latest_pulled, provenance_label
     from okrkit.scoring import score as score_plan
 
     if fmt not in ("table", "csv", "json"):
@@ -91,6 +94,8 @@ def score(
     loaded = _team_plan(full, team, plan)
     # every team's check-ins are valid rows of the plan; the team's view keeps its own
     ck = read_checkins(checkins, plan=full) if checkins is not None else stored
+    pulled = latest_pulled(ck) if ck is not None else {}
+    ck = ck.drop(columns="source", errors="ignore") if ck is not None else None
     if ck is not None and team is not None:
         ck = ck[ck["kr_id"].isin(set(loaded.key_results["kr_id"]))].reset_index(drop=True)
     card = score_plan(loaded, ck, as_of=parse_date(as_of))
@@ -111,6 +116,11 @@ def score(
         from okrkit.console import print_scorecard
 
         print_scorecard(card)
+        for kid in (k for k in card.key_results["kr_id"]
+                    if k in pulled and pulled[k]["date"] <= card.as_of):
+            p = pulled[kid]
+            echo(f"{kid}: pulled {p['value']:g} on {p['date']} from {provenance_label(p)}, "
+                 f"fetched {p['fetched_at']} (hash {p['hash']})")
 
 
 @app.command()

@@ -319,6 +319,7 @@ def read(
     team: str | None = None,
     effective: bool = True,
     with_period: bool = False,
+    with_source: bool = False,
 ) -> pd.DataFrame:
     """Check-ins as a contract frame sorted by kr_id, date, recorded_at (then insertion).
 
@@ -327,8 +328,9 @@ def read(
     value (dates, times) rather than per row. ``effective`` keeps the rows
     :func:`okrkit.rules.latest_per_day` picks (per period, KR and day: the latest
     recorded, then the latest inserted), by :func:`okrkit.rules.keep_latest`.
+    ``with_source`` adds the ``source`` column (an import's file, a pull's provenance).
     """
-    names = ["id", "period", *CHECKIN_COLUMNS]
+    names = ["id", "period", *CHECKIN_COLUMNS, *(["source"] if with_source else [])]
     sql = f"SELECT {', '.join('c.' + n for n in names)} FROM checkins c"  # noqa: S608
     where, params = [], []
     if team is not None:
@@ -356,7 +358,8 @@ def read(
         order = np.lexsort([_sorted_codes(frame[c]) for c in ("id", "recorded_at", "date",
                                                                 "kr_id")])
         frame = frame.iloc[order]
-    cols = (["period"] if with_period else []) + CHECKIN_COLUMNS
+    cols = (["period"] if with_period else []) + CHECKIN_COLUMNS + (
+        ["source"] if with_source else [])
     return frame[cols].reset_index(drop=True)
 
 
@@ -391,6 +394,8 @@ def _frame(names: list[str], rows: list[tuple[Any, ...]]) -> pd.DataFrame:
            "kr_id": obj("kr_id"), "date": pd.Series(day, dtype=object), "value": floats("value"),
            "confidence": floats("confidence"),
            **{n: obj(n) for n in ("status", *_TEXT)}, "recorded_at": pd.Series(stamp)}
+    if "source" in data:
+        out["source"] = obj("source")
     return pd.DataFrame(out, copy=False)
 
 

@@ -320,16 +320,20 @@ class Store:
         team: str | None = None,
         *,
         effective: bool = True,
+        with_source: bool = False,
     ) -> pd.DataFrame:
         """Check-ins (contract columns) sorted by kr_id, date, recorded_at.
 
         ``effective=True`` keeps, for each KR and date, only the row with the latest
         ``recorded_at`` (a correction supersedes what it corrects); ``effective=False``
-        returns every row ever recorded (the audit trail).
+        returns every row ever recorded (the audit trail). ``with_source`` adds the
+        ``source`` column: the file an import came from, or a pull's provenance
+        (:func:`okrkit.pull.provenance_of`).
         """
         label = None if period is None else _label(period)
         with self._read() as conn:
-            return _checkins.read(conn, period=label, team=team, effective=effective)
+            return _checkins.read(conn, period=label, team=team, effective=effective,
+                                  with_source=with_source)
 
     # -- plan lifecycle (okrkit.lifecycle) ---------------------------------------
 

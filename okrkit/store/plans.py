@@ -120,7 +120,21 @@ def read_key_results(conn: Connection, label: str) -> pd.DataFrame:
     krs["milestones"] = pd.Series(
         [tuple(ms[k]) if k in ms else None for k in krs["kr_id"]], index=krs.index, dtype=object
     )
+    if "source" in krs:
+        krs["source"] = pd.Series([stored_source(t) for t in krs["source"]], index=krs.index,
+                                  dtype=object)
     return conform(krs, "key_results")
+
+
+def stored_source(text: Any) -> Any:
+    """A stored ``key_results.source`` (JSON text) as a :class:`~okrkit.sources.Source`."""
+    from okrkit.models import parse_source
+    from okrkit.values import ValueProblem
+
+    try:
+        return parse_source(_clean(text))
+    except ValueProblem as err:
+        raise StoreError(f"a stored key result source is not valid: {err}") from None
 
 
 def read_reviews(conn: Connection, label: str) -> pd.DataFrame:

@@ -351,6 +351,7 @@ def _plan(backup: Backup, label: str, period: Period, cadence_days: Any, known: 
     krs["milestones"] = pd.Series([tuple(sorted(ms[k])) if k in ms else None
                                    for k in krs["kr_id"]], dtype=object)
     krs["objective_id"] = krs["objective_id"].astype(object)
+    _sources(krs, kr_lines, label, problems)
     lines = {"objectives": obj_lines, "key_results": kr_lines, "reviews": rev_lines}
     for issue in structure.check(obj, krs, rev, period=period, cadence_days=cadence_days,
                                  known_ids=known):
@@ -360,6 +361,21 @@ def _plan(backup: Backup, label: str, period: Period, cadence_days: Any, known: 
         line = ms_lines.get((issue.kr_id, issue.key), line)  # a milestone's own line
         problems.add(line, f"{label}: {issue.message}", issue.field, issue.code,
                      issue.kr_id or issue.objective_id)
+
+
+def _sources(krs: pd.DataFrame, lines: list[int], label: str, problems: _Problems) -> None:
+    """Each key result's stored source (JSON text) by the plan's own rule for a source."""
+    if "source" not in krs:
+        return
+    from okrkit.models import parse_source
+    from okrkit.values import ValueProblem
+
+    for line, kid, text in zip(lines, krs["kr_id"], krs["source"], strict=True):
+        if isinstance(text, str):
+            try:
+                parse_source(text)
+            except ValueProblem as err:
+                problems.add(line, f"{label}: {err.message}", "source", err.code, kid)
 
 
 def _checkins(backup: Backup, problems: _Problems) -> None:

@@ -278,8 +278,10 @@ def _write_frames(conn: Connection, label: str, obj: pd.DataFrame, krs: pd.DataF
             obj.assign(period=label, position=range(len(obj)))))
     if len(krs):
         cols = [c for c in krs.columns if c in key_results.c]
-        conn.execute(insert(key_results), _records(
-            krs[cols].assign(period=label, position=range(len(krs)))))
+        rows = krs[cols].assign(period=label, position=range(len(krs)))
+        if "source" in rows:  # a Source is stored as its plan mapping's JSON text
+            rows["source"] = [None if s is None else s.to_json() for s in rows["source"]]
+        conn.execute(insert(key_results), _records(rows))
     if ms:
         conn.execute(insert(milestones), [
             {"period": label, "kr_id": k, "date": d, "target": v} for k, d, v in ms])

@@ -68,6 +68,7 @@ key_results = Table(
     Column("due", Date),
     Column("min", Float),
     Column("max", Float),
+    Column("source", Text),  # JSON of okrkit.sources.Source.to_mapping(); NULL: typed in
     ForeignKeyConstraint(
         ["period", "objective_id"],
         ["objectives.period", "objectives.objective_id"],

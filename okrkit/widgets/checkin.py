@@ -30,6 +30,7 @@ from okrkit.errors import CheckinError, OKRKitError, Problem
 from okrkit.frames import STATUSES, Plan, empty
 from okrkit.htmlkit import amount, chart_html, esc, num, problems_html, status_html, table_html
 from okrkit.insights import recent_checkins, weekly_summary
+from okrkit.pull import latest_pulled, provenance_label
 from okrkit.scoring import Scorecard, ScoringPolicy, score
 from okrkit.widgets.common import (
     TeamApp,
@@ -60,6 +61,20 @@ def history_html(history: pd.DataFrame | None, unit: Any = None) -> str:
             f"<small>last check-ins:</small>{table}</div>")
 
 
+def pulled_html(pulled: Mapping[str, Any] | None, unit: Any = None) -> str:
+    """A sourced key result's latest pulled value and its provenance (kind, connection,
+    fetch time), or ``""`` when it has none (:func:`okrkit.pull.latest_pulled`)."""
+    if not pulled:
+        return ""
+    u = f" {unit}" if isinstance(unit, str) and unit else ""
+    where = provenance_label(pulled)
+    return (f'<div class="okr-pulled" style="font-size:90%;color:#1b5e20">pulled '
+            f'<b class="okr-pulled-value">{esc(amount(pulled["value"]) + u)}</b> on '
+            f"{esc(pulled['date'])} from <span class=\"okr-pulled-source\">{esc(where)}</span>, "
+            f'fetched <span class="okr-pulled-at">{esc(pulled.get("fetched_at"))}</span>: '
+            "confirm or correct it, and add confidence and notes</div>")
+
+
 class KRRow:
     """The input widgets of one key result.
 
@@ -72,7 +87,8 @@ class KRRow:
     """
 
     def __init__(self, kr: Mapping[Any, Any], last: Mapping[Any, Any] | None = None,
-                 history: pd.DataFrame | None = None) -> None:
+                 history: pd.DataFrame | None = None,
+                 pulled: Mapping[str, Any] | None = None) -> None:
         self.kr_id = str(kr["kr_id"])
         unit = f" {kr['unit']}" if kr.get("unit") else ""
         base = "" if pd.isna(kr.get("baseline")) else f"{amount(kr['baseline'])} → "
@@ -94,6 +110,12 @@ class KRRow:
             layout=widgets.Layout(width="220px"),
         )
         self.value.add_class("okr-value")  # stable hooks for browser tests and styling
+        # a sourced key result: its latest pulled value is the one the team confirms or
+        # corrects (prefilled while no later check-in was typed in)
+        self.pulled = widgets.HTML(pulled_html(pulled, kr.get("unit")))
+        self.prefill = "" if pulled is None or (last and last["date"] > pulled["date"]) \
+            else f"{float(pulled['value']):g}"
+        self.value.value = self.prefill
         conf = last.get("confidence") if last else None
         self.confidence = widgets.FloatSlider(
             value=0.7 if conf is None or pd.isna(conf) else float(conf),
@@ -121,6 +143,7 @@ class KRRow:
         self.box = widgets.VBox(
             [
                 self.label,
+                *([self.pulled] if pulled else []),
                 widgets.HBox([self.value, self.confidence, self.confidence_hint, self.status,
                               self.preview]),
                 widgets.HBox([self.note, self.blockers, self.achievements]),
@@ -291,13 +314,15 @@ class CheckinApp(TeamApp):
             self.rows_box.children = []
             return
         self.plan = self.store.load_plan(label, team)
-        self.checkins = self.store.checkins(period=label, team=team)
+        held = self.store.checkins(period=label, team=team, with_source=True)
+        pulled = latest_pulled(held)
+        self.checkins = held.drop(columns="source")
         recent = recent_checkins(self.checkins, HISTORY)
         self.rows = {}
         for kr in self.plan.key_results.to_dict("records"):
             history = recent.get(str(kr["kr_id"]))
             prior = history.iloc[0].to_dict() if history is not None else None
-            row = KRRow(kr, prior, history)
+            row = KRRow(kr, prior, history, pulled.get(str(kr["kr_id"])))
             for w in row.inputs():
                 w.observe(self._on_input, names="value")
             self.rows[row.kr_id] = row

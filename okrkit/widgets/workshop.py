@@ -42,6 +42,7 @@ from okrkit.widgets.common import (
     heading,
     period_dropdown,
 )
+from okrkit.widgets.source_editor import SourceEditor
 from okrkit.widgets.workshop_forms import (
     NO_PARENT,
     ObjectiveForm,
@@ -158,6 +159,7 @@ class PlanningWorkshopApp(WorkshopRoom, TeamApp):
         self.save_button.add_class("okr-save-plan")
         self.export_button = widgets.Button(description="Export YAML", icon="download")
         self.export_preview = widgets.HTML("")
+        self.sources = SourceEditor(self)  # a key result's source: edit, test, backfill
         self.widget = widgets.VBox([
             widgets.HBox([self.period, self.team]),
             heading("1. Start"),
@@ -170,6 +172,7 @@ class PlanningWorkshopApp(WorkshopRoom, TeamApp):
             heading("2. Objectives and key results"),
             self.objectives_box,
             self.add_objective_button,
+            heading("Sources (key results that measure themselves)"), self.sources.widget,
             heading("Lint (the OKR DO/DON'T list)"),
             self.lint_panel,
             heading("Alignment of the period"),
