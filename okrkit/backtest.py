@@ -243,23 +243,112 @@ def backtest(
     )
 
 
+class ReadOnce:
+    """A store seen through a memo: each plan and check-in frame is read once.
+
+    A replay reads every earlier period for the priors of each one; a screen reads the
+    same periods for calibration and for the track record. Wrap the store once for such
+    a burst of reads (not for long: it never sees later writes).
+    """
+
+    def __init__(self, store: Any) -> None:
+        self.store = store.store if isinstance(store, ReadOnce) else store
+        self._memo: dict[tuple[Any, ...], Any] = {}
+
+    def _get(self, key: tuple[Any, ...], read: Any) -> Any:
+        if key not in self._memo:
+            self._memo[key] = read()
+        return self._memo[key]
+
+    def __str__(self) -> str:
+        return str(self.store)
+
+    def periods(self) -> list[str]:
+        return list(self._get(("periods",), self.store.periods))
+
+    def teams(self, period: str) -> list[str]:
+        return list(self._get(("teams", str(period)), lambda: self.store.teams(period)))
+
+    def load_plan(self, period: str, team: str | None = None) -> Plan:
+        plan = self._get(("plan", str(period)), lambda: self.store.load_plan(period))
+        return plan.for_team(team)
+
+    def checkins(self, period: str | None = None, team: str | None = None, *,
+                 effective: bool = True) -> pd.DataFrame:
+        return self._get(("checkins", period, team, effective),
+                         lambda: self.store.checkins(period=period, team=team,
+                                                     effective=effective))
+
+
+_REPLAYS: dict[tuple[Any, ...], tuple[Backtest, ...]] = {}
+_KEEP = 16  # replays kept in memory (each a few hundred rows per period)
+
+
+def _fingerprint(store: Any, upto: dt.date) -> tuple[Any, ...]:
+    """What a replay up to ``upto`` reads: every plan and check-in of the periods ending by
+    then (their own rows and, through the priors, the earlier ones). Content only: two
+    stores with the same rows (copies of the sample) share a replay."""
+    parts: list[Any] = []
+    for label in store.periods():
+        plan = store.load_plan(label)
+        if plan.period.end > upto:
+            continue
+        ck = store.checkins(period=label, effective=False)
+        parts.append((label, *(int(pd.util.hash_pandas_object(f.astype(str), index=False)
+                                   .sum()) for f in (plan.objectives, plan.key_results)),
+                      int(pd.util.hash_pandas_object(ck.astype(str), index=False).sum())))
+    return tuple(parts)
+
+
+def replay(store: Any, periods: list[str], *, every: int = 7, seed: int = 0,
+           simulations: int = 1000, policy: ScoringPolicy | None = None,
+           history: bool = True) -> tuple[Backtest, ...]:
+    """:func:`backtest` of each of ``periods`` (closed ones) from a store, in order.
+
+    ``history``: the model learns its priors from the periods closed before each one
+    (:func:`okrkit.priors.store_priors`), as ``okrkit backtest`` does by default. A
+    replay is kept in memory while the store's rows it read are unchanged (a content
+    fingerprint), so apps and reports that show the same track record replay it once.
+    """
+    if not periods:
+        return ()
+    store = ReadOnce(store) if not isinstance(store, ReadOnce) else store
+    plans = {label: store.load_plan(label) for label in periods}
+    upto = max(p.period.end for p in plans.values())
+    key = (tuple(periods), int(every), int(seed), int(simulations), policy, history,
+           _fingerprint(store, upto))
+    if key in _REPLAYS:
+        return _REPLAYS[key]
+    runs = []
+    for label, plan in plans.items():
+        ck = store.checkins(period=label, effective=False)
+        prior = store_priors(store, plan.period) if history else None
+        runs.append(backtest(plan, ck, every=every, seed=seed, simulations=simulations,
+                             policy=policy, prior=prior))
+    if len(_REPLAYS) >= _KEEP:
+        _REPLAYS.pop(next(iter(_REPLAYS)))
+    _REPLAYS[key] = tuple(runs)
+    return _REPLAYS[key]
+
+
+def pooled(runs: tuple[Backtest, ...] | list[Backtest]) -> pd.DataFrame:
+    """The forecast lists of several replays in one frame, with their ``period``."""
+    frames = [r.forecasts.assign(period=r.period.label) for r in runs]
+    return (pd.concat(frames, ignore_index=True) if frames
+            else pd.DataFrame(columns=[*BACKTEST_COLUMNS, "period"]))
+
+
 def track_record(store: Any, periods: list[str], *, every: int = 7, seed: int = 0,
                  simulations: int = 1000, policy: ScoringPolicy | None = None
                  ) -> pd.DataFrame:
     """The forecasters' Brier scores pooled over ``periods`` (closed ones, from a store).
 
     Columns: ``forecaster, brier, n, periods`` — for the company report's "our forecast's
-    Brier score over the last N quarters" and the forecast panel.
+    Brier score over the last N quarters" and the forecast panel (:func:`replay`).
     """
-    frames = []
-    for label in periods:
-        plan = store.load_plan(label)
-        ck = store.checkins(period=label, effective=False)
-        frames.append(backtest(plan, ck, every=every, seed=seed, simulations=simulations,
-                               policy=policy, prior=store_priors(store, plan.period)).forecasts)
-    pooled = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=BACKTEST_COLUMNS)
-    return summarise(pooled).assign(periods=len(periods))
+    runs = replay(store, periods, every=every, seed=seed, simulations=simulations,
+                  policy=policy)
+    return summarise(pooled(runs)).assign(periods=len(periods))
 
 
 def track_record_text(summary: pd.DataFrame) -> str:

@@ -64,7 +64,7 @@ def reliability_chart(table: pd.DataFrame, policy: ScoringPolicy | None = None,
         color="#8c959f", strokeDash=[4, 4]).encode(x="x:Q", y="y:Q")
     line = alt.Chart(data).mark_line(color="#1f77b4").encode(x=x, y=y, order="bin:Q")
     points = alt.Chart(data).mark_circle(color="#1f77b4", opacity=0.9).encode(
-        x=x, y=y, size=alt.Size("n:Q", title="forecasts", scale=alt.Scale(range=[30, 400])),
+        x=x, y=y, size=alt.Size("n:Q", title="forecasts", scale=alt.Scale(range=[30, 400], zero=False)),
         tooltip=[alt.Tooltip("bin:Q", title="bin", format=".1f"),
                  alt.Tooltip("n:Q", title="forecasts"),
                  alt.Tooltip("mean_confidence:Q", title="mean confidence", format=".2f"),
@@ -83,7 +83,7 @@ def track_record_chart(per_period: pd.DataFrame, title: str | None = None
         return _message("no closed period replayed yet")
     data = _values(per_period, ["period", "forecaster", "brier", "n"])
     return alt.Chart(data).mark_bar().encode(
-        x=alt.X("period:N", title=None),
+        x=alt.X("period:N", title=None, axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("forecaster:N", sort=FORECASTER_DOMAIN),
         y=alt.Y("brier:Q", title="Brier score (lower is better)"),
         color=alt.Color("forecaster:N", scale=alt.Scale(domain=FORECASTER_DOMAIN,

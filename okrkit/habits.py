@@ -106,6 +106,28 @@ def closed_periods(available: list[Period] | list[str], spec: str | None = None,
     return chosen
 
 
+HISTORY = 4
+
+
+def history_periods(available: list[Period], upto: Period, as_of: dt.date | None = None,
+                    last: int = HISTORY) -> list[str]:
+    """The last ``last`` closed periods a report or a retrospective of ``upto`` looks back on.
+
+    The periods of ``available`` (date order) that end on or before both ``upto``'s end
+    and ``as_of`` (today by default): ``upto`` itself once it has closed, else the periods
+    before it. Empty when none has closed yet.
+
+    >>> qs = [Period.parse(q) for q in ("2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4")]
+    >>> history_periods(qs, qs[3], dt.date(2025, 11, 1))
+    ['2025-Q1', '2025-Q2', '2025-Q3']
+    >>> history_periods(qs, qs[3], dt.date(2026, 1, 1), last=2)
+    ['2025-Q3', '2025-Q4']
+    """
+    day = as_of or dt.date.today()
+    ok = [p.label for p in available if p.end <= upto.end and is_closed(p, day)]
+    return ok[-last:] if last > 0 else []
+
+
 # ---------------------------------------------------------------------------- trends
 
 
@@ -245,19 +267,27 @@ class CalibrationReport:
 
 
 def calibration_report(store: Any, periods: list[str], by: str | None = "team", *,
-                       policy: ScoringPolicy | None = None) -> CalibrationReport:
-    """Gather the calibration of ``periods`` (closed ones: :func:`closed_periods`)."""
+                       policy: ScoringPolicy | None = None, team: str | None = None
+                       ) -> CalibrationReport:
+    """Gather the calibration of ``periods`` (closed ones: :func:`closed_periods`).
+
+    ``team`` reads only that team's plan view and check-ins (a team report or
+    retrospective), and keeps only its key results: the figures equal that team's rows
+    of the whole company's report.
+    """
     from okrkit.confidence import forecasts, kr_outcomes
 
     fs, outs, rs = [], [], []
     teams: dict[str, set[Any]] = {}
     for label in periods:
-        plan = store.load_plan(label)
-        ck = store.checkins(period=label)
-        fs.append(forecasts(plan, ck, policy))
-        outs.append(kr_outcomes(plan, ck, policy))
-        rs.append(ratchets(plan, ck, policy))
-        teams[label] = linear_teams(plan)
+        if team is not None and team not in store.teams(label):
+            continue
+        plan = store.load_plan(label, team)
+        ck = store.checkins(period=label, team=team)
+        fs.append(_mine(forecasts(plan, ck, policy), team))
+        outs.append(_mine(kr_outcomes(plan, ck, policy), team))
+        rs.append(_mine(ratchets(plan, ck, policy), team))
+        teams[label] = linear_teams(plan) if team is None else linear_teams(plan) & {team}
     f = _concat(fs, FORECAST_COLUMNS)
     o = _concat(outs, OUTCOME_COLUMNS)
     r = _concat(rs, RATCHET_COLUMNS)
@@ -271,6 +301,10 @@ def calibration_report(store: Any, periods: list[str], by: str | None = "team", 
         ratchets=r,
         ratchet_flags=ratchet_flags(r, teams),
     )
+
+
+def _mine(frame: pd.DataFrame, team: str | None) -> pd.DataFrame:
+    return frame if team is None else frame[frame["team"] == team].reset_index(drop=True)
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:

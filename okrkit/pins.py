@@ -204,6 +204,24 @@ def forecast(frame: pd.DataFrame | None) -> str:
     return table(frame, ["objective_id", "score", "expected_score", "p_score_07"])
 
 
+def confidence(view: Any) -> str:
+    """The confidence calibration a screen shows (a
+    :class:`~okrkit.calibration_view.ConfidenceView`): the quarters, the subject's Brier
+    score and verdict, its Brier score per quarter and, when gathered, the track record."""
+    if view is None:
+        return "no confidence calibration gathered"
+    r = view.row
+    lines = [f"confidence calibration over {', '.join(view.periods) or 'no closed quarter'}",
+             f"{view.subject}: {int(r.get('n') or 0)} forecasts, Brier {score(r.get('brier'))}, "
+             f"bias {signed(r.get('bias'))}, {r.get('verdict', 'no forecasts')}"]
+    lines += [f"{t.period}: Brier {score(t.brier)} over {int(t.n)}"
+              for t in view.trend.itertuples()]
+    if view.track is not None:
+        lines += [f"track record {t.forecaster}: Brier {score(t.brier)} over {int(t.n)}"
+                  for t in view.track.summary.itertuples()]
+    return "\n".join(lines)
+
+
 def what_if(frame: pd.DataFrame, overall: Any = None) -> str:
     """The what-if diff against the stored scorecard (and the what-if overall score)."""
     head = [] if overall is None else [f"what-if overall {score(overall)}"]

@@ -554,9 +554,19 @@ def write_index(period: str, results: list[ReportResult], out_dir: Path, db: str
         markup={"report", "score", "plan"}, numeric={"risk", "stale"}, inline=False)
     body = (f'{CSS}<div class="okr"><h1>OKR reports {esc(period)}</h1>'
             f'<p class="meta">as of {data.as_of:%d %b %Y} · overall score '
-            f"{badge(data.overall, policy=data.policy)}</p>{table}</div>")
+            f"{badge(data.overall, policy=data.policy)}</p>{table}"
+            f"{_confidence_block(data)}</div>")
     return write_output(inside(out_dir, "index.html"),
                   page(body, f"OKR reports {period}").encode("utf-8"))
+
+
+def _confidence_block(data: Any) -> str:
+    """The index's calibration per team and the forecast's track record (in words)."""
+    from okrkit.calibration_view import summary_html
+
+    if getattr(data, "confidence", None) is None:
+        return ""
+    return "<h2>How well we know ourselves</h2>" + summary_html(data.confidence)
 
 
 def report_targets(period: str, db: str | None = None, *, teams: list[str] | None = None,

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from okrkit import insights
+from okrkit.calibration_view import ConfidenceView, gather_confidence
 from okrkit.errors import ReportError
 from okrkit.forecasting import forecast
 from okrkit.frames import Plan
@@ -47,7 +48,10 @@ class ReportData:
     :func:`okrkit.insights.latest_notes`. ``forecast`` is
     :func:`okrkit.insights.forecast_table` of the report's scored objectives (``None``
     once the period has ended, or when not asked for). ``weekly`` is
-    :func:`okrkit.insights.weekly_scores` (company reports only).
+    :func:`okrkit.insights.weekly_scores` (company reports only). ``confidence`` is
+    :func:`okrkit.calibration_view.gather_confidence` of the last closed quarters (the
+    team's rows only for a team report; with the forecast's track record for the company
+    report), ``None`` when not asked for.
     """
 
     period: Period
@@ -74,6 +78,7 @@ class ReportData:
     weekly: pd.DataFrame | None = None
     simulations: int = SIMULATIONS
     seed: int = SEED
+    confidence: ConfidenceView | None = None
 
     @property
     def is_company(self) -> bool:
@@ -126,7 +131,7 @@ def _owner(objectives: pd.DataFrame) -> Any:
 
 def gather(period: str, team: str | None = None, db: str | None = None, as_of: Any = None, *,
            store: Any = None, with_forecast: bool = True, with_weekly: bool = True,
-           policy: ScoringPolicy | None = None) -> ReportData:
+           with_confidence: bool = True, policy: ScoringPolicy | None = None) -> ReportData:
     """Load a period from the store and work out everything its report shows.
 
     Parameters
@@ -140,6 +145,8 @@ def gather(period: str, team: str | None = None, db: str | None = None, as_of: A
     with_forecast, with_weekly
         Run the forecast; score every week (company reports). The index page needs
         neither.
+    with_confidence
+        Gather the calibration of the last closed quarters (:func:`confidence`).
     policy
         Bands, status and calibration thresholds (default :class:`ScoringPolicy`).
     """
@@ -182,4 +189,25 @@ def gather(period: str, team: str | None = None, db: str | None = None, as_of: A
         forecast=fc,
         weekly=(insights.weekly_scores(plan, checkins, day, policy=p)
                 if team is None and with_weekly else None),
+        confidence=confidence(plan.period, team, db, day, store=store, policy=p)
+        if with_confidence else None,
     )
+
+
+def confidence(period: Period, team: str | None, db: str | None, as_of: dt.date, *,
+               store: Any = None, policy: ScoringPolicy | None = None) -> ConfidenceView:
+    """The calibration a report of ``period`` shows: the last closed quarters up to it.
+
+    Read once for the whole report: a team report reads only its team's rows; the company
+    report reads every team at once and adds the forecast's track record (the replay of
+    those quarters, :func:`okrkit.backtest.replay`).
+    """
+    from okrkit.store import open_store
+
+    own = store is None
+    st = open_store(db) if own else store
+    try:
+        return gather_confidence(st, period, as_of, team, track=team is None, policy=policy)
+    finally:
+        if own:
+            st.close()

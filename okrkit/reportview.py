@@ -277,6 +277,20 @@ def calibration_section(r: ReportData) -> str:
         r.calibration, r.policy, groups=r.calibration_groups, inline=False))
 
 
+def confidence_section(r: ReportData) -> str:
+    """How well the confidences forecast the outcomes of the last closed quarters (and,
+    in the company report, the forecast's own track record)."""
+    from okrkit.calibration_view import confidence_html, track_record_html
+
+    title = "How well we know ourselves: confidence calibration"
+    if r.confidence is None:
+        return _section(title, _muted("Not gathered for this report."))
+    body = confidence_html(r.confidence, inline=False)
+    if r.is_company:
+        body += "<h3>The forecast's track record</h3>" + track_record_html(r.confidence.track)
+    return _section(title, body)
+
+
 def risks_html(r: ReportData, limit: int = 10) -> str:
     """At-risk key results (lowest score first, with the reason) and stale key results."""
     p = r.policy

@@ -343,7 +343,7 @@ def test_monthly_review_runs_with_visible_charts(notebook: Page) -> None:
 
 @_pages("quarterly_retrospective")
 def test_retrospective_runs_with_visible_charts_and_outcomes(notebook: Page) -> None:
-    _run_with_visible_charts(notebook, 1)
+    _run_with_visible_charts(notebook, 2)  # key-result scores, reliability
     icons = notebook.page.locator("span.okr-icon[aria-label='✅']")  # a closed quarter
     assert icons.count() > 0
     box = icons.first.bounding_box()  # drawn without an emoji font: a visible square

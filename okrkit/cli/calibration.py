@@ -150,8 +150,7 @@ def backtest_cmd(
     linear pacing. Prints the Brier score of each (lower is better) and the CRPS of
     the model's distribution of final scores.
     """
-    from okrkit.backtest import backtest, summarise
-    from okrkit.priors import store_priors
+    from okrkit.backtest import pooled, replay, summarise
     from okrkit.store import open_store
 
     _check_format(fmt, ("table", "json"))
@@ -159,17 +158,11 @@ def backtest_cmd(
         fail(f"--every must be at least 1 day (got {every})")
     if simulations < 1:
         fail(f"--simulations must be at least 1 (got {simulations})")
-    runs = []
     with open_store(db) as store:
         periods, _ = _periods(store, period, every_period, as_of)
-        for label in periods:
-            plan = store.load_plan(label)
-            ck = store.checkins(period=label, effective=False)
-            prior = store_priors(store, plan.period) if history else None
-            runs.append(backtest(plan, ck, every=every, seed=seed, simulations=simulations,
-                                 prior=prior))
-    long = pd.concat([r.forecasts.assign(period=r.period.label) for r in runs],
-                     ignore_index=True)
+        runs = replay(store, periods, every=every, seed=seed, simulations=simulations,
+                      history=history)
+    long = pooled(runs)
     summary = summarise(long)
     per = summarise(long, by=("period",))
     detail = pd.concat([r.detail for r in runs], ignore_index=True)

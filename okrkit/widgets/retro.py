@@ -16,6 +16,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from okrkit.calibration_view import ConfidenceView, confidence_html, gather_confidence
 from okrkit.config import current_user
 from okrkit.errors import OKRKitError
 from okrkit.frames import Plan, is_blank
@@ -29,7 +30,7 @@ from okrkit.htmlkit import (
     table_html,
 )
 from okrkit.insights import team_calibration, team_view
-from okrkit.period import Period
+from okrkit.period import Period, as_date
 from okrkit.planning import carry_forward, merge_carried, reviews_from_entries
 from okrkit.scoring import Calibration, Scorecard, ScoringPolicy, score
 from okrkit.widgets.common import (
@@ -121,13 +122,15 @@ class RetrospectiveApp(TeamApp):
         Bands, status and calibration thresholds (default :class:`ScoringPolicy`).
 
     Widgets: ``period``, ``team`` (Dropdown), ``kr_table``, ``objective_table``,
-    ``calibration_panel``, ``chart`` (HTML); ``reviews`` (objective id ->
+    ``calibration_panel``, ``chart``, ``confidence_panel`` (HTML: how well the team's
+    confidences forecast its outcomes over the last closed quarters); ``reviews`` (objective id ->
     :class:`ReviewForm`), ``save_button``; ``carry_button`` (build the carried draft),
     ``carry_preview`` (HTML, the YAML), ``carry_save_button``, ``carry_path`` (Text),
     ``carry_export_button``; ``closing`` (:class:`~okrkit.widgets.retro_close.ClosePanel`:
     the plan's state and the Close period button); ``message`` (MessageBox), ``widget``.
     State: ``plan`` (team view), ``card``, ``krs``, ``team_objectives``, ``cal``,
-    ``carried`` (Plan or None).
+    ``confidence`` (:class:`~okrkit.calibration_view.ConfidenceView`), ``carried`` (Plan
+    or None).
     """
 
     def __init__(
@@ -149,6 +152,7 @@ class RetrospectiveApp(TeamApp):
         self.team_objectives = pd.DataFrame()
         self.cal: Calibration | None = None
         self.carried: Plan | None = None
+        self.confidence: ConfidenceView | None = None
         self.reviews: dict[str, ReviewForm] = {}
 
         periods = self.store.periods()
@@ -160,6 +164,7 @@ class RetrospectiveApp(TeamApp):
         self.objective_table = widgets.HTML("")
         self.calibration_panel = widgets.HTML("")
         self.chart = widgets.HTML("")
+        self.confidence_panel = widgets.HTML("")
         self.reviews_box = widgets.VBox([])
         self.closing = ClosePanel(self.store, self.message, self.author)
         self.save_button = widgets.Button(description="Save retrospective", layout=auto_width(),
@@ -182,6 +187,8 @@ class RetrospectiveApp(TeamApp):
             self.chart,
             heading("Calibration"),
             self.calibration_panel,
+            heading("How well we knew: confidence calibration"),
+            self.confidence_panel,
             heading("Overrides, lessons learned, next-quarter actions"),
             self.reviews_box,
             self.save_button,
@@ -230,6 +237,7 @@ class RetrospectiveApp(TeamApp):
         self.calibration_panel.value = calibration_html(self.cal, self.policy, titles=titles)
         krs, policy = self.krs, self.policy
         self.chart.value = chart_html(lambda c: c.kr_progress_chart(krs, policy))
+        self._show_confidence(team)
         stored = self.plan.reviews.set_index("objective_id")
         self.reviews = {}
         for o in self.team_objectives.to_dict("records"):
@@ -238,6 +246,13 @@ class RetrospectiveApp(TeamApp):
             self.reviews[oid] = ReviewForm(o, review)
         self.reviews_box.children = [f.box for f in self.reviews.values()]
         self.closing.show(label, team, self.as_of)
+
+    def _show_confidence(self, team: str) -> None:
+        """The team's confidence calibration over the last closed quarters up to the period."""
+        assert self.plan is not None
+        self.confidence = gather_confidence(self.store, self.plan.period,
+                                            as_date(self.as_of), team, policy=self.policy)
+        self.confidence_panel.value = confidence_html(self.confidence)
 
     # -- actions -----------------------------------------------------------------
 

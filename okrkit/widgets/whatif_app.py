@@ -27,6 +27,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from okrkit import charts, rules
+from okrkit.calibration_view import TrackRecord, gather_track_record, track_record_html
 from okrkit.errors import OKRKitError, Problem
 from okrkit.forecasting import Forecast, forecast
 from okrkit.frames import Plan, empty
@@ -194,7 +195,9 @@ class WhatIfApp(TeamApp):
     target sliders to the suggestions for ``policy.green_from``); ``message`` (MessageBox), ``widget``.
     State: ``plan``, ``checkins``, ``card`` (stored scorecard), ``session``
     (WhatIfSession), ``diff`` (last diff frame), ``overall``, ``forecast`` (Forecast),
-    ``forecast_frame``, ``suggestions``.
+    ``forecast_frame``, ``suggestions``, ``track`` (the forecast's
+    :class:`~okrkit.calibration_view.TrackRecord` over the last closed quarters, shown
+    under its probabilities).
     """
 
     def __init__(
@@ -221,6 +224,7 @@ class WhatIfApp(TeamApp):
         self.forecast: Forecast | None = None
         self.forecast_frame = pd.DataFrame(columns=FORECAST_COLUMNS)
         self.suggestions = pd.DataFrame()
+        self.track: TrackRecord | None = None
         self.krs: dict[str, KRSliders] = {}
         self.weights: dict[str, widgets.FloatSlider] = {}
 
@@ -306,6 +310,7 @@ class WhatIfApp(TeamApp):
         self.kr_box.children = [r.box for r in self.krs.values()]
         self.weight_box.children = list(self.weights.values())
         self.refresh()
+        self.track = gather_track_record(self.store, self.plan.period, day, policy=self.policy)
         self.run_forecast(scenario=False)
 
     # -- callbacks ---------------------------------------------------------------
@@ -400,6 +405,8 @@ class WhatIfApp(TeamApp):
                          {"objective_id": "objective", "title": "title", "score": "score now",
                           "expected_score": "expected at end", "p_score_07": f"P(score ≥ {goal:g})"},
                          formats=pct)
+            + "<p><b>How good is this forecast?</b></p>"
+            + track_record_html(self.track, chart=False)
             + f"<p>Targets a {goal:.0%} score would need (from the expected end value):</p>"
             + table_html(self.suggestions,
                          {"kr_id": "KR", "title": "title", "baseline": "baseline",
