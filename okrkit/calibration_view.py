@@ -51,10 +51,10 @@ DECOMPOSITION = {"n": "forecasts", "brier": "Brier score", "reliability": "relia
                  "resolution": "resolution", "uncertainty": "uncertainty"}
 
 
-# The forecast the apps and reports show (reportdata.gather, the what-if panel) runs
-# without the priors learned from earlier quarters; the track record judges that forecast,
-# not a better one people do not see. Turn this on when they pass store_priors.
-SHOWN_WITH_HISTORY = False
+# The forecast the apps and reports show (reportdata.gather, the monthly review, the
+# what-if panel) learns from the earlier quarters (priors.store_priors); the track record
+# judges that same forecast, never a better one people do not see.
+SHOWN_WITH_HISTORY = True
 
 
 @dataclass(frozen=True)

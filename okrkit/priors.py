@@ -148,6 +148,14 @@ def _row(team: str, kind: str, n: int, mean: float, var: float, noise2: float,
             "noise": max(float(noise), MIN_NOISE)}
 
 
+def shown_priors(store: Any, period: Period | str) -> Priors | None:
+    """The priors of the forecast okrkit shows (reports, monthly review, what-if): the
+    store's, unless :data:`okrkit.calibration_view.SHOWN_WITH_HISTORY` is off."""
+    from okrkit.calibration_view import SHOWN_WITH_HISTORY
+
+    return store_priors(store, period) if SHOWN_WITH_HISTORY else None
+
+
 def store_priors(store: Any, period: Period | str) -> Priors | None:
     """Priors learned from the store's periods that ended before ``period`` starts.
 

@@ -129,6 +129,17 @@ def _owner(objectives: pd.DataFrame) -> Any:
     return owners.iloc[0] if len(owners) else None
 
 
+def _priors(plan: Plan, db: str | None, store: Any) -> Any:
+    """The forecast's priors from the closed quarters before ``plan``'s (priors.shown_priors)."""
+    from okrkit.priors import shown_priors
+    from okrkit.store import open_store
+
+    if store is not None:
+        return shown_priors(store, plan.period)
+    with open_store(db) as st:
+        return shown_priors(st, plan.period)
+
+
 def gather(period: str, team: str | None = None, db: str | None = None, as_of: Any = None, *,
            store: Any = None, with_forecast: bool = True, with_weekly: bool = True,
            with_confidence: bool = True, policy: ScoringPolicy | None = None) -> ReportData:
@@ -169,7 +180,8 @@ def gather(period: str, team: str | None = None, db: str | None = None, as_of: A
         overall, owner = float(row["score"]), row["owner"]
     fc = run = None
     if with_forecast and not card.closed:
-        run = forecast(plan, checkins, as_of=day, simulations=SIMULATIONS, seed=SEED, policy=p)
+        run = forecast(plan, checkins, as_of=day, simulations=SIMULATIONS, seed=SEED, policy=p,
+                       prior=_priors(plan, db, store))
         fc = insights.forecast_table(card, run, obj[obj["score"].notna()])
     # a team report judges the team's own objectives only (one group, not every team's)
     own = card if team is None else replace(card, objectives=obj)

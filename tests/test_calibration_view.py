@@ -84,9 +84,9 @@ def test_a_team_view_reads_only_its_team_and_equals_its_company_row(sample_store
 
 def test_track_record_equals_okrkit_backtest(sample_db, company):
     bt._REPLAYS.clear()  # the CLI replays afresh: not the view's cached runs
-    # the forecast the apps show runs without learned priors: the track record judges it
-    assert not company.track.history
-    out = _cli("backtest", "--period", QUARTERS, "--no-history", "--format", "json", "--db",
+    # the forecast the apps show learns from earlier quarters: the track record judges it
+    assert company.track.history
+    out = _cli("backtest", "--period", QUARTERS, "--format", "json", "--db",
                f"sqlite:///{sample_db}")
     summary = {r["forecaster"]: r for r in out["summary"]}
     mine = company.track.summary.set_index("forecaster")

@@ -33,6 +33,7 @@ from okrkit.insights import (
 )
 from okrkit.lifecycle_view import ATTENTION_COLUMNS, attention, plan_states
 from okrkit.period import Period
+from okrkit.priors import shown_priors
 from okrkit.scoring import CALIBRATION_COLUMNS, Scorecard, ScoringPolicy, resolve_as_of, score
 from okrkit.widgets.common import (
     App,
@@ -195,7 +196,8 @@ class MonthlyReviewApp(App):
         # before the end, calibration is a projection from the forecast (labelled so)
         run = None if card.closed else forecast(self.plan, self.checkins, as_of=day,
                                                 simulations=SIMULATIONS, seed=0,
-                                                policy=self.policy)
+                                                policy=self.policy,
+                                                prior=shown_priors(self.store, self.plan.period))
         self.calibration = card.calibration("team", forecast=run)
         self.plans = attention(plan_states(self.plan), day)
         if not card.period.contains(day):

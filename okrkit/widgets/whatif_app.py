@@ -34,6 +34,7 @@ from okrkit.frames import Plan, empty
 from okrkit.htmlkit import esc, num, table_html
 from okrkit.insights import FORECAST_COLUMNS, forecast_table, suggestions_table
 from okrkit.period import as_date
+from okrkit.priors import shown_priors
 from okrkit.scoring import Scorecard, ScoringPolicy, resolve_as_of, score
 from okrkit.whatif import (
     DIFF_COLUMNS,
@@ -392,8 +393,11 @@ class WhatIfApp(TeamApp):
                 return self.forecast_frame
             card = score(plan, checkins, self.day, self.policy)
             title = "what-if scenario"
+        if getattr(self, "_priors_for", None) != self.plan.period.label:
+            self._priors = shown_priors(self.store, self.plan.period)
+            self._priors_for = self.plan.period.label
         self.forecast = forecast(plan, checkins, self.day, simulations=self.simulations,
-                                 seed=self.seed, policy=self.policy)
+                                 seed=self.seed, policy=self.policy, prior=self._priors)
         goal = self.policy.green_from
         self.forecast_frame = forecast_table(card, self.forecast)
         self.suggestions = suggestions_table(plan, checkins, self.day, self.forecast, goal)
