@@ -258,14 +258,15 @@ def _stored_identities(conn: Connection, mine: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def insert_columns(conn: Connection, columns: dict[str, Any], *,
-                   skip_recorded: bool = False) -> int:
+def not_recorded(conn: Connection, columns: dict[str, Any]) -> dict[str, Any]:
+    """Prepared columns without the rows :func:`already_recorded` finds."""
+    keep = ~already_recorded(conn, columns)
+    return columns if keep.all() else {c: np.asarray(v)[keep] for c, v in columns.items()}
+
+
+def insert_columns(conn: Connection, columns: dict[str, Any]) -> int:
     """Append prepared columns (:func:`prepare`) in the caller's transaction; the rows
-    added. ``skip_recorded`` leaves out the rows :func:`already_recorded` finds."""
-    if skip_recorded:
-        keep = ~already_recorded(conn, columns)
-        if not keep.all():
-            columns = {c: np.asarray(v)[keep] for c, v in columns.items()}
+    added."""
     n = len(columns["kr_id"])
     if not n:
         return 0

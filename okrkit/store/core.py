@@ -306,9 +306,14 @@ class Store:
                                         checked_as=fields, future_dates=future_dates)
             from okrkit.store import lifecycle as _life
 
-            _life.on_checkins(conn, columns, amend_reason=amend_reason, author=_author(author),
-                              skip_recorded=skip_recorded)
-            return _checkins.insert_columns(conn, columns, skip_recorded=skip_recorded)
+            if not len(columns["kr_id"]):
+                return 0
+            # a close, a transition or a save of these periods runs before or after this
+            _life.lock_period(conn, *pd.unique(columns["period"]))
+            if skip_recorded:  # after the lock: an import that just committed is seen
+                columns = _checkins.not_recorded(conn, columns)
+            _life.on_checkins(conn, columns, amend_reason=amend_reason, author=_author(author))
+            return _checkins.insert_columns(conn, columns)
 
     def checkins(
         self,

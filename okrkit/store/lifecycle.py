@@ -250,27 +250,22 @@ def _who(signed: tuple[SignOff, ...]) -> list[tuple[str, str]]:
 
 
 def on_checkins(conn: Connection, columns: dict[str, Any], *, amend_reason: str | None,
-                author: str | None, skip_recorded: bool = False) -> list[str]:
+                author: str | None) -> list[str]:
     """Refuse new check-ins of a completed team's plan unless they are an amendment.
 
-    ``columns`` are the prepared rows (:func:`okrkit.store.checkins.prepare`); with
-    ``skip_recorded`` those the store already holds are not new (an import run again).
-    The rows' periods are locked first (:func:`lock_period`, as a close, a transition and
-    a save do), so a close that commits while the check-ins are added is seen: they are
-    refused, not slipped in after the freeze. With ``amend_reason`` each completed plan
-    touched records one amendment. Returns what to tell the user.
+    ``columns`` are the new rows (:func:`okrkit.store.checkins.prepare`, without those
+    the store already holds when an import runs again). The caller has locked the rows'
+    periods first (:func:`lock_period`, as a close, a transition and a save do;
+    :meth:`okrkit.store.Store.add_checkins`), so a close that commits while the
+    check-ins are added is seen: they are refused, not slipped in after the freeze. With
+    ``amend_reason`` each completed plan touched records one amendment. Returns what to
+    tell the user.
     """
     if not len(columns["kr_id"]):
         return []
-    lock_period(conn, *pd.unique(np.asarray(columns["period"], dtype=object)))
     frozen = completed(conn)
     if not frozen:
         return []
-    if skip_recorded:
-        from okrkit.store.checkins import already_recorded
-
-        keep = ~already_recorded(conn, columns)
-        columns = {c: np.asarray(v)[keep] for c, v in columns.items()}
     periods = {p for p, _ in frozen}
     team_of = dict(((p, k), t) for p, k, t in conn.execute(
         select(key_results.c.period, key_results.c.kr_id, objectives.c.team)
