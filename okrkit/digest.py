@@ -104,17 +104,21 @@ def owed(card: Scorecard, plan: Plan, team: str | None = None) -> list[Owed]:
                  r["last_checkin"], int(r["days_silent"])) for r in stale.to_dict("records")]
 
 
-def _notes(checkins: pd.DataFrame | None, card: Scorecard, since: dt.date, team: str,
-           column: str) -> list[tuple[str, dt.date, str]]:
+def _notes(checkins: pd.DataFrame | None, card: Scorecard, since: dt.date, team: str
+           ) -> dict[str, list[tuple[str, dt.date, str]]]:
+    """The team's achievements and blockers of the effective check-ins after ``since``."""
+    out: dict[str, list[tuple[str, dt.date, str]]] = {"achievements": [], "blockers": []}
     krs = card.key_results[card.key_results["team"] == team]
     if checkins is None or not len(checkins) or not len(krs):
-        return []
+        return out
     ck = conform(checkins, "checkins")
     eff = rules.effective_checkins(krs, ck, card.period, card.as_of)
     after = eff.day > np.datetime64(since, "D").astype("int64")
-    rows = ck.iloc[eff.row[after]]
-    return [(str(r["kr_id"]), r["date"], str(r[column]).strip())
-            for r in rows.to_dict("records") if not is_blank(r[column])]
+    for r in ck.iloc[eff.row[after]].to_dict("records"):
+        for column, found in out.items():
+            if not is_blank(r[column]):
+                found.append((str(r["kr_id"]), r["date"], str(r[column]).strip()))
+    return out
 
 
 def team_digest(plan: Plan, checkins: pd.DataFrame | None, team: str, as_of: dt.date,
@@ -131,6 +135,7 @@ def team_digest(plan: Plan, checkins: pd.DataFrame | None, team: str, as_of: dt.
     changes = changes[changes["kr_id"].isin(mine)]
     risk = insights.at_risk_list(card)
     risk = risk[risk["team"] == team]
+    notes = _notes(checkins, card, since, team)
     return TeamDigest(
         team=team, period=card.period.label, as_of=card.as_of, since=since,
         score=float(teams_now.get(team, np.nan)),
@@ -138,8 +143,8 @@ def team_digest(plan: Plan, checkins: pd.DataFrame | None, team: str, as_of: dt.
         changes=changes.to_dict("records"),
         at_risk=risk.to_dict("records"),
         owed=owed(card, plan, team),
-        achievements=_notes(checkins, card, since, team, "achievements"),
-        blockers=_notes(checkins, card, since, team, "blockers"),
+        achievements=notes["achievements"],
+        blockers=notes["blockers"],
     )
 
 
