@@ -79,11 +79,14 @@ def import_plan(conn: Connection, plan: Plan, *, replace: bool, prune: bool,
                           .with_for_update()).first() is not None
     teams: set[str] | None = None
     kept: list[str] = []
+    stored = None
     if exists and not replace:
-        teams, kept = held_teams(_plans.load(conn, label, where), plan)
+        stored = _plans.load(conn, label, where)
+        teams, kept = held_teams(stored, plan)
     saved = _saving.save_plan(conn, plan, author=author, message=message, force=True,
                              teams=None if teams is None else {t or None for t in teams},
-                             prune=prune, where=where, amend_reason=amend_reason)
+                             prune=prune, where=where, amend_reason=amend_reason,
+                             stored=stored)
     before, after = saved.before, saved.after
     gone_obj = gone_kr = []
     if before is not None:

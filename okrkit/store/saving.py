@@ -134,7 +134,8 @@ def save(conn: Connection, plan: Plan, *, author: str | None, message: str | Non
 
 def save_plan(conn: Connection, plan: Plan, *, author: str | None, message: str | None,
               force: bool, teams: Iterable[Any] | None = None, prune: bool = True,
-              where: str = "the store", amend_reason: str | None = None) -> Saved:
+              where: str = "the store", amend_reason: str | None = None,
+              stored: Plan | None = None) -> Saved:
     """Save a period's plan (caller's transaction); the revision check is per team.
 
     ``teams=None`` saves ``plan`` as the whole period; a team changed by someone else
@@ -147,14 +148,16 @@ def save_plan(conn: Connection, plan: Plan, *, author: str | None, message: str 
     Each team the save changes goes through the plan's lifecycle
     (:func:`okrkit.store.lifecycle.on_save`: back to draft from review, a change after
     approval, refused once completed unless ``amend_reason``); the plan's team headers
-    are stored with the states.
+    are stored with the states. ``stored`` is the period as the caller loaded it in this
+    transaction after locking its row (an import), so that it is not read again.
     """
     label = plan.period.label
     keys = None if teams is None else {_teams.key(t) for t in teams}
     # the period row is locked first (PostgreSQL): a concurrent save waits, then sees ours
     row = conn.execute(select(periods.c.revision).where(periods.c.period == label)
                        .with_for_update()).first()
-    before = None if row is None else load(conn, label, where)
+    before = None if row is None else (
+        stored if stored is not None else load(conn, label, where))
     current = 0 if row is None else int(row.revision)
     known = _teams.stored(conn, label) if row is not None else {}
     if before is not None and not force:
