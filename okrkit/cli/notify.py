@@ -35,11 +35,19 @@ def owner_email(plan: Any, owner: str | None) -> str | None:
     return people.get(owner) if owner else None
 
 
-def _deliver(message: Any, targets: list[str], *, card: bool, dry_run: bool) -> list[Any]:
+def _send(store: Any, period: Any, team: str, day: Any, message: Any, targets: list[str], *,
+          what: str, kind: str, card: bool, dry_run: bool) -> bool:
+    """Deliver ``message`` to ``targets`` and say how each went; a delivery that went is
+    recorded (:meth:`okrkit.store.Store.record_digest`). Whether every one went."""
     from okrkit.notify import parse_destination, send
 
-    dests = [parse_destination(t) for t in targets]
-    return send(message, dests, card=card, dry_run=dry_run)
+    deliveries = send(message, [parse_destination(t) for t in targets], card=card,
+                      dry_run=dry_run)
+    ok = _report(what, deliveries, dry_run)
+    sent = [x.destination.shown for x in deliveries if x.ok]
+    if not dry_run and sent:
+        store.record_digest(period, team, day, kind=kind, destinations=", ".join(sent))
+    return ok
 
 
 def _report(what: str, deliveries: list[Any], dry_run: bool) -> bool:
@@ -110,12 +118,9 @@ def digest(
                                dg.html(d) if fmt == "html" else dg.markdown(d))
                 continue
             msg = Message(d.subject, dg.markdown(d), dg.html(d))
-            deliveries = _deliver(msg, targets, card=card, dry_run=dry_run)
-            ok = _report(f"the {t} digest", deliveries, dry_run)
-            failed |= not ok
-            if not dry_run and any(x.ok for x in deliveries):
-                store.record_digest(plan.period, t, day, destinations=", ".join(
-                    x.destination.shown for x in deliveries if x.ok))
+            failed |= not _send(store, plan.period, t, day, msg, targets,
+                                what=f"the {t} digest", kind="digest", card=card,
+                                dry_run=dry_run)
         if printed:
             if fmt == "json":
                 echo(json.dumps(printed if len(printed) > 1 else printed[0], indent=2,
@@ -164,12 +169,9 @@ def remind(
                 failed = True
                 continue
             msg = Message(r.subject, dg.reminder_text(r), dg.reminder_html(r))
-            deliveries = _deliver(msg, targets, card=False, dry_run=dry_run)
-            failed |= not _report(f"the reminder for {r.owner}", deliveries, dry_run)
-            if not dry_run and any(x.ok for x in deliveries):
-                store.record_digest(plan.period, r.team, day, kind="reminder",
-                                    destinations=", ".join(x.destination.shown
-                                                           for x in deliveries if x.ok))
+            failed |= not _send(store, plan.period, r.team, day, msg, targets,
+                                what=f"the reminder for {r.owner}", kind="reminder",
+                                card=False, dry_run=dry_run)
     if failed:
         raise typer.Exit(1)
 
