@@ -17,7 +17,6 @@ every plan save and every check-in insert goes through (:func:`on_save`,
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import replace
 from typing import Any
@@ -30,7 +29,7 @@ from okrkit import lifecycle
 from okrkit.frames import conform, empty, is_blank
 from okrkit.headers import header_state
 from okrkit.lifecycle import DEFAULT_ROLES, Header, PlanState, SignOff
-from okrkit.store.checkins import utcnow
+from okrkit.store.checkins import _as_date, _as_datetime, utcnow
 from okrkit.store.schema import (
     amendments,
     final_scores,
@@ -39,16 +38,6 @@ from okrkit.store.schema import (
     plan_states,
     signoffs,
 )
-
-
-def _date(v: Any) -> dt.date | None:
-    if v is None or isinstance(v, dt.date):
-        return v
-    return dt.date.fromisoformat(str(v)[:10])
-
-
-def _time(v: Any) -> dt.datetime:
-    return v if isinstance(v, dt.datetime) else dt.datetime.fromisoformat(str(v))
 
 
 def load(conn: Connection, period: str, team: str) -> PlanState:
@@ -63,16 +52,17 @@ def load(conn: Connection, period: str, team: str) -> PlanState:
     amended = conn.execute(select(amendments).where(amendments.c.period == period,
                                                     amendments.c.team == team)
                            .order_by(amendments.c.id)).mappings().all()
+    due = row["next_review"]
     header = Header(project=row["project"], owner=row["sponsor"],
                     contributors=tuple(json.loads(row["contributors"] or "[]")),
-                    next_review=_date(row["next_review"]))
+                    next_review=None if due is None else _as_date(due))
     return PlanState(
         period=period, team=team, state=row["state"], header=header,
         required_roles=tuple(json.loads(row["roles"])) or DEFAULT_ROLES,
-        signoffs=tuple(SignOff(s["role"], s["name"], _time(s["signed_at"]), s["note"])
+        signoffs=tuple(SignOff(s["role"], s["name"], _as_datetime(s["signed_at"]), s["note"])
                        for s in signed),
         changes_after_approval=int(row["changes_after_approval"]),
-        amendments=tuple((_time(a["amended_at"]), a["reason"], a["author"]) for a in amended),
+        amendments=tuple((_as_datetime(a["amended_at"]), a["reason"], a["author"]) for a in amended),
         destinations=tuple(json.loads(row["destinations"] or "[]")),
     )
 
