@@ -81,11 +81,16 @@ def dump(conn: Connection, path: Path) -> dict[str, int]:
     return counts
 
 
+def is_empty(conn: Connection) -> bool:
+    """Whether the store holds no row at all (a schema only)."""
+    return all(conn.execute(select(func.count()).select_from(t)).scalar_one() == 0
+               for t in TABLES)
+
+
 def load(conn: Connection, backup: Backup, *, replace: bool, where: str) -> dict[str, int]:
     """Insert a checked backup (:func:`okrkit.store.restore.read_backup`) in the caller's
     transaction; returns rows per table. The store must be empty unless ``replace``."""
-    existing = sum(conn.execute(select(func.count()).select_from(t)).scalar_one() for t in TABLES)
-    if existing and not replace:
+    if not replace and not is_empty(conn):
         raise StoreError(
             f"the store {where} is not empty: restore into an empty store, or delete its "
             "contents first (okrkit restore --replace; Store.restore(..., replace=True))"

@@ -530,13 +530,10 @@ class Store:
 
     def is_empty(self) -> bool:
         """Whether the store holds no row at all (a schema only)."""
-        from sqlalchemy import func
-
-        from okrkit.store.schema import TABLES
+        from okrkit.store import backup as _backup
 
         with self._read() as conn:
-            return all(conn.execute(select(func.count()).select_from(t)).scalar_one() == 0
-                       for t in TABLES)
+            return _backup.is_empty(conn)
 
     def close(self) -> None:
         """Release the store's connections."""
