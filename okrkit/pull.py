@@ -228,7 +228,8 @@ def pull(store: Any, period: str, *, team: str | None = None, as_of: dt.date | N
     result = PullResult(per.label, day, dry_run)
     if not len(krs):
         return result
-    held = store.checkins(per.label)
+    checkins = store.checkins(per.label)
+    held = dict(tuple(checkins.groupby("kr_id", sort=False)))  # one pass, not one per KR
     author = current_user()
     for kr in krs.to_dict("records"):
         kid, source = kr["kr_id"], kr["source"]
@@ -238,7 +239,7 @@ def pull(store: Any, period: str, *, team: str | None = None, as_of: dt.date | N
         except (SourceError, MissingDependencyError) as err:
             result.failed.append(Failure(kid, str(err).removeprefix(f"{kid}: ")))
             continue
-        rows, same = _new_rows(got, held[held["kr_id"] == kid])
+        rows, same = _new_rows(got, held.get(kid, checkins.iloc[:0]))
         if len(rows) and not dry_run:
             frame = pd.DataFrame({"kr_id": kid, "date": rows["date"], "value": rows["value"],
                                   "note": source.note, "author": author})
