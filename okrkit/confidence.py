@@ -105,18 +105,20 @@ def kr_outcomes(plan: Plan, checkins: pd.DataFrame | None,
 
 
 def forecasts(plan: Plan, checkins: pd.DataFrame | None,
-              policy: ScoringPolicy | None = None) -> pd.DataFrame:
+              policy: ScoringPolicy | None = None, *,
+              outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every effective check-in of the period that carries a confidence, with its outcome.
 
     One row per forecast (:data:`FORECAST_COLUMNS`), sorted by key result and date;
     ``half`` is ``first`` for a check-in dated before the period's middle day
-    (``(date - start) < days / 2``), else ``second``.
+    (``(date - start) < days / 2``), else ``second``. ``outcomes``: :func:`kr_outcomes`
+    of the same plan, check-ins and policy when the caller has it (scored once).
     """
     period = plan.period
     krs = plan.key_results.reset_index(drop=True)
-    out = kr_outcomes(plan, checkins, policy)
     if checkins is None or not len(checkins) or "confidence" not in checkins.columns:
         return pd.DataFrame(columns=FORECAST_COLUMNS)
+    out = outcomes if outcomes is not None else kr_outcomes(plan, checkins, policy)
     eff = rules.effective_checkins(krs, checkins, period, period.end)
     conf = checkins["confidence"].to_numpy(dtype="float64")[eff.row]
     keep = ~np.isnan(conf)

@@ -277,6 +277,8 @@ def calibration_report(store: Any, periods: list[str], by: str | None = "team", 
     """
     from okrkit.confidence import forecasts, kr_outcomes
 
+    if by is not None and by not in ("team", "owner", "level"):
+        raise OKRKitError(f"--by '{by}' is not one of team, owner, level")
     fs, outs, rs = [], [], []
     teams: dict[str, set[Any]] = {}
     for label in periods:
@@ -284,15 +286,14 @@ def calibration_report(store: Any, periods: list[str], by: str | None = "team", 
             continue
         plan = store.load_plan(label, team)
         ck = store.checkins(period=label, team=team)
-        fs.append(_mine(forecasts(plan, ck, policy), team))
-        outs.append(_mine(kr_outcomes(plan, ck, policy), team))
+        out = kr_outcomes(plan, ck, policy)
+        fs.append(_mine(forecasts(plan, ck, policy, outcomes=out), team))
+        outs.append(_mine(out, team))
         rs.append(_mine(ratchets(plan, ck, policy), team))
         teams[label] = linear_teams(plan) if team is None else linear_teams(plan) & {team}
     f = _concat(fs, FORECAST_COLUMNS)
     o = _concat(outs, OUTCOME_COLUMNS)
     r = _concat(rs, RATCHET_COLUMNS)
-    if by is not None and by not in ("team", "owner", "level"):
-        raise OKRKitError(f"--by '{by}' is not one of team, owner, level")
     return CalibrationReport(
         periods=tuple(periods), by=by, forecasts=f, outcomes=o,
         groups=calibration_table(f, by),
