@@ -113,12 +113,16 @@ def known_by(checkins: pd.DataFrame, period: Period, cutoff: dt.date) -> pd.Data
     return checkins[known]
 
 
-def pacing_projection(plan: Plan, checkins: pd.DataFrame | None, cutoff: dt.date
-                      ) -> np.ndarray:
-    """Each key result's straight-line projection of its progress to the period end."""
+def pacing_projection(plan: Plan, checkins: pd.DataFrame | None, cutoff: dt.date,
+                      eff: rules.Effective | None = None) -> np.ndarray:
+    """Each key result's straight-line projection of its progress to the period end.
+
+    ``eff``: the effective check-ins at ``cutoff`` when the caller has them.
+    """
     krs = plan.key_results.reset_index(drop=True)
     direction = krs["direction"].to_numpy(dtype=object)
-    eff = rules.effective_checkins(krs, checkins, plan.period, cutoff)
+    if eff is None:
+        eff = rules.effective_checkins(krs, checkins, plan.period, cutoff)
     state = rules.kr_progress(direction, krs["baseline"].to_numpy(dtype="float64"),
                               krs["target"].to_numpy(dtype="float64"), eff)
     share = max(plan.period.elapsed_share(cutoff), 1e-9)
@@ -126,14 +130,18 @@ def pacing_projection(plan: Plan, checkins: pd.DataFrame | None, cutoff: dt.date
     return np.where(thr, state.progress, state.progress / share)
 
 
-def latest_confidence(plan: Plan, checkins: pd.DataFrame | None, cutoff: dt.date
-                      ) -> np.ndarray:
-    """Each key result's latest confidence among its effective check-ins (NaN: none)."""
+def latest_confidence(plan: Plan, checkins: pd.DataFrame | None, cutoff: dt.date,
+                      eff: rules.Effective | None = None) -> np.ndarray:
+    """Each key result's latest confidence among its effective check-ins (NaN: none).
+
+    ``eff``: the effective check-ins of ``checkins`` at ``cutoff`` when the caller has them.
+    """
     krs = plan.key_results.reset_index(drop=True)
     out = np.full(len(krs), np.nan)
     if checkins is None or not len(checkins) or "confidence" not in checkins.columns:
         return out
-    eff = rules.effective_checkins(krs, checkins, plan.period, cutoff)
+    if eff is None:
+        eff = rules.effective_checkins(krs, checkins, plan.period, cutoff)
     conf = checkins["confidence"].to_numpy(dtype="float64")[eff.row]
     ok = ~np.isnan(conf)
     out[eff.kr[ok]] = conf[ok]  # sorted by (KR, day): the last write per KR is the latest
@@ -199,16 +207,18 @@ def backtest(
     outcome = out["outcome"].to_numpy(dtype="float64")
     final = out["final_score"].to_numpy(dtype="float64")
     kr_ids = out["kr_id"].to_numpy(dtype=object)
+    krs = plan.key_results.reset_index(drop=True)
     parts: list[pd.DataFrame] = []
     for cut in days:
         known = known_by(checkins, period, cut) if checkins is not None else None
-        conf = latest_confidence(plan, known, cut)
+        eff = rules.effective_checkins(krs, known, period, cut)
+        conf = latest_confidence(plan, known, cut, eff)
         scored = np.flatnonzero(~np.isnan(conf))
         if not len(scored):
             continue
         fc = forecast(plan, known, cut, simulations=simulations, seed=seed, policy=p,
                       keep_scores=True, prior=prior)
-        proj = pacing_projection(plan, known, cut)
+        proj = pacing_projection(plan, known, cut, eff)
         assert fc.simulated_scores is not None
         parts.append(pd.DataFrame({
             "kr_id": kr_ids[scored],
