@@ -127,23 +127,21 @@ def learn_priors(frame: pd.DataFrame) -> Priors:
             continue
         mean, var = float(g["progress"].mean()), float(g["progress"].var(ddof=0))
         med = float(g["noise"].median())
-        noise2 = med**2
-        rows.append(_row(ALL_TEAMS, kind, len(g), mean, var, noise2, med))
+        rows.append(_row(ALL_TEAMS, kind, len(g), mean, var, med))
         for team, t in g.groupby("team", sort=True):
             k = len(t)
             w = k / (k + SHRINK)
             rows.append(_row(team, kind, k,
                              w * t["progress"].mean() + (1 - w) * mean,
                              w * t["progress"].var(ddof=0) + (1 - w) * var,
-                             (w * t["noise"].median() + (1 - w) * med) ** 2,
                              w * t["noise"].median() + (1 - w) * med))
     table = pd.DataFrame(rows, columns=PRIOR_COLUMNS)
     return Priors(table, tuple(sorted(set(frame["period"]))) if len(frame) else ())
 
 
-def _row(team: str, kind: str, n: int, mean: float, var: float, noise2: float,
-         noise: float) -> dict[str, object]:
-    sd = float(np.sqrt(max(var - noise2, MIN_DRIFT_SD**2)))
+def _row(team: str, kind: str, n: int, mean: float, var: float, noise: float
+         ) -> dict[str, object]:
+    sd = float(np.sqrt(max(var - noise**2, MIN_DRIFT_SD**2)))
     return {"team": team, "kind": kind, "n": n, "drift": float(mean), "drift_sd": sd,
             "noise": max(float(noise), MIN_NOISE)}
 
