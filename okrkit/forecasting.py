@@ -173,7 +173,7 @@ def forecast(
     thr = np.isin(direction, THRESHOLD)
     step = np.flatnonzero(~np.isnan(m.p_done) & (m.horizon > 0))  # a single milestone
     counted = np.flatnonzero(~np.isnan(m.hit_a) & (m.horizon > 0))  # a threshold's hits
-    counted_pos = np.searchsorted(np.flatnonzero(np.isin(direction, THRESHOLD)), counted)
+    counted_pos = np.searchsorted(np.flatnonzero(thr), counted)
     moving = (m.horizon > 0) & ((m.sigma > 0) | (m.drift != 0) | thr) & np.isnan(m.p_done)
     mv = np.flatnonzero(moving)
     n_steps_kr = -(-m.horizon // cadence)
