@@ -78,10 +78,6 @@ class Backtest:
     crps: float
     pacing_error: float
 
-    def by_cutoff(self) -> pd.DataFrame:
-        """The Brier score per cut-off and forecaster: ``cutoff, forecaster, brier, n``."""
-        return summarise(self.forecasts, by=("cutoff",))
-
 
 def cutoffs(period: Period, every: int = 7) -> list[dt.date]:
     """The replay's cut-off days: ``start + k * every`` strictly before the period end.
