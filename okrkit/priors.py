@@ -77,10 +77,9 @@ def history(plan: Plan, checkins: pd.DataFrame | None) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         noise = model.sigma * np.sqrt(period.days) / span
     noise = np.where(kinds == "threshold", 0.0, noise)  # a threshold's prior is its hit rate
-    team_of = plan.objectives.drop_duplicates("objective_id").set_index("objective_id")["team"]
     out = pd.DataFrame({
         "period": period.label,
-        "team": krs["objective_id"].map(team_of).to_numpy(dtype=object),
+        "team": plan.kr_teams().to_numpy(dtype=object),
         "kind": kinds,
         "kr_id": krs["kr_id"].to_numpy(dtype=object),
         "progress": np.clip(state.progress, -0.5, 2.0),
