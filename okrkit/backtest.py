@@ -175,9 +175,14 @@ def summarise(frame: pd.DataFrame, by: tuple[str, ...] = ()) -> pd.DataFrame:
         rows.append({**dict(zip(keys, key, strict=True)),
                      "brier": brier(g["p_green"], g["outcome"]), "n": len(g)})
     out = pd.DataFrame(rows, columns=[*keys, "brier", "n"])
+    return _sorted(out, by)
+
+
+def _sorted(frame: pd.DataFrame, keys: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """``frame`` sorted by ``keys``, then forecaster in the order of :data:`FORECASTERS`."""
     order = {f: i for i, f in enumerate(FORECASTERS)}
-    out["_o"] = out["forecaster"].map(order)
-    return out.sort_values([*by, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    return frame.assign(_o=frame["forecaster"].map(order)).sort_values(
+        [*keys, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
 def backtest(
@@ -235,9 +240,7 @@ def backtest(
                        "forecaster": name, "p_green": detail[f"p_{name}"],
                        "outcome": detail["outcome"]}) for name in FORECASTERS],
         ignore_index=True)
-    order = {f: i for i, f in enumerate(FORECASTERS)}
-    long = long.assign(_o=long["forecaster"].map(order)).sort_values(
-        ["cutoff", "kr_id", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    long = _sorted(long, ("cutoff", "kr_id"))
     long = long.astype({"p_green": "float64", "outcome": "float64"})[BACKTEST_COLUMNS]
     err = np.abs(np.clip(detail["projection"].to_numpy(dtype="float64"), 0, 1)
                  - detail["final_score"].to_numpy(dtype="float64"))
