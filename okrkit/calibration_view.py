@@ -151,7 +151,7 @@ def gather_confidence(store: Any, upto: Period | str, as_of: dt.date | None = No
     """
     p = policy or ScoringPolicy()
     # calibration and track record read the same periods (a caller's memo is kept)
-    store = store if isinstance(store, ReadOnce) else ReadOnce(store)
+    store = ReadOnce(store)
     periods = _history(store, upto, as_of, last)
     rep = calibration_report(store, periods, "team", policy=p, team=team)
     f = rep.forecasts

@@ -160,7 +160,7 @@ def gather(period: str, team: str | None = None, db: str | None = None, as_of: A
                           with_weekly=with_weekly, with_confidence=with_confidence,
                           policy=policy)
     # the period, the priors' earlier quarters and the calibration's closed ones: one read
-    store = store if isinstance(store, ReadOnce) else ReadOnce(store)
+    store = ReadOnce(store)
     plan, checkins, team = load(period, team, store=store)
     p = policy or ScoringPolicy()
     day = resolve_as_of(plan.period, as_of)
