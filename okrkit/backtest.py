@@ -261,8 +261,10 @@ class ReadOnce:
     """
 
     def __init__(self, store: Any) -> None:
-        self.store = store.store if isinstance(store, ReadOnce) else store
-        self._memo: dict[tuple[Any, ...], Any] = {}
+        # wrapping a ReadOnce again shares its memo: a caller's reads are never read twice
+        self.store: Any = store.store if isinstance(store, ReadOnce) else store
+        self._memo: dict[tuple[Any, ...], Any] = (
+            store._memo if isinstance(store, ReadOnce) else {})
 
     def _get(self, key: tuple[Any, ...], read: Any) -> Any:
         if key not in self._memo:
@@ -321,7 +323,7 @@ def replay(store: Any, periods: list[str], *, every: int = 7, seed: int = 0,
     """
     if not periods:
         return ()
-    store = ReadOnce(store) if not isinstance(store, ReadOnce) else store
+    store = ReadOnce(store)
     plans = {label: store.load_plan(label) for label in periods}
     upto = max(p.period.end for p in plans.values())
     key = (tuple(periods), int(every), int(seed), int(simulations), policy, history,

@@ -150,7 +150,8 @@ def gather_confidence(store: Any, upto: Period | str, as_of: dt.date | None = No
     forecast's track record.
     """
     p = policy or ScoringPolicy()
-    store = ReadOnce(store)  # calibration and track record read the same periods
+    # calibration and track record read the same periods (a caller's memo is kept)
+    store = ReadOnce(store)
     periods = _history(store, upto, as_of, last)
     rep = calibration_report(store, periods, "team", policy=p, team=team)
     f = rep.forecasts
