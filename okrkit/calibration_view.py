@@ -39,6 +39,7 @@ from okrkit.confidence import (
 from okrkit.habits import HISTORY, calibration_report, history_periods
 from okrkit.htmlkit import DASH, chart_html, esc, table_html
 from okrkit.period import Period
+from okrkit.priors import SHOWN_WITH_HISTORY
 from okrkit.scoring import ScoringPolicy
 
 NAMES = {"model": "the forecast", "confidence": "people's confidence",
@@ -51,10 +52,6 @@ DECOMPOSITION = {"n": "forecasts", "brier": "Brier score", "reliability": "relia
                  "resolution": "resolution", "uncertainty": "uncertainty"}
 
 
-# The forecast the apps and reports show (reportdata.gather, the monthly review, the
-# what-if panel) learns from the earlier quarters (priors.store_priors); the track record
-# judges that same forecast, never a better one people do not see.
-SHOWN_WITH_HISTORY = True
 
 
 @dataclass(frozen=True)

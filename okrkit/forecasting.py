@@ -136,8 +136,8 @@ def forecast(
     prior
         What the forecast expects before the check-ins say so: a
         :class:`~okrkit.forecast_model.Prior`, or :class:`~okrkit.priors.Priors` learned
-        from closed periods (:func:`okrkit.priors.store_priors`); ``None``: no drift prior
-        and the fallback noise.
+        from closed periods (:func:`okrkit.priors.store_priors`); ``None``: the plan's own
+        prior (:data:`DEFAULT_PRIOR`, i.e. :data:`okrkit.forecast_model.PLAN_PRIOR`).
     keep_scores
         Also return every simulated final KR score (``Forecast.simulated_scores``), the
         model's final-score distribution; off by default (memory: KRs x simulations).

@@ -13,7 +13,7 @@ period, and how unevenly. :func:`learn_priors` turns that history into a
   - ``drift``: the mean final progress per period (unclipped progress, kept in
     -0.5..2), shrunk towards everyone's mean with ``SHRINK`` pseudo key results;
   - ``drift_sd``: the spread of the drifts — the variance of the final progress less
-    the mean noise variance (each shrunk the same way), at least ``MIN_DRIFT_SD``;
+    the square of the median noise (each shrunk the same way), at least ``MIN_DRIFT_SD``;
   - ``noise``: the median noise (progress per square root of a period, as the forecast
     estimates it at each period's end), shrunk the same way, at least ``MIN_NOISE``;
 
@@ -145,11 +145,15 @@ def _row(team: str, kind: str, n: int, mean: float, var: float, noise: float
             "noise": max(float(noise), MIN_NOISE)}
 
 
+# The forecast the apps and reports show (reportdata.gather, the monthly review, the
+# what-if panel) learns from the earlier quarters; the track record
+# (okrkit.calibration_view) judges that same forecast, never a better one people do not see.
+SHOWN_WITH_HISTORY = True
+
+
 def shown_priors(store: Any, period: Period | str) -> Priors | None:
     """The priors of the forecast okrkit shows (reports, monthly review, what-if): the
-    store's, unless :data:`okrkit.calibration_view.SHOWN_WITH_HISTORY` is off."""
-    from okrkit.calibration_view import SHOWN_WITH_HISTORY
-
+    store's, unless :data:`SHOWN_WITH_HISTORY` is off."""
     return store_priors(store, period) if SHOWN_WITH_HISTORY else None
 
 
