@@ -53,6 +53,11 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     return elapsed, rss
 
 
+def _rows(path: Path) -> int:
+    with open(path, encoding="utf-8") as fh:
+        return sum(1 for _ in fh) - 1  # the header
+
+
 def case(teams: int, folder: Path, repeat: int) -> dict[str, Any]:
     plan, csv_path = team_case(teams, folder)
     plan_path = folder / f"plan-{teams}.yaml"
@@ -68,7 +73,7 @@ def case(teams: int, folder: Path, repeat: int) -> dict[str, Any]:
     return {"teams": teams, "key_results": len(plan.key_results),
             "yaml_mb": round(plan_path.stat().st_size / 1e6, 2),
             "csv_mb": round(csv_path.stat().st_size / 1e6, 1),
-            "checkins": sum(1 for _ in open(csv_path, encoding="utf-8")) - 1,
+            "checkins": _rows(csv_path),
             "okrkit_s": round(t_ok, 2), "loop_s": round(t_ref, 2),
             "ratio": round(t_ok / t_ref, 2),
             "okrkit_peak_rss_mb": round(max(m for _, m in ours)),

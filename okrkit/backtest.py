@@ -78,10 +78,6 @@ class Backtest:
     crps: float
     pacing_error: float
 
-    def by_cutoff(self) -> pd.DataFrame:
-        """The Brier score per cut-off and forecaster: ``cutoff, forecaster, brier, n``."""
-        return summarise(self.forecasts, by=("cutoff",))
-
 
 def cutoffs(period: Period, every: int = 7) -> list[dt.date]:
     """The replay's cut-off days: ``start + k * every`` strictly before the period end.
@@ -113,12 +109,16 @@ def known_by(checkins: pd.DataFrame, period: Period, cutoff: dt.date) -> pd.Data
     return checkins[known]
 
 
-def pacing_projection(plan: Plan, checkins: pd.DataFrame | None, cutoff: dt.date
-                      ) -> np.ndarray:
-    """Each key result's straight-line projection of its progress to the period end."""
+def pacing_projection(plan: Plan, checkins: pd.DataFrame | None, cutoff: dt.date,
+                      eff: rules.Effective | None = None) -> np.ndarray:
+    """Each key result's straight-line projection of its progress to the period end.
+
+    ``eff``: the effective check-ins at ``cutoff`` when the caller has them.
+    """
     krs = plan.key_results.reset_index(drop=True)
     direction = krs["direction"].to_numpy(dtype=object)
-    eff = rules.effective_checkins(krs, checkins, plan.period, cutoff)
+    if eff is None:
+        eff = rules.effective_checkins(krs, checkins, plan.period, cutoff)
     state = rules.kr_progress(direction, krs["baseline"].to_numpy(dtype="float64"),
                               krs["target"].to_numpy(dtype="float64"), eff)
     share = max(plan.period.elapsed_share(cutoff), 1e-9)
@@ -126,14 +126,18 @@ def pacing_projection(plan: Plan, checkins: pd.DataFrame | None, cutoff: dt.date
     return np.where(thr, state.progress, state.progress / share)
 
 
-def latest_confidence(plan: Plan, checkins: pd.DataFrame | None, cutoff: dt.date
-                      ) -> np.ndarray:
-    """Each key result's latest confidence among its effective check-ins (NaN: none)."""
+def latest_confidence(plan: Plan, checkins: pd.DataFrame | None, cutoff: dt.date,
+                      eff: rules.Effective | None = None) -> np.ndarray:
+    """Each key result's latest confidence among its effective check-ins (NaN: none).
+
+    ``eff``: the effective check-ins of ``checkins`` at ``cutoff`` when the caller has them.
+    """
     krs = plan.key_results.reset_index(drop=True)
     out = np.full(len(krs), np.nan)
     if checkins is None or not len(checkins) or "confidence" not in checkins.columns:
         return out
-    eff = rules.effective_checkins(krs, checkins, plan.period, cutoff)
+    if eff is None:
+        eff = rules.effective_checkins(krs, checkins, plan.period, cutoff)
     conf = checkins["confidence"].to_numpy(dtype="float64")[eff.row]
     ok = ~np.isnan(conf)
     out[eff.kr[ok]] = conf[ok]  # sorted by (KR, day): the last write per KR is the latest
@@ -171,9 +175,14 @@ def summarise(frame: pd.DataFrame, by: tuple[str, ...] = ()) -> pd.DataFrame:
         rows.append({**dict(zip(keys, key, strict=True)),
                      "brier": brier(g["p_green"], g["outcome"]), "n": len(g)})
     out = pd.DataFrame(rows, columns=[*keys, "brier", "n"])
+    return _sorted(out, by)
+
+
+def _sorted(frame: pd.DataFrame, keys: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """``frame`` sorted by ``keys``, then forecaster in the order of :data:`FORECASTERS`."""
     order = {f: i for i, f in enumerate(FORECASTERS)}
-    out["_o"] = out["forecaster"].map(order)
-    return out.sort_values([*by, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    return frame.assign(_o=frame["forecaster"].map(order)).sort_values(
+        [*keys, "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
 def backtest(
@@ -199,16 +208,18 @@ def backtest(
     outcome = out["outcome"].to_numpy(dtype="float64")
     final = out["final_score"].to_numpy(dtype="float64")
     kr_ids = out["kr_id"].to_numpy(dtype=object)
+    krs = plan.key_results.reset_index(drop=True)
     parts: list[pd.DataFrame] = []
     for cut in days:
         known = known_by(checkins, period, cut) if checkins is not None else None
-        conf = latest_confidence(plan, known, cut)
+        eff = rules.effective_checkins(krs, known, period, cut)
+        conf = latest_confidence(plan, known, cut, eff)
         scored = np.flatnonzero(~np.isnan(conf))
         if not len(scored):
             continue
         fc = forecast(plan, known, cut, simulations=simulations, seed=seed, policy=p,
                       keep_scores=True, prior=prior)
-        proj = pacing_projection(plan, known, cut)
+        proj = pacing_projection(plan, known, cut, eff)
         assert fc.simulated_scores is not None
         parts.append(pd.DataFrame({
             "kr_id": kr_ids[scored],
@@ -229,9 +240,7 @@ def backtest(
                        "forecaster": name, "p_green": detail[f"p_{name}"],
                        "outcome": detail["outcome"]}) for name in FORECASTERS],
         ignore_index=True)
-    order = {f: i for i, f in enumerate(FORECASTERS)}
-    long = long.assign(_o=long["forecaster"].map(order)).sort_values(
-        ["cutoff", "kr_id", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    long = _sorted(long, ("cutoff", "kr_id"))
     long = long.astype({"p_green": "float64", "outcome": "float64"})[BACKTEST_COLUMNS]
     err = np.abs(np.clip(detail["projection"].to_numpy(dtype="float64"), 0, 1)
                  - detail["final_score"].to_numpy(dtype="float64"))
@@ -252,8 +261,10 @@ class ReadOnce:
     """
 
     def __init__(self, store: Any) -> None:
-        self.store = store.store if isinstance(store, ReadOnce) else store
-        self._memo: dict[tuple[Any, ...], Any] = {}
+        # wrapping a ReadOnce again shares its memo: a caller's reads are never read twice
+        self.store: Any = store.store if isinstance(store, ReadOnce) else store
+        self._memo: dict[tuple[Any, ...], Any] = (
+            store._memo if isinstance(store, ReadOnce) else {})
 
     def _get(self, key: tuple[Any, ...], read: Any) -> Any:
         if key not in self._memo:
@@ -312,7 +323,7 @@ def replay(store: Any, periods: list[str], *, every: int = 7, seed: int = 0,
     """
     if not periods:
         return ()
-    store = ReadOnce(store) if not isinstance(store, ReadOnce) else store
+    store = ReadOnce(store)
     plans = {label: store.load_plan(label) for label in periods}
     upto = max(p.period.end for p in plans.values())
     key = (tuple(periods), int(every), int(seed), int(simulations), policy, history,

@@ -39,6 +39,7 @@ from okrkit.confidence import (
 from okrkit.habits import HISTORY, calibration_report, history_periods
 from okrkit.htmlkit import DASH, chart_html, esc, table_html
 from okrkit.period import Period
+from okrkit.priors import SHOWN_WITH_HISTORY
 from okrkit.scoring import ScoringPolicy
 
 NAMES = {"model": "the forecast", "confidence": "people's confidence",
@@ -51,10 +52,6 @@ DECOMPOSITION = {"n": "forecasts", "brier": "Brier score", "reliability": "relia
                  "resolution": "resolution", "uncertainty": "uncertainty"}
 
 
-# The forecast the apps and reports show (reportdata.gather, the monthly review, the
-# what-if panel) learns from the earlier quarters (priors.store_priors); the track record
-# judges that same forecast, never a better one people do not see.
-SHOWN_WITH_HISTORY = True
 
 
 @dataclass(frozen=True)
@@ -150,7 +147,8 @@ def gather_confidence(store: Any, upto: Period | str, as_of: dt.date | None = No
     forecast's track record.
     """
     p = policy or ScoringPolicy()
-    store = ReadOnce(store)  # calibration and track record read the same periods
+    # calibration and track record read the same periods (a caller's memo is kept)
+    store = ReadOnce(store)
     periods = _history(store, upto, as_of, last)
     rep = calibration_report(store, periods, "team", policy=p, team=team)
     f = rep.forecasts

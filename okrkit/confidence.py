@@ -105,18 +105,20 @@ def kr_outcomes(plan: Plan, checkins: pd.DataFrame | None,
 
 
 def forecasts(plan: Plan, checkins: pd.DataFrame | None,
-              policy: ScoringPolicy | None = None) -> pd.DataFrame:
+              policy: ScoringPolicy | None = None, *,
+              outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every effective check-in of the period that carries a confidence, with its outcome.
 
     One row per forecast (:data:`FORECAST_COLUMNS`), sorted by key result and date;
     ``half`` is ``first`` for a check-in dated before the period's middle day
-    (``(date - start) < days / 2``), else ``second``.
+    (``(date - start) < days / 2``), else ``second``. ``outcomes``: :func:`kr_outcomes`
+    of the same plan, check-ins and policy when the caller has it (scored once).
     """
     period = plan.period
     krs = plan.key_results.reset_index(drop=True)
-    out = kr_outcomes(plan, checkins, policy)
     if checkins is None or not len(checkins) or "confidence" not in checkins.columns:
         return pd.DataFrame(columns=FORECAST_COLUMNS)
+    out = outcomes if outcomes is not None else kr_outcomes(plan, checkins, policy)
     eff = rules.effective_checkins(krs, checkins, period, period.end)
     conf = checkins["confidence"].to_numpy(dtype="float64")[eff.row]
     keep = ~np.isnan(conf)
@@ -214,13 +216,9 @@ def decompose(p: object, o: object, bins: int = BINS) -> Decomposition:
     if not n:
         nan = float("nan")
         return Decomposition(0, nan, nan, nan, nan)
-    k = bin_of(p, bins)
-    count = np.bincount(k, minlength=bins + 1).astype("float64")
-    used = count > 0
-    f_k = np.bincount(k, p, minlength=bins + 1)[used] / count[used]
-    o_k = np.bincount(k, o, minlength=bins + 1)[used] / count[used]
+    _, count, f_k, o_k = _bins(p, o, bins)
     base = float(o.mean())
-    w = count[used] / n
+    w = count / n
     return Decomposition(
         n=n,
         brier=brier(p, o),
@@ -237,16 +235,24 @@ def reliability_table(p: object, o: object, bins: int = BINS) -> pd.DataFrame:
     {'bin': [0.2, 0.8], 'n': [2, 2], 'mean_confidence': [0.2, 0.8], 'share_green': [0.5, 1.0]}
     """
     p, o = np.asarray(p, dtype="float64"), np.asarray(o, dtype="float64")
+    used, count, f_k, o_k = _bins(p, o, bins)
+    return pd.DataFrame({
+        "bin": used / bins,
+        "n": count.astype("int64"),
+        "mean_confidence": f_k,
+        "share_green": o_k,
+    })[RELIABILITY_COLUMNS]
+
+
+def _bins(p: np.ndarray, o: np.ndarray, bins: int) -> tuple[np.ndarray, ...]:
+    """The bins with forecasts (:func:`bin_of`): their index, count, mean forecast and share
+    of outcomes 1."""
     k = bin_of(p, bins)
     count = np.bincount(k, minlength=bins + 1)
     used = np.flatnonzero(count)
     c = count[used].astype("float64")
-    return pd.DataFrame({
-        "bin": used / bins,
-        "n": count[used].astype("int64"),
-        "mean_confidence": np.bincount(k, p, minlength=bins + 1)[used] / c,
-        "share_green": np.bincount(k, o, minlength=bins + 1)[used] / c,
-    })[RELIABILITY_COLUMNS]
+    return (used, c, np.bincount(k, p, minlength=bins + 1)[used] / c,
+            np.bincount(k, o, minlength=bins + 1)[used] / c)
 
 
 # ---------------------------------------------------------------------------- groups

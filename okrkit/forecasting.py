@@ -136,8 +136,8 @@ def forecast(
     prior
         What the forecast expects before the check-ins say so: a
         :class:`~okrkit.forecast_model.Prior`, or :class:`~okrkit.priors.Priors` learned
-        from closed periods (:func:`okrkit.priors.store_priors`); ``None``: no drift prior
-        and the fallback noise.
+        from closed periods (:func:`okrkit.priors.store_priors`); ``None``: the plan's own
+        prior (:data:`DEFAULT_PRIOR`, i.e. :data:`okrkit.forecast_model.PLAN_PRIOR`).
     keep_scores
         Also return every simulated final KR score (``Forecast.simulated_scores``), the
         model's final-score distribution; off by default (memory: KRs x simulations).
@@ -173,7 +173,7 @@ def forecast(
     thr = np.isin(direction, THRESHOLD)
     step = np.flatnonzero(~np.isnan(m.p_done) & (m.horizon > 0))  # a single milestone
     counted = np.flatnonzero(~np.isnan(m.hit_a) & (m.horizon > 0))  # a threshold's hits
-    counted_pos = np.searchsorted(np.flatnonzero(np.isin(direction, THRESHOLD)), counted)
+    counted_pos = np.searchsorted(np.flatnonzero(thr), counted)
     moving = (m.horizon > 0) & ((m.sigma > 0) | (m.drift != 0) | thr) & np.isnan(m.p_done)
     mv = np.flatnonzero(moving)
     n_steps_kr = -(-m.horizon // cadence)

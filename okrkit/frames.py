@@ -318,6 +318,12 @@ class Plan:
         return replace(self, objectives=objectives, key_results=krs, reviews=reviews,
                        headers=headers)
 
+    def kr_teams(self) -> pd.Series:
+        """Each key result's team (its objective's), in key-result order (index 0..n-1)."""
+        team_of = self.objectives.drop_duplicates("objective_id").set_index("objective_id")[
+            "team"]
+        return self.key_results["objective_id"].reset_index(drop=True).map(team_of)
+
     @property
     def emails(self) -> dict[str, str]:
         """``people`` as a mapping: name -> e-mail address."""

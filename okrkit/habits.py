@@ -183,7 +183,7 @@ def ratchets(plan: Plan, checkins: pd.DataFrame | None,
     p = policy or ScoringPolicy()
     period = plan.period
     krs = plan.key_results.reset_index(drop=True)
-    team_of = plan.objectives.drop_duplicates("objective_id").set_index("objective_id")["team"]
+    teams = plan.kr_teams()
     eff = rules.effective_checkins(krs, checkins, period, period.end)
     direction = krs["direction"].to_numpy(dtype=object)
     prog = rules.value_progress(direction[eff.kr], krs["baseline"].to_numpy("float64")[eff.kr],
@@ -206,7 +206,7 @@ def ratchets(plan: Plan, checkins: pd.DataFrame | None,
         after = (pk[-1] - pk[g]) / (sk[-1] - sk[g])
         rows.append({
             "period": period.label, "kr_id": krs.at[k, "kr_id"],
-            "team": team_of.get(krs.at[k, "objective_id"]),
+            "team": teams[k],
             "green_on": np.datetime64(int(dk[g]), "D").astype(object),
             "progress_at_green": float(pk[g]), "final_progress": float(pk[-1]),
             "rate_before": float(before), "rate_after": float(after),
@@ -237,10 +237,8 @@ def ratchet_flags(ratchet_frame: pd.DataFrame, teams_by_period: dict[str, set[An
 
 def linear_teams(plan: Plan) -> set[Any]:
     """The teams that own rising or falling key results in ``plan``."""
-    krs = plan.key_results
-    lin = krs[krs["direction"].isin(rules.LINEAR)]
-    team_of = plan.objectives.drop_duplicates("objective_id").set_index("objective_id")["team"]
-    return set(lin["objective_id"].map(team_of).dropna())
+    lin = plan.key_results["direction"].isin(rules.LINEAR).to_numpy()
+    return set(plan.kr_teams()[lin].dropna())
 
 
 # ---------------------------------------------------------------------------- gathered
@@ -277,6 +275,8 @@ def calibration_report(store: Any, periods: list[str], by: str | None = "team", 
     """
     from okrkit.confidence import forecasts, kr_outcomes
 
+    if by is not None and by not in ("team", "owner", "level"):
+        raise OKRKitError(f"--by '{by}' is not one of team, owner, level")
     fs, outs, rs = [], [], []
     teams: dict[str, set[Any]] = {}
     for label in periods:
@@ -284,15 +284,14 @@ def calibration_report(store: Any, periods: list[str], by: str | None = "team", 
             continue
         plan = store.load_plan(label, team)
         ck = store.checkins(period=label, team=team)
-        fs.append(_mine(forecasts(plan, ck, policy), team))
-        outs.append(_mine(kr_outcomes(plan, ck, policy), team))
+        out = kr_outcomes(plan, ck, policy)
+        fs.append(_mine(forecasts(plan, ck, policy, outcomes=out), team))
+        outs.append(_mine(out, team))
         rs.append(_mine(ratchets(plan, ck, policy), team))
         teams[label] = linear_teams(plan) if team is None else linear_teams(plan) & {team}
     f = _concat(fs, FORECAST_COLUMNS)
     o = _concat(outs, OUTCOME_COLUMNS)
     r = _concat(rs, RATCHET_COLUMNS)
-    if by is not None and by not in ("team", "owner", "level"):
-        raise OKRKitError(f"--by '{by}' is not one of team, owner, level")
     return CalibrationReport(
         periods=tuple(periods), by=by, forecasts=f, outcomes=o,
         groups=calibration_table(f, by),

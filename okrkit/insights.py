@@ -67,12 +67,16 @@ HISTORY_COLUMNS = ["date", "value", "confidence", "note", "author"]
 WEEKLY_COLUMNS = ["objective_id", "team", "title", "date", "score", "band", "status"]
 
 
+#: The window of :func:`month_change` ("change since last month"), in days.
+MONTH_DAYS = 30
+
+
 def month_change(
     plan: Plan,
     checkins: pd.DataFrame | None,
     as_of: Any,
     *,
-    days: int = 30,
+    days: int = MONTH_DAYS,
     by: str = "objective",
     policy: ScoringPolicy | None = None,
 ) -> pd.DataFrame:
@@ -82,12 +86,23 @@ def month_change(
     ``by="team"`` (``TEAM_CHANGE_COLUMNS``): each team's weighted mean over its top
     objectives. ``before`` is the earlier date; before the period started every score is 0.
     """
-    if by not in ("objective", "team"):
-        raise OKRKitError(f"by must be 'objective' or 'team', not {by!r}")
+    _check_by(by)
     day = resolve_as_of(plan.period, as_of)
     earlier = day - dt.timedelta(days=days)
-    now = score(plan, checkins, day, policy)
-    then = score(plan, checkins, earlier, policy)
+    return change_table(score(plan, checkins, day, policy), score(plan, checkins, earlier, policy),
+                        by)
+
+
+def _check_by(by: str) -> None:
+    if by not in ("objective", "team"):
+        raise OKRKitError(f"by must be 'objective' or 'team', not {by!r}")
+
+
+def change_table(now: Scorecard, then: Scorecard, by: str = "objective") -> pd.DataFrame:
+    """:func:`month_change`'s table from the two scorecards (``before`` is ``then.as_of``),
+    for a caller that already scored them (one scoring serves both ``by``)."""
+    _check_by(by)
+    earlier = then.as_of
     if by == "team":
         a, b = team_rollup(then.objectives), team_rollup(now.objectives)
         out = pd.DataFrame({"team": b["team"], "n_objectives": b["n_objectives"],

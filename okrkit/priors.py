@@ -13,7 +13,7 @@ period, and how unevenly. :func:`learn_priors` turns that history into a
   - ``drift``: the mean final progress per period (unclipped progress, kept in
     -0.5..2), shrunk towards everyone's mean with ``SHRINK`` pseudo key results;
   - ``drift_sd``: the spread of the drifts — the variance of the final progress less
-    the mean noise variance (each shrunk the same way), at least ``MIN_DRIFT_SD``;
+    the square of the median noise (each shrunk the same way), at least ``MIN_DRIFT_SD``;
   - ``noise``: the median noise (progress per square root of a period, as the forecast
     estimates it at each period's end), shrunk the same way, at least ``MIN_NOISE``;
 
@@ -77,10 +77,9 @@ def history(plan: Plan, checkins: pd.DataFrame | None) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         noise = model.sigma * np.sqrt(period.days) / span
     noise = np.where(kinds == "threshold", 0.0, noise)  # a threshold's prior is its hit rate
-    team_of = plan.objectives.drop_duplicates("objective_id").set_index("objective_id")["team"]
     out = pd.DataFrame({
         "period": period.label,
-        "team": krs["objective_id"].map(team_of).to_numpy(dtype=object),
+        "team": plan.kr_teams().to_numpy(dtype=object),
         "kind": kinds,
         "kr_id": krs["kr_id"].to_numpy(dtype=object),
         "progress": np.clip(state.progress, -0.5, 2.0),
@@ -127,32 +126,34 @@ def learn_priors(frame: pd.DataFrame) -> Priors:
             continue
         mean, var = float(g["progress"].mean()), float(g["progress"].var(ddof=0))
         med = float(g["noise"].median())
-        noise2 = med**2
-        rows.append(_row(ALL_TEAMS, kind, len(g), mean, var, noise2, med))
+        rows.append(_row(ALL_TEAMS, kind, len(g), mean, var, med))
         for team, t in g.groupby("team", sort=True):
             k = len(t)
             w = k / (k + SHRINK)
             rows.append(_row(team, kind, k,
                              w * t["progress"].mean() + (1 - w) * mean,
                              w * t["progress"].var(ddof=0) + (1 - w) * var,
-                             (w * t["noise"].median() + (1 - w) * med) ** 2,
                              w * t["noise"].median() + (1 - w) * med))
     table = pd.DataFrame(rows, columns=PRIOR_COLUMNS)
     return Priors(table, tuple(sorted(set(frame["period"]))) if len(frame) else ())
 
 
-def _row(team: str, kind: str, n: int, mean: float, var: float, noise2: float,
-         noise: float) -> dict[str, object]:
-    sd = float(np.sqrt(max(var - noise2, MIN_DRIFT_SD**2)))
+def _row(team: str, kind: str, n: int, mean: float, var: float, noise: float
+         ) -> dict[str, object]:
+    sd = float(np.sqrt(max(var - noise**2, MIN_DRIFT_SD**2)))
     return {"team": team, "kind": kind, "n": n, "drift": float(mean), "drift_sd": sd,
             "noise": max(float(noise), MIN_NOISE)}
 
 
+# The forecast the apps and reports show (reportdata.gather, the monthly review, the
+# what-if panel) learns from the earlier quarters; the track record
+# (okrkit.calibration_view) judges that same forecast, never a better one people do not see.
+SHOWN_WITH_HISTORY = True
+
+
 def shown_priors(store: Any, period: Period | str) -> Priors | None:
     """The priors of the forecast okrkit shows (reports, monthly review, what-if): the
-    store's, unless :data:`okrkit.calibration_view.SHOWN_WITH_HISTORY` is off."""
-    from okrkit.calibration_view import SHOWN_WITH_HISTORY
-
+    store's, unless :data:`SHOWN_WITH_HISTORY` is off."""
     return store_priors(store, period) if SHOWN_WITH_HISTORY else None
 
 

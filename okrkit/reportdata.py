@@ -20,11 +20,13 @@ from typing import Any
 import pandas as pd
 
 from okrkit import insights
+from okrkit.backtest import ReadOnce
 from okrkit.calibration_view import ConfidenceView, gather_confidence
 from okrkit.errors import ReportError
 from okrkit.forecasting import forecast
 from okrkit.frames import Plan
 from okrkit.period import Period
+from okrkit.priors import shown_priors
 from okrkit.scoring import Calibration, Scorecard, ScoringPolicy, resolve_as_of, score
 
 COMPANY = "company"
@@ -129,17 +131,6 @@ def _owner(objectives: pd.DataFrame) -> Any:
     return owners.iloc[0] if len(owners) else None
 
 
-def _priors(plan: Plan, db: str | None, store: Any) -> Any:
-    """The forecast's priors from the closed quarters before ``plan``'s (priors.shown_priors)."""
-    from okrkit.priors import shown_priors
-    from okrkit.store import open_store
-
-    if store is not None:
-        return shown_priors(store, plan.period)
-    with open_store(db) as st:
-        return shown_priors(st, plan.period)
-
-
 def gather(period: str, team: str | None = None, db: str | None = None, as_of: Any = None, *,
            store: Any = None, with_forecast: bool = True, with_weekly: bool = True,
            with_confidence: bool = True, policy: ScoringPolicy | None = None) -> ReportData:
@@ -161,7 +152,16 @@ def gather(period: str, team: str | None = None, db: str | None = None, as_of: A
     policy
         Bands, status and calibration thresholds (default :class:`ScoringPolicy`).
     """
-    plan, checkins, team = load(period, team, db, store=store)
+    from okrkit.store import open_store
+
+    if store is None:
+        with open_store(db) as st:
+            return gather(period, team, db, as_of, store=st, with_forecast=with_forecast,
+                          with_weekly=with_weekly, with_confidence=with_confidence,
+                          policy=policy)
+    # the period, the priors' earlier quarters and the calibration's closed ones: one read
+    store = ReadOnce(store)
+    plan, checkins, team = load(period, team, store=store)
     p = policy or ScoringPolicy()
     day = resolve_as_of(plan.period, as_of)
     card = score(plan, checkins, day, p)
@@ -181,7 +181,7 @@ def gather(period: str, team: str | None = None, db: str | None = None, as_of: A
     fc = run = None
     if with_forecast and not card.closed:
         run = forecast(plan, checkins, as_of=day, simulations=SIMULATIONS, seed=SEED, policy=p,
-                       prior=_priors(plan, db, store))
+                       prior=shown_priors(store, plan.period))
         fc = insights.forecast_table(card, run, obj[obj["score"].notna()])
     # a team report judges the team's own objectives only (one group, not every team's)
     own = card if team is None else replace(card, objectives=obj)

@@ -476,12 +476,3 @@ def _milestones(text: Any) -> dict[str, str] | None:
             d, _, v = part.partition("=")
             out[d.strip()] = v.strip()
     return out or None
-
-
-def __getattr__(name: str) -> Any:
-    """``export_plan`` and ``read_flat`` live in :mod:`okrkit.workbook` now."""
-    if name in ("export_plan", "read_flat"):
-        from okrkit import workbook
-
-        return getattr(workbook, name)
-    raise AttributeError(f"module 'okrkit.tables' has no attribute {name!r}")

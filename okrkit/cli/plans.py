@@ -27,12 +27,13 @@ if TYPE_CHECKING:
 
 
 def _plan_argument(
-    plan: str, db: str | None, *, checkins: bool = False
+    plan: str, db: str | None, *, checkins: bool = False, sources: bool = False
 ) -> tuple[Plan, pd.DataFrame | None]:
     """The plan a PLAN argument names: a file (any format, :func:`okrkit.plan.read_plan`)
     or, for anything else, a period in the store. For a stored plan, ``checkins=True``
     also returns the period's check-ins, read in the same store session (closed before
-    returning)."""
+    returning); ``sources=True`` reads their ``source`` column too (the provenance of
+    pulled values, :mod:`okrkit.pull`)."""
     from okrkit.files import names_a_file
     from okrkit.plan import read_plan
 
@@ -42,9 +43,8 @@ def _plan_argument(
 
     with open_store(db) as store:
         stored = store.load_plan(plan)
-        # with the source column: the provenance of pulled values (okrkit.pull)
         return stored, store.checkins(period=stored.period.label,
-                                      with_source=True) if checkins else None
+                                      with_source=sources) if checkins else None
 
 
 def _team_plan(full: Plan, team: str | None, named: str) -> Plan:
@@ -90,11 +90,13 @@ def score(
 
     if fmt not in ("table", "csv", "json"):
         fail(f"--format '{fmt}' is not one of table, csv, json")
-    full, stored = _plan_argument(plan, db, checkins=checkins is None)
+    # only the table names pulled values: the other formats never read the source column
+    table = fmt == "table"
+    full, stored = _plan_argument(plan, db, checkins=checkins is None, sources=table)
     loaded = _team_plan(full, team, plan)
     # every team's check-ins are valid rows of the plan; the team's view keeps its own
     ck = read_checkins(checkins, plan=full) if checkins is not None else stored
-    pulled = latest_pulled(ck) if ck is not None else {}
+    pulled = latest_pulled(ck) if table and ck is not None else {}
     ck = ck.drop(columns="source", errors="ignore") if ck is not None else None
     if ck is not None and team is not None:
         ck = ck[ck["kr_id"].isin(set(loaded.key_results["kr_id"]))].reset_index(drop=True)

@@ -9,6 +9,7 @@ final outcomes (✅ / 🟡 / ❌) and no pace.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import ipywidgets as widgets
@@ -21,11 +22,12 @@ from okrkit.htmlkit import chart_html, esc, num, status_html, table_html
 from okrkit.insights import (
     AT_RISK_COLUMNS,
     CHANGE_COLUMNS,
+    MONTH_DAYS,
     STALE_COLUMNS,
     TEAM_CHANGE_COLUMNS,
     WEEKLY_COLUMNS,
     at_risk_list,
-    month_change,
+    change_table,
     stale_list,
     status_line,
     team_status,
@@ -190,9 +192,10 @@ class MonthlyReviewApp(App):
         self.status = team_status(card)
         self.at_risk = at_risk_list(card)
         self.stale = stale_list(card)
-        self.change = month_change(self.plan, self.checkins, day, policy=self.policy)
-        self.team_change = month_change(self.plan, self.checkins, day, by="team",
-                                        policy=self.policy)
+        # one scoring a month back serves both change tables (month_change's rule)
+        then = score(self.plan, self.checkins, day - dt.timedelta(days=MONTH_DAYS), self.policy)
+        self.change = change_table(card, then)
+        self.team_change = change_table(card, then, by="team")
         # before the end, calibration is a projection from the forecast (labelled so)
         run = None if card.closed else forecast(self.plan, self.checkins, as_of=day,
                                                 simulations=SIMULATIONS, seed=0,

@@ -27,6 +27,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from okrkit import charts, rules
+from okrkit.backtest import ReadOnce
 from okrkit.calibration_view import TrackRecord, gather_track_record, track_record_html
 from okrkit.errors import OKRKitError, Problem
 from okrkit.forecasting import Forecast, forecast
@@ -34,7 +35,7 @@ from okrkit.frames import Plan, empty
 from okrkit.htmlkit import esc, num, table_html
 from okrkit.insights import FORECAST_COLUMNS, forecast_table, suggestions_table
 from okrkit.period import as_date
-from okrkit.priors import shown_priors
+from okrkit.priors import Priors, shown_priors
 from okrkit.scoring import Scorecard, ScoringPolicy, resolve_as_of, score
 from okrkit.whatif import (
     DIFF_COLUMNS,
@@ -226,6 +227,8 @@ class WhatIfApp(TeamApp):
         self.forecast_frame = pd.DataFrame(columns=FORECAST_COLUMNS)
         self.suggestions = pd.DataFrame()
         self.track: TrackRecord | None = None
+        self._priors: Priors | None = None  # the forecast's priors, of period _priors_for
+        self._priors_for: str | None = None
         self.krs: dict[str, KRSliders] = {}
         self.weights: dict[str, widgets.FloatSlider] = {}
 
@@ -311,7 +314,11 @@ class WhatIfApp(TeamApp):
         self.kr_box.children = [r.box for r in self.krs.values()]
         self.weight_box.children = list(self.weights.values())
         self.refresh()
-        self.track = gather_track_record(self.store, self.plan.period, day, policy=self.policy)
+        reads = ReadOnce(self.store)  # the track record and the priors read the same quarters
+        self.track = gather_track_record(reads, self.plan.period, day, policy=self.policy)
+        if self._priors_for != self.plan.period.label:
+            self._priors = shown_priors(reads, self.plan.period)
+            self._priors_for = self.plan.period.label
         self.run_forecast(scenario=False)
 
     # -- callbacks ---------------------------------------------------------------
@@ -393,9 +400,6 @@ class WhatIfApp(TeamApp):
                 return self.forecast_frame
             card = score(plan, checkins, self.day, self.policy)
             title = "what-if scenario"
-        if getattr(self, "_priors_for", None) != self.plan.period.label:
-            self._priors = shown_priors(self.store, self.plan.period)
-            self._priors_for = self.plan.period.label
         self.forecast = forecast(plan, checkins, self.day, simulations=self.simulations,
                                  seed=self.seed, policy=self.policy, prior=self._priors)
         goal = self.policy.green_from
